@@ -1,0 +1,48 @@
+# flamecare: `make demo` and `make test` work on a fresh Debian 12 machine.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
+
+.PHONY: all deps build build-asan test test-fast test-asan format format-check demo bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFLAMECARE_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+format-check: deps
+	@clang-format --dry-run --Werror $(FORMAT_FILES)
+	@echo "format-check: $(words $(FORMAT_FILES)) files clean"
+
+format:
+	@clang-format -i $(FORMAT_FILES)
+
+# Every test: format check, the release suite (unit, CLI, python cross-checks), then the unit and
+# CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+test: format-check build test-asan
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-fast: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|cli'
+
+demo: build
+	@bash scripts/demo.sh $(BUILD)/flamecare
+
+bench: build
+	@bash bench/run.sh $(BUILD)/flamecare
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) demo-output

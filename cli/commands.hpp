@@ -1,0 +1,20 @@
+#pragma once
+// Subcommand registration: each cmd_*.cpp parses its options and calls one library function.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "console.hpp"
+
+namespace flamecare::cli {
+
+/// What a parsed subcommand runs; returns the process exit code.
+using Runner = std::function<int(Console&)>;
+
+void add_synth_command(CLI::App& app, Runner& runner);
+void add_inspect_command(CLI::App& app, Runner& runner);
+void add_index_command(CLI::App& app, Runner& runner);
+void add_create_command(CLI::App& app, Runner& runner);
+void add_patches_command(CLI::App& app, Runner& runner);
+
+}  // namespace flamecare::cli

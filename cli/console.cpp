@@ -1,0 +1,113 @@
+#include "console.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace flamecare::cli {
+namespace {
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::string timestamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S", &tm);
+  return buffer;
+}
+
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarning: return "warning";
+    case LogLevel::kError: return "error";
+  }
+  return "";
+}
+
+}  // namespace
+
+Console::Console() : tty_(::isatty(STDERR_FILENO) == 1) {}
+
+Reporter Console::reporter() {
+  return Reporter([this](LogLevel level, std::string_view message) { on_log(level, message); },
+                  [this](const ProgressEvent& event) { on_progress(event); });
+}
+
+void Console::note(std::string_view line) {
+  std::lock_guard lock(mutex_);
+  lines_.push_back(fmt::format("{} note    {}", timestamp(), line));
+}
+
+void Console::on_log(LogLevel level, std::string_view message) {
+  std::lock_guard lock(mutex_);
+  lines_.push_back(fmt::format("{} {:<7} {}", timestamp(), level_name(level), message));
+  const bool show = level >= LogLevel::kWarning || (verbose_ && level == LogLevel::kInfo);
+  if (!show) return;
+  clear_bar_locked();
+  if (level == LogLevel::kInfo) {
+    fmt::print(stderr, "{}\n", message);
+  } else {
+    fmt::print(stderr, "{}: {}\n", level_name(level), message);
+  }
+  std::fflush(stderr);
+}
+
+void Console::clear_bar_locked() {
+  if (bar_visible_) {
+    fmt::print(stderr, "\r\033[2K");
+    bar_visible_ = false;
+  }
+}
+
+void Console::on_progress(const ProgressEvent& event) {
+  std::lock_guard lock(mutex_);
+  const std::size_t total = event.total == 0 ? 1 : event.total;
+  const std::size_t percent = std::min<std::size_t>(100, event.done * 100 / total);
+  const bool new_stage = event.stage != last_stage_;
+  const bool finished = event.done >= event.total;
+  if (tty_) {
+    const double t = now_seconds();
+    if (!new_stage && !finished && t - last_draw_ < 0.1) return;
+    last_draw_ = t;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(percent * kWidth / 100);
+    fmt::print(stderr, "\r\033[2K{:<10} [{}{}] {}/{} ({}%)", event.stage, std::string(filled, '#'),
+               std::string(kWidth - filled, '.'), event.done, event.total, percent);
+    bar_visible_ = true;
+    if (finished) {
+      fmt::print(stderr, "\n");
+      bar_visible_ = false;
+    }
+  } else {
+    // Plain lines when piped: one at the start of a stage and one per 10 % step.
+    if (!new_stage && percent / 10 == last_percent_ / 10 && !(finished && last_percent_ != 100)) {
+      return;
+    }
+    fmt::print(stderr, "{}: {}/{} ({}%)\n", event.stage, event.done, event.total, percent);
+  }
+  std::fflush(stderr);
+  last_stage_ = std::string(event.stage);
+  last_percent_ = percent;
+}
+
+void Console::save_log(const std::filesystem::path& file) {
+  std::lock_guard lock(mutex_);
+  std::error_code ec;
+  if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path(), ec);
+  std::ofstream out(file, std::ios::app);
+  for (const auto& line : lines_) out << line << '\n';
+}
+
+}  // namespace flamecare::cli

@@ -1,0 +1,48 @@
+#pragma once
+/// Streaming writer of NumPy .npz archives (uncompressed ZIP, ZIP64 when large or forced).
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "flamecare/image.hpp"
+
+namespace flamecare {
+
+/// Writes arrays one after another without holding them in memory. The archive is written to a
+/// temporary name and appears under its final name only at commit(); destroying an uncommitted
+/// writer removes the temporary file. numpy.load reads the result.
+class NpzWriter {
+ public:
+  /// force_zip64 writes ZIP64 records even for small members (used to test that path).
+  /// Throws Error(kIo).
+  explicit NpzWriter(const std::filesystem::path& path, bool force_zip64 = false);
+  NpzWriter(const NpzWriter&) = delete;
+  NpzWriter& operator=(const NpzWriter&) = delete;
+  ~NpzWriter();
+
+  /// Starts member `<name>.npy` of dtype and C-order shape. Throws Error(kInvalidArgument) if the
+  /// previous array was not finished.
+  void begin_array(std::string_view name, PixelType dtype, const std::vector<std::size_t>& shape);
+  /// Appends raw little-endian element bytes in C order.
+  void append(std::span<const std::byte> data);
+  /// Ends the current array. Throws Error(kInvalidArgument) if the byte count differs from the
+  /// shape's.
+  void end_array();
+  /// A 0-d numpy unicode array (dtype '<U{n}'), e.g. axes = "SCYX".
+  void add_unicode_scalar(std::string_view name, std::string_view ascii_value);
+  /// Finishes the archive and renames it into place (refusing to overwrite an existing file).
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The .npy v1.0 header (magic, version, little-endian header length, dict, padding to 64
+/// bytes) for dtype and shape; uses format 2.0 if the dict does not fit 65535 bytes.
+std::vector<std::byte> npy_header(std::string_view descr, const std::vector<std::size_t>& shape);
+
+}  // namespace flamecare

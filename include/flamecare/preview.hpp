@@ -1,0 +1,38 @@
+#pragma once
+/// PNG contact sheets drawn with cairo: rows of labelled image panels.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "flamecare/image.hpp"
+
+namespace flamecare {
+
+/// An RGB image with components in [0, 1], 3 floats per pixel, row-major.
+struct RgbImage {
+  int height = 0;
+  int width = 0;
+  std::vector<float> rgb;
+};
+
+/// Maps channels 1–3 of `image` to R, G, B (one channel → grey), each clipped to [lo[c], hi[c]]
+/// and scaled to [0, 1]. lo/hi hold one value per channel used (at most 3).
+RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo, const std::vector<double>& hi);
+
+struct PreviewRow {
+  std::string label;            ///< drawn under the row, e.g. the image path
+  std::vector<RgbImage> panels;  ///< one per column
+};
+
+struct PreviewSheet {
+  std::string title;                       ///< drawn at the top
+  std::vector<std::string> column_titles;  ///< e.g. "input: 5 frames", "ground truth: 40 frames"
+  std::vector<PreviewRow> rows;
+  int panel_size = 256;                    ///< longest side of each panel in pixels
+};
+
+/// Renders the sheet (panels scaled to fit, nearest-neighbour) and writes a PNG atomically.
+/// Throws Error(kIo).
+void write_preview_png(const std::filesystem::path& path, const PreviewSheet& sheet);
+
+}  // namespace flamecare

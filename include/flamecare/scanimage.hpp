@@ -1,0 +1,71 @@
+#pragma once
+/// Reading ScanImage TIFF stacks (SCANIMAGE.md): metadata, shape and single pages.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "flamecare/image.hpp"
+
+namespace flamecare {
+
+/// What a raw ScanImage file is. Axes are F,C,Y,X per slice; pages are ordered
+/// page = (z·F + f)·C + c (channel fastest).
+struct ScanImageInfo {
+  std::filesystem::path path;
+  bool big_tiff = false;
+  std::string flavor;             ///< e.g. "ScanImage 2016+ BigTIFF (static header v3)", "ScanImage 3.x"
+  int header_version = 0;         ///< static block version (3 or 4); 0 when the file has none
+  std::string scanimage_version;  ///< "2016", "2022.1", "3.8", ... ("" when unknown)
+  int channels = 0;               ///< C (saved channels)
+  int frames = 0;                 ///< F (logged frames per slice)
+  int slices = 1;                 ///< Z
+  int height = 0;                 ///< Y
+  int width = 0;                  ///< X
+  std::vector<int> saved_channels;  ///< channel ids from channelSave, in page order
+  PixelType pixel_type = PixelType::kInt16;
+  std::size_t pages = 0;          ///< IFDs in the file
+  std::uint64_t file_size = 0;
+  std::map<std::string, std::string> metadata;  ///< SI.* / state.* key → raw value text
+};
+
+/// Parses ScanImage `KEY = VALUE` text (lines split by \n or \r; SI 3.x `KEY=VALUE`) into a map of
+/// raw value strings, following tifffile's matlabstr2py key rules. Linear in the text size.
+std::map<std::string, std::string> parse_si_text(std::string_view text);
+
+/// A MATLAB scalar: numbers, Inf/-Inf/NaN, true/false. nullopt when the text is not a scalar.
+std::optional<double> parse_matlab_scalar(std::string_view raw);
+/// A MATLAB numeric vector or matrix ("[1 2;3 4]" → {1,2,3,4}); a scalar gives one element.
+/// nullopt when any element is not numeric.
+std::optional<std::vector<double>> parse_matlab_numbers(std::string_view raw);
+
+/// An open ScanImage stack. Construction reads only the headers and the IFD chain; pixel pages
+/// are read on demand. Thread-compatible: use one reader per thread.
+class ScanImageReader {
+ public:
+  /// Opens and validates `path`. Throws Error: kNotFound (missing), kIo (unreadable),
+  /// kCorrupt (not a TIFF, truncated, strips beyond the end of the file),
+  /// kUnsupported (not ScanImage, compressed, several samples per pixel, pixel type).
+  explicit ScanImageReader(const std::filesystem::path& path);
+  ScanImageReader(ScanImageReader&&) noexcept;
+  ScanImageReader& operator=(ScanImageReader&&) noexcept;
+  ~ScanImageReader();
+
+  const ScanImageInfo& info() const;
+  /// Reads page `page` (height × width pixels of info().pixel_type, native byte order) into `out`
+  /// (exactly height·width·pixel_size bytes). Throws Error(kInvalidArgument) for a page out of
+  /// range, Error(kCorrupt/kIo) when the bytes cannot be read.
+  void read_page(std::size_t page, std::span<std::byte> out) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flamecare

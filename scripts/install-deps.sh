@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages flamecare needs to build, test and run its demo.
+# Idempotent and quiet when everything is already present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config make git clang-format
+  libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libzip-dev libminizip-dev zlib1g-dev libcairo2-dev libtbb-dev libtomlplusplus-dev
+  libgtest-dev googletest fonts-dejavu-core
+  python3-numpy python3-tifffile python3-scipy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "flamecare: installing missing packages: ${missing[*]}"
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "flamecare: packages installed"

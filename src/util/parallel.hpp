@@ -1,0 +1,16 @@
+#pragma once
+// A minimal parallel loop over std::thread: no pool, no third-party runtime.
+#include <cstddef>
+#include <functional>
+
+namespace flamecare::detail {
+
+/// Number of worker threads for a `--threads` value: 0 means all cores.
+int resolve_threads(int requested);
+
+/// Calls fn(i) for every i in [0, n) on up to `threads` threads (0 = all cores), handing out
+/// indices in increasing order. The first exception thrown by fn stops further hand-outs and is
+/// rethrown here after all workers have finished.
+void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn);
+
+}  // namespace flamecare::detail
