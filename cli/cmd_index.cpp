@@ -7,7 +7,9 @@ namespace flamecare::cli {
 void add_index_command(CLI::App& app, Runner& runner) {
   auto* cmd = app.add_subcommand("index", "(not available yet)");
   cmd->callback([&runner] {
-    runner = [](Console&) -> int { throw Error(ErrorKind::kUnsupported, "index: not implemented"); };
+    runner = [](Console&) -> int {
+      throw Error(ErrorKind::kUnsupported, "index: not implemented");
+    };
   });
 }
 

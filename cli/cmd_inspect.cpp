@@ -7,7 +7,9 @@ namespace flamecare::cli {
 void add_inspect_command(CLI::App& app, Runner& runner) {
   auto* cmd = app.add_subcommand("inspect", "(not available yet)");
   cmd->callback([&runner] {
-    runner = [](Console&) -> int { throw Error(ErrorKind::kUnsupported, "inspect: not implemented"); };
+    runner = [](Console&) -> int {
+      throw Error(ErrorKind::kUnsupported, "inspect: not implemented");
+    };
   });
 }
 

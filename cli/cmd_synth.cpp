@@ -7,7 +7,9 @@ namespace flamecare::cli {
 void add_synth_command(CLI::App& app, Runner& runner) {
   auto* cmd = app.add_subcommand("synth", "(not available yet)");
   cmd->callback([&runner] {
-    runner = [](Console&) -> int { throw Error(ErrorKind::kUnsupported, "synth: not implemented"); };
+    runner = [](Console&) -> int {
+      throw Error(ErrorKind::kUnsupported, "synth: not implemented");
+    };
   });
 }
 

@@ -21,8 +21,8 @@ struct CreateOptions {
   double test_fraction = 0.1;
   std::optional<std::uint64_t> seed;  ///< nullopt: a fresh seed, recorded in the JSON
   int threads = 0;
-  std::optional<int> channels;        ///< keep only images with this many channels
-  std::string date;                   ///< YYYYMMDD for the name; "" = today (local time)
+  std::optional<int> channels;  ///< keep only images with this many channels
+  std::string date;             ///< YYYYMMDD for the name; "" = today (local time)
 };
 
 struct CreateResult {

@@ -10,7 +10,8 @@ namespace flamecare {
 /// Adds one raw plane (height·width pixels of `source_type`, native byte order) into channel
 /// `channel` of `sum` (whose type is sum_pixel_type(source_type, ...)). Throws
 /// Error(kInvalidArgument) on a size or type mismatch.
-void accumulate_plane(std::span<const std::byte> plane, PixelType source_type, AnyImage& sum, int channel);
+void accumulate_plane(std::span<const std::byte> plane, PixelType source_type, AnyImage& sum,
+                      int channel);
 
 /// Width after correcting by b pixels: width − |b|. Throws Error(kInvalidArgument) if |b| ≥ width.
 int corrected_width(int width, int b);

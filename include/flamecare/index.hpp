@@ -18,8 +18,8 @@ inline constexpr const char* kIndexFileName = "raw_image_index.csv";
 /// One row of the index.
 struct IndexEntry {
   int id = 0;
-  std::string image;              ///< path relative to the raw root, '/' separated
-  std::optional<int> frames;      ///< imgarr_nframes: verified frames, -1 unusable, nullopt unscreened
+  std::string image;          ///< path relative to the raw root, '/' separated
+  std::optional<int> frames;  ///< imgarr_nframes: verified frames, -1 unusable, nullopt unscreened
   int channels = 0;
   int height = 0;
   int width = 0;
@@ -27,8 +27,8 @@ struct IndexEntry {
   std::optional<int> bidirectional_correction;
   std::uint64_t size_bytes = 0;
   std::int64_t mtime_ns = 0;
-  std::string status;             ///< "usable", "unusable", "missing" (file gone), "" unscreened
-  std::string reason;             ///< screening reason when unusable
+  std::string status;  ///< "usable", "unusable", "missing" (file gone), "" unscreened
+  std::string reason;  ///< screening reason when unusable
 };
 
 struct ImageIndex {
@@ -51,12 +51,12 @@ struct IndexOptions {
 
 struct IndexSummary {
   std::filesystem::path csv;
-  std::size_t found = 0;       ///< .tif/.tiff regular files under the root
-  std::size_t added = 0;       ///< new ids assigned this run
-  std::size_t screened = 0;    ///< files screened this run (new or changed)
-  std::size_t usable = 0;      ///< usable files found this run
-  std::size_t unusable = 0;    ///< unusable files found this run
-  std::size_t missing = 0;     ///< indexed files no longer on disk
+  std::size_t found = 0;     ///< .tif/.tiff regular files under the root
+  std::size_t added = 0;     ///< new ids assigned this run
+  std::size_t screened = 0;  ///< files screened this run (new or changed)
+  std::size_t usable = 0;    ///< usable files found this run
+  std::size_t unusable = 0;  ///< unusable files found this run
+  std::size_t missing = 0;   ///< indexed files no longer on disk
   std::map<std::string, std::size_t> unusable_by_reason;  ///< reason code → count
 };
 

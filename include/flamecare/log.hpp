@@ -24,7 +24,8 @@ class Reporter {
   using ProgressSink = std::function<void(const ProgressEvent&)>;
 
   Reporter() = default;
-  Reporter(LogSink log, ProgressSink progress) : log_(std::move(log)), progress_(std::move(progress)) {}
+  Reporter(LogSink log, ProgressSink progress)
+      : log_(std::move(log)), progress_(std::move(progress)) {}
 
   void log(LogLevel level, std::string_view message) const {
     if (log_) log_(level, message);

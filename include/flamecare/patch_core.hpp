@@ -24,8 +24,8 @@ struct PatchCentre {
   int y = 0;
   int x = 0;
 };
-std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, int height, int width,
-                                          int patch_size, double threshold);
+std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, int height,
+                                          int width, int patch_size, double threshold);
 
 /// Chooses n of the candidates: without replacement when there are at least n, else with
 /// replacement. Deterministic for the generator state.

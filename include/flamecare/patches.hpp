@@ -10,10 +10,10 @@
 namespace flamecare {
 
 struct PatchOptions {
-  std::string dataset;                  ///< dataset name or path to its JSON
+  std::string dataset;  ///< dataset name or path to its JSON
   std::filesystem::path datasets_dir;
-  std::filesystem::path data_dir;       ///< the `create` output dir; "" = the one the JSON records
-  std::filesystem::path out_dir;        ///< "" = data_dir
+  std::filesystem::path data_dir;  ///< the `create` output dir; "" = the one the JSON records
+  std::filesystem::path out_dir;   ///< "" = data_dir
   int patch_size = 128;
   int patch_multiple = 4;
   std::optional<int> patches_per_image;  ///< overrides ⌊Y_max / P⌋ × m

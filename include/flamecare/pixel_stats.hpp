@@ -18,7 +18,7 @@ struct ChannelStats {
 };
 
 struct StatsSummary {
-  std::uint64_t count = 0;               ///< pixels over all channels
+  std::uint64_t count = 0;                     ///< pixels over all channels
   double min = 0, max = 0, mean = 0, std = 0;  ///< over all channels; std is the population std
   std::vector<ChannelStats> channels;
 };

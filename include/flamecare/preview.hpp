@@ -17,10 +17,11 @@ struct RgbImage {
 
 /// Maps channels 1–3 of `image` to R, G, B (one channel → grey), each clipped to [lo[c], hi[c]]
 /// and scaled to [0, 1]. lo/hi hold one value per channel used (at most 3).
-RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo, const std::vector<double>& hi);
+RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
+                const std::vector<double>& hi);
 
 struct PreviewRow {
-  std::string label;            ///< drawn under the row, e.g. the image path
+  std::string label;             ///< drawn under the row, e.g. the image path
   std::vector<RgbImage> panels;  ///< one per column
 };
 
@@ -28,7 +29,7 @@ struct PreviewSheet {
   std::string title;                       ///< drawn at the top
   std::vector<std::string> column_titles;  ///< e.g. "input: 5 frames", "ground truth: 40 frames"
   std::vector<PreviewRow> rows;
-  int panel_size = 256;                    ///< longest side of each panel in pixels
+  int panel_size = 256;  ///< longest side of each panel in pixels
 };
 
 /// Renders the sheet (panels scaled to fit, nearest-neighbour) and writes a PNG atomically.

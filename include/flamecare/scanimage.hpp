@@ -20,17 +20,17 @@ namespace flamecare {
 struct ScanImageInfo {
   std::filesystem::path path;
   bool big_tiff = false;
-  std::string flavor;             ///< e.g. "ScanImage 2016+ BigTIFF (static header v3)", "ScanImage 3.x"
-  int header_version = 0;         ///< static block version (3 or 4); 0 when the file has none
-  std::string scanimage_version;  ///< "2016", "2022.1", "3.8", ... ("" when unknown)
-  int channels = 0;               ///< C (saved channels)
-  int frames = 0;                 ///< F (logged frames per slice)
-  int slices = 1;                 ///< Z
-  int height = 0;                 ///< Y
-  int width = 0;                  ///< X
+  std::string flavor;      ///< e.g. "ScanImage 2016+ BigTIFF (static header v3)", "ScanImage 3.x"
+  int header_version = 0;  ///< static block version (3 or 4); 0 when the file has none
+  std::string scanimage_version;    ///< "2016", "2022.1", "3.8", ... ("" when unknown)
+  int channels = 0;                 ///< C (saved channels)
+  int frames = 0;                   ///< F (logged frames per slice)
+  int slices = 1;                   ///< Z
+  int height = 0;                   ///< Y
+  int width = 0;                    ///< X
   std::vector<int> saved_channels;  ///< channel ids from channelSave, in page order
   PixelType pixel_type = PixelType::kInt16;
-  std::size_t pages = 0;          ///< IFDs in the file
+  std::size_t pages = 0;  ///< IFDs in the file
   std::uint64_t file_size = 0;
   std::map<std::string, std::string> metadata;  ///< SI.* / state.* key → raw value text
 };

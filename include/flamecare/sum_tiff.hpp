@@ -10,7 +10,8 @@ namespace flamecare {
 /// ImageDescription) and Fiji opens as a C-slice stack: one uncompressed page per channel, pixel
 /// type kept (int32/uint32/float32/int64/...). Atomic (temp + rename); with no_clobber an
 /// existing file is an Error(kInvalidArgument). Throws Error(kIo).
-void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image, bool no_clobber = false);
+void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image,
+                    bool no_clobber = false);
 
 /// Reads a TIFF written by write_sum_tiff (or any uncompressed grayscale multi-page TIFF with equal
 /// pages) as C = pages planes. Throws Error(kNotFound / kIo / kCorrupt / kUnsupported).

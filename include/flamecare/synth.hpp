@@ -14,14 +14,14 @@ namespace flamecare {
 
 /// One ScanImage stack to write. Pages are (f, c) channel-fastest for one slice.
 struct StackSpec {
-  int frames = 40;             ///< pages per channel written to disk
+  int frames = 40;  ///< pages per channel written to disk
   int channels = 2;
   int height = 256;
   int width = 256;
   PixelType pixel_type = PixelType::kInt16;
-  int header_version = 4;      ///< static block version, 3 or 4
+  int header_version = 4;               ///< static block version, 3 or 4
   std::optional<int> frames_per_slice;  ///< SI.hStackManager.framesPerSlice; nullopt writes Inf
-  int first_channel_id = 1;    ///< channelSave ids start here (channelSave = [1;2] ...)
+  int first_channel_id = 1;             ///< channelSave ids start here (channelSave = [1;2] ...)
 };
 
 /// Writes a ScanImage 2016+ BigTIFF (static block at byte 16, Software/Artist tags, per-page

@@ -9,11 +9,11 @@ namespace flamecare {
 
 struct TileData {
   int tile_id = 0;
-  int frames_per_tile = 0;                     ///< framesPerTile
+  int frames_per_tile = 0;                      ///< framesPerTile
   std::optional<int> bidirectional_correction;  ///< bidirectionalCorrection, whole pixels
-  std::string tile_resolution;                 ///< tileResolution as compact JSON text
-  std::string channels_saved;                  ///< channelsSaved as compact JSON text
-  std::string raw_json;                        ///< the whole TileData object, compact JSON
+  std::string tile_resolution;                  ///< tileResolution as compact JSON text
+  std::string channels_saved;                   ///< channelsSaved as compact JSON text
+  std::string raw_json;                         ///< the whole TileData object, compact JSON
 };
 
 /// `<dir>/<stem>.tileData.txt` for `<dir>/<stem>.tif`.

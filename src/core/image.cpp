@@ -33,12 +33,18 @@ const TypeInfo& info(PixelType type) { return kTypes.at(static_cast<std::size_t>
 // Largest magnitude one frame of `type` can hold.
 std::int64_t max_abs(PixelType type) {
   switch (type) {
-    case PixelType::kInt8: return 128;
-    case PixelType::kUint8: return 255;
-    case PixelType::kInt16: return 32768;
-    case PixelType::kUint16: return 65535;
-    case PixelType::kInt32: return std::int64_t{1} << 31;
-    default: return std::numeric_limits<std::uint32_t>::max();
+    case PixelType::kInt8:
+      return 128;
+    case PixelType::kUint8:
+      return 255;
+    case PixelType::kInt16:
+      return 32768;
+    case PixelType::kUint16:
+      return 65535;
+    case PixelType::kInt32:
+      return std::int64_t{1} << 31;
+    default:
+      return std::numeric_limits<std::uint32_t>::max();
   }
 }
 
@@ -60,32 +66,47 @@ bool is_signed(PixelType type) { return info(type).is_signed; }
 PixelType sum_pixel_type(PixelType source, std::int64_t n_frames) {
   if (is_float(source)) return PixelType::kFloat32;
   if (source == PixelType::kInt64 || source == PixelType::kUint64) return source;
-  const bool fits = n_frames <= 0 || max_abs(source) <= std::numeric_limits<std::int32_t>::max() / n_frames;
+  const bool fits =
+      n_frames <= 0 || max_abs(source) <= std::numeric_limits<std::int32_t>::max() / n_frames;
   if (is_signed(source)) return fits ? PixelType::kInt32 : PixelType::kInt64;
   const bool fits_unsigned =
-      n_frames <= 0 ||
-      static_cast<std::uint64_t>(max_abs(source)) <= std::numeric_limits<std::uint32_t>::max() / std::uint64_t(n_frames);
+      n_frames <= 0 || static_cast<std::uint64_t>(max_abs(source)) <=
+                           std::numeric_limits<std::uint32_t>::max() / std::uint64_t(n_frames);
   return fits_unsigned ? PixelType::kUint32 : PixelType::kUint64;
 }
 
 AnyImage make_image(PixelType type, int channels, int height, int width) {
   switch (type) {
-    case PixelType::kInt8: return Image<std::int8_t>(channels, height, width);
-    case PixelType::kUint8: return Image<std::uint8_t>(channels, height, width);
-    case PixelType::kInt16: return Image<std::int16_t>(channels, height, width);
-    case PixelType::kUint16: return Image<std::uint16_t>(channels, height, width);
-    case PixelType::kInt32: return Image<std::int32_t>(channels, height, width);
-    case PixelType::kUint32: return Image<std::uint32_t>(channels, height, width);
-    case PixelType::kInt64: return Image<std::int64_t>(channels, height, width);
-    case PixelType::kUint64: return Image<std::uint64_t>(channels, height, width);
-    case PixelType::kFloat32: return Image<float>(channels, height, width);
-    case PixelType::kFloat64: return Image<double>(channels, height, width);
+    case PixelType::kInt8:
+      return Image<std::int8_t>(channels, height, width);
+    case PixelType::kUint8:
+      return Image<std::uint8_t>(channels, height, width);
+    case PixelType::kInt16:
+      return Image<std::int16_t>(channels, height, width);
+    case PixelType::kUint16:
+      return Image<std::uint16_t>(channels, height, width);
+    case PixelType::kInt32:
+      return Image<std::int32_t>(channels, height, width);
+    case PixelType::kUint32:
+      return Image<std::uint32_t>(channels, height, width);
+    case PixelType::kInt64:
+      return Image<std::int64_t>(channels, height, width);
+    case PixelType::kUint64:
+      return Image<std::uint64_t>(channels, height, width);
+    case PixelType::kFloat32:
+      return Image<float>(channels, height, width);
+    case PixelType::kFloat64:
+      return Image<double>(channels, height, width);
   }
   throw Error(ErrorKind::kInternal, "make_image: unknown pixel type");
 }
 
 ImageShape shape_of(const AnyImage& image) {
-  return std::visit([](const auto& img) { return ImageShape{img.channels, img.height, img.width}; }, image);
+  return std::visit(
+      [](const auto& img) {
+        return ImageShape{img.channels, img.height, img.width};
+      },
+      image);
 }
 
 }  // namespace flamecare

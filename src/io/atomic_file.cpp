@@ -52,9 +52,11 @@ void AtomicFile::commit(bool no_clobber) {
     if (::link(temp_.c_str(), final_.c_str()) != 0) {
       const int err = errno;
       if (err == EEXIST) {
-        throw Error(ErrorKind::kInvalidArgument, fmt::format("{}: already exists; not overwriting", final_.string()));
+        throw Error(ErrorKind::kInvalidArgument,
+                    fmt::format("{}: already exists; not overwriting", final_.string()));
       }
-      throw Error(ErrorKind::kIo, fmt::format("{}: cannot create: {}", final_.string(), std::strerror(err)));
+      throw Error(ErrorKind::kIo,
+                  fmt::format("{}: cannot create: {}", final_.string(), std::strerror(err)));
     }
     std::error_code ec;
     std::filesystem::remove(temp_, ec);
@@ -73,8 +75,8 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
     if (!out) {
-      throw Error(ErrorKind::kIo, fmt::format("{}: cannot write {} bytes: {}", path.string(), content.size(),
-                                              std::strerror(errno)));
+      throw Error(ErrorKind::kIo, fmt::format("{}: cannot write {} bytes: {}", path.string(),
+                                              content.size(), std::strerror(errno)));
     }
   }
   file.commit();
@@ -96,13 +98,15 @@ std::string read_file(const std::filesystem::path& path) {
 FileLock::FileLock(const std::filesystem::path& lock_path) {
   fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    throw Error(ErrorKind::kIo, fmt::format("{}: cannot open lock file: {}", lock_path.string(), std::strerror(errno)));
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot open lock file: {}", lock_path.string(),
+                                            std::strerror(errno)));
   }
   while (::flock(fd_, LOCK_EX) != 0) {
     if (errno == EINTR) continue;
     const int err = errno;
     ::close(fd_);
-    throw Error(ErrorKind::kIo, fmt::format("{}: cannot lock: {}", lock_path.string(), std::strerror(err)));
+    throw Error(ErrorKind::kIo,
+                fmt::format("{}: cannot lock: {}", lock_path.string(), std::strerror(err)));
   }
 }
 

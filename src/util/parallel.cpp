@@ -15,7 +15,8 @@ int resolve_threads(int requested) {
 }
 
 void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn) {
-  const std::size_t workers = std::min<std::size_t>(n, static_cast<std::size_t>(resolve_threads(threads)));
+  const std::size_t workers =
+      std::min<std::size_t>(n, static_cast<std::size_t>(resolve_threads(threads)));
   if (workers <= 1) {
     for (std::size_t i = 0; i < n; ++i) fn(i);
     return;
