@@ -68,7 +68,8 @@ void AtomicFile::commit(bool no_clobber) {
   fsync_path(final_.parent_path().empty() ? "." : final_.parent_path(), true);
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+void write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                       bool no_clobber) {
   AtomicFile file(path);
   {
     std::ofstream out(file.temp_path(), std::ios::binary | std::ios::trunc);
@@ -79,7 +80,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
                                               content.size(), std::strerror(errno)));
     }
   }
-  file.commit();
+  file.commit(no_clobber);
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -26,8 +26,10 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-/// Writes `content` to `path` atomically. Throws Error(kIo).
-void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+/// Writes `content` to `path` atomically. Throws Error(kIo); with no_clobber an existing `path`
+/// is an Error(kInvalidArgument) and stays untouched.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content,
+                       bool no_clobber = false);
 
 /// Reads a whole file. Throws Error(kNotFound / kIo).
 std::string read_file(const std::filesystem::path& path);

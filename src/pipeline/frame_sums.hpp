@@ -1,0 +1,21 @@
+#pragma once
+// Reading a raw stack's first frames and summing them: the I/O half of `create`.
+#include <filesystem>
+
+#include "flamecare/image.hpp"
+
+namespace flamecare::detail {
+
+/// Sums of frames [0, input_frames) and [0, gt_frames) of every channel of a raw stack, after
+/// bidirectional correction by `bidirectional` pixels.
+struct FramePair {
+  AnyImage input;
+  AnyImage ground_truth;
+};
+
+/// Reads only the pages of frames [0, gt_frames). Throws Error (kNotFound, kCorrupt, ...) naming
+/// the file, or Error(kInvalidArgument) when it holds fewer than gt_frames frames.
+FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_frames,
+                         int bidirectional);
+
+}  // namespace flamecare::detail

@@ -1,0 +1,38 @@
+#pragma once
+// Portable seeded randomness: std::mt19937_64 is specified bit-for-bit by the standard, but the
+// standard distributions are not, so bounded draws and shuffles are written here.
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <utility>
+#include <vector>
+
+namespace flamecare::detail {
+
+/// Uniform integer in [0, n) without modulo bias (rejection sampling). n must be > 0.
+inline std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t n) {
+  const std::uint64_t limit =
+      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
+  std::uint64_t draw = rng();
+  while (draw >= limit) draw = rng();
+  return draw % n;
+}
+
+/// Fisher–Yates shuffle of the first k positions: afterwards items[0..k) is a uniform random
+/// k-subset in random order.
+template <class T>
+void partial_shuffle(std::vector<T>& items, std::size_t k, std::mt19937_64& rng) {
+  const std::size_t n = items.size();
+  for (std::size_t i = 0; i < k && i + 1 < n; ++i) {
+    const std::size_t j = i + static_cast<std::size_t>(uniform_below(rng, n - i));
+    std::swap(items[i], items[j]);
+  }
+}
+
+/// Full Fisher–Yates shuffle.
+template <class T>
+void shuffle(std::vector<T>& items, std::mt19937_64& rng) {
+  partial_shuffle(items, items.size(), rng);
+}
+
+}  // namespace flamecare::detail
