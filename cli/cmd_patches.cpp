@@ -1,14 +1,75 @@
-// `flamecare patches`: not available yet.
+// `flamecare patches`: options → make_patches → summary.
+#include <random>
+
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "flamecare/error.hpp"
+#include "flamecare/patches.hpp"
 
 namespace flamecare::cli {
+namespace {
+
+void print_summary(const PatchResult& r) {
+  fmt::print("patches: {} from {} samples ({} per sample, {} samples skipped)\n", r.n_patches,
+             r.n_samples, r.patches_per_image, r.n_skipped);
+  fmt::print("  npz:     {} ({:.1f} MiB)\n", r.npz.string(),
+             static_cast<double>(r.npz_bytes) / (1024.0 * 1024.0));
+  fmt::print("  config:  {}\n", r.config.string());
+  fmt::print("  samples: {}\n", r.samples1.string());
+  fmt::print("           {}\n", r.samples2.string());
+  fmt::print("  log:     {}\n", (r.npz.parent_path() / "patches.log").string());
+}
+
+}  // namespace
 
 void add_patches_command(CLI::App& app, Runner& runner) {
-  auto* cmd = app.add_subcommand("patches", "(not available yet)");
-  cmd->callback([&runner] {
-    runner = [](Console&) -> int {
-      throw Error(ErrorKind::kUnsupported, "patches: not implemented");
+  auto options = std::make_shared<PatchOptions>();
+  auto per_image = std::make_shared<int>(0);
+  auto* cmd = app.add_subcommand("patches",
+                                 "Cut normalised CARE training patches into a CSBDeep-ready .npz");
+  cmd->add_option("dataset", options->dataset, "Dataset name or path to its JSON")->required();
+  cmd->add_option("--datasets", options->datasets_dir, "Datasets dir holding <name>.json")
+      ->capture_default_str();
+  cmd->add_option("--data", options->data_dir,
+                  "The `create --out` dir (default: as the dataset JSON records)");
+  cmd->add_option("--out", options->out_dir, "Where <name>/ with the npz goes (default: --data)");
+  cmd->add_option("--patch-size", options->patch_size, "Patch side P in pixels")
+      ->capture_default_str();
+  cmd->add_option("--patch-multiple", options->patch_multiple, "m in n = floor(Y_max / P) * m")
+      ->capture_default_str();
+  auto* per_image_opt = cmd->add_option("--patches-per-image", *per_image,
+                                        "Patches per sample (overrides the formula)");
+  cmd->add_option("--background-threshold", options->background_threshold,
+                  "CSBDeep no_background_patches threshold")
+      ->capture_default_str();
+  cmd->add_flag("--all-channels", options->all_channels,
+                "Keep all channels in each patch (default: one at a time)");
+  auto* seed_opt = cmd->add_option("--seed", options->seed,
+                                   "Random seed (default: fresh, recorded in the config)");
+  cmd->add_option("--threads", options->threads, "Worker threads (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_flag("--force-zip64", options->force_zip64, "Write ZIP64 records even for a small npz");
+  cmd->set_config("--config", "", "Read these options from a TOML file");
+  options->datasets_dir = "datasets";
+  cmd->callback([&runner, options, per_image, per_image_opt, seed_opt] {
+    if (per_image_opt->count() > 0) options->patches_per_image = *per_image;
+    if (seed_opt->count() == 0) {
+      std::random_device device;
+      options->seed = (std::uint64_t(device()) << 32) ^ device();
+    }
+    runner = [options](Console& console) -> int {
+      PatchResult result;
+      try {
+        result = make_patches(*options, console.reporter());
+      } catch (const Error& e) {
+        console.note(fmt::format("failed: {}", e.what()));
+        console.save_log(options->datasets_dir / "patches.log");
+        throw;
+      }
+      console.save_log(result.npz.parent_path() / "patches.log");
+      print_summary(result);
+      return 0;
     };
   });
 }

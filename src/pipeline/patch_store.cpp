@@ -1,0 +1,77 @@
+#include "pipeline/patch_store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "flamecare/error.hpp"
+
+namespace flamecare::detail {
+namespace {
+
+void write_all(int fd, const void* data, std::size_t size, off_t offset,
+               const std::filesystem::path& path) {
+  const auto* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::pwrite(fd, bytes, size, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw Error(ErrorKind::kIo,
+                  fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
+    bytes += n;
+    size -= static_cast<std::size_t>(n);
+    offset += n;
+  }
+}
+
+}  // namespace
+
+PatchStore::PatchStore(const std::filesystem::path& dir, std::size_t patch_bytes)
+    : patch_bytes_(patch_bytes) {
+  for (int i = 0; i < 2; ++i) {
+    paths_[i] = dir / fmt::format(".patches-{}-{}.tmp", ::getpid(), i == 0 ? "X" : "Y");
+    fds_[i] = ::open(paths_[i].c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fds_[i] < 0) {
+      throw Error(ErrorKind::kIo,
+                  fmt::format("{}: cannot create: {}", paths_[i].string(), std::strerror(errno)));
+    }
+  }
+}
+
+PatchStore::~PatchStore() {
+  for (int i = 0; i < 2; ++i) {
+    if (fds_[i] >= 0) ::close(fds_[i]);
+    std::error_code ec;
+    std::filesystem::remove(paths_[i], ec);
+  }
+}
+
+void PatchStore::write(std::size_t slot, std::span<const float> input,
+                       std::span<const float> target) {
+  const auto offset = static_cast<off_t>(slot * patch_bytes_);
+  write_all(fds_[0], input.data(), input.size_bytes(), offset, paths_[0]);
+  write_all(fds_[1], target.data(), target.size_bytes(), offset, paths_[1]);
+}
+
+void PatchStore::read(int which, std::size_t slot, std::span<float> out) const {
+  auto* bytes = reinterpret_cast<char*>(out.data());
+  std::size_t size = out.size_bytes();
+  auto offset = static_cast<off_t>(slot * patch_bytes_);
+  while (size > 0) {
+    const ssize_t n = ::pread(fds_[which], bytes, size, offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      throw Error(ErrorKind::kIo,
+                  fmt::format("{}: read of patch {} failed", paths_[which].string(), slot));
+    }
+    bytes += n;
+    size -= static_cast<std::size_t>(n);
+    offset += n;
+  }
+}
+
+}  // namespace flamecare::detail
