@@ -1,0 +1,119 @@
+"""`patches` checked independently: numpy.load, every patch recomputed from the TIFFs and JSON,
+CSBDeep's background rule re-evaluated with scipy, determinism, all-channels and ZIP64."""
+import filecmp
+import json
+import os
+import zipfile
+
+import numpy as np
+import tifffile
+from scipy.ndimage import maximum_filter
+
+from flamecare_testlib import Checks, normalize, parse_args, run, tempdir
+
+P, M, T = 32, 2, 0.5
+
+
+def load_training_data_like_csbdeep(path):
+    """The loading path of csbdeep.io.load_training_data (CSBDeep is not installable here)."""
+    f = np.load(path)
+    X, Y = f["X"], f["Y"]
+    axes = str(f["axes"].item()) if f["axes"].shape == () else None
+    assert axes is not None and len(axes) == X.ndim and X.shape == Y.shape
+    assert axes.upper() == "SCYX" and "S" in axes and "C" in axes
+    return X, Y, axes
+
+
+def check_npz(c, npz, d, data_dir, all_channels):
+    f = np.load(npz)
+    c.check(sorted(f.files) == ["X", "Y", "axes", "coords"], f"npz members {f.files}")
+    X, Y, axes, coords = f["X"], f["Y"], f["axes"], f["coords"]
+    c.check(X.dtype == np.float32 and Y.dtype == np.float32, "X, Y float32")
+    c.check(axes.shape == () and str(axes) == "SCYX", f"axes {axes!r}")
+    c.check(coords.dtype == np.int32 and coords.shape == (X.shape[0], 4), f"coords {coords.dtype} {coords.shape}")
+    C = d["image_shapes"][0][1]
+    c.check(X.shape[1:] == ((C if all_channels else 1), P, P) and X.shape == Y.shape, f"X shape {X.shape}")
+    c.check(X.min() >= 0 and X.max() <= 1 and Y.min() >= 0 and Y.max() <= 1, "values in [0, 1]")
+    ymax = max(s[2] for s in d["image_shapes"])
+    n = (ymax // P) * M
+    train = [i for i in d["image_ids"] if i not in d["test_ids"]]
+    samples = len(train) * (1 if all_channels else C)
+    c.check(X.shape[0] % n == 0 and X.shape[0] <= samples * n, f"{X.shape[0]} patches, {n} per sample")
+    p1 = [d[b]["pixel_1pct"] for b in ("input", "output")]
+    p99 = [d[b]["pixel_99pct"] for b in ("input", "output")]
+    cache, bad_content, bad_rule = {}, 0, 0
+    for k, (image_id, ch, y0, x0) in enumerate(coords):
+        c.check(image_id in train, f"patch {k} from a train image")
+        if image_id not in cache:
+            imgs = []
+            for which, frames in ((0, d["input"]["n_frames"]), (1, d["output"]["n_frames"])):
+                raw = tifffile.imread(os.path.join(data_dir, d["name"], "train", f"image{image_id}_frames{frames}.tif"))[0]
+                imgs.append(np.stack([normalize(raw[q], p1[which][q], p99[which][q]) for q in range(C)]))
+            cache[image_id] = imgs
+        xin, gt = cache[image_id]
+        sl = np.s_[:, y0:y0 + P, x0:x0 + P] if ch < 0 else np.s_[ch:ch + 1, y0:y0 + P, x0:x0 + P]
+        if not (np.array_equal(X[k], xin[sl]) and np.array_equal(Y[k], gt[sl])):
+            bad_content += 1
+        H, W = gt.shape[1:]
+        cy, cx = y0 + P // 2, x0 + P // 2
+        in_range = P // 2 <= cy < H - P + P // 2 + 1 and P // 2 <= cx < W - P + P // 2 + 1
+        if ch >= 0:
+            filt = maximum_filter(gt[ch], size=P // 2, mode="constant")
+            ok = filt[cy, cx] > T * np.percentile(gt[ch], 99.9)
+        else:
+            sizes = (C // 2 if C > 1 else C, P // 2, P // 2)
+            filt = maximum_filter(gt, size=sizes, mode="constant")
+            ok = filt[C // 2, cy, cx] > T * np.percentile(gt, 99.9)
+        bad_rule += 0 if (ok and in_range) else 1
+    c.check(bad_content == 0, f"{bad_content} patches differ from the normalised train images at their coords")
+    c.check(bad_rule == 0, f"{bad_rule} patch centres break the background rule or the centre range")
+    X2, Y2, _ = load_training_data_like_csbdeep(npz)
+    c.check(np.array_equal(X2, X), "CSBDeep-style load")
+    return X, coords
+
+
+def main():
+    args = parse_args()
+    c = Checks("test_patches_numpy")
+    with tempdir() as tmp:
+        raw, ds, data = (os.path.join(tmp, x) for x in ("raw", "datasets", "data"))
+        run(args.cli, "synth", raw, "--images", 4, "--size", 96, "--frames", 10, "--channels", 2, "--seed", 4)
+        proc = run(args.cli, "create", raw, "--datasets", ds, "--out", data, "--input-frames", 2, "--gt-frames", 8,
+                   "--test-fraction", 0.25, "--seed", 1)
+        name = proc.stdout.split()[1]
+        with open(os.path.join(ds, name + ".json")) as f:
+            d = json.load(f)["FLAME_Dataset"]
+        common = ["--datasets", ds, "--data", data, "--patch-size", P, "--patch-multiple", M,
+                  "--background-threshold", T]
+        run(args.cli, "patches", name, *common, "--seed", 9, "--out", os.path.join(tmp, "a"))
+        run(args.cli, "patches", os.path.join(ds, name + ".json"), *common, "--seed", 9, "--out", os.path.join(tmp, "b"))
+        run(args.cli, "patches", name, *common, "--seed", 10, "--out", os.path.join(tmp, "c"))
+        npz_name = f"{name}_patch{P}_{(96 // P) * M}PpI_1Chan.npz"
+        a, b, cc = (os.path.join(tmp, x, name, npz_name) for x in ("a", "b", "c"))
+        X, coords = check_npz(c, a, d, data, False)
+        c.check(filecmp.cmp(a, b, shallow=False), "same seed gives a byte-identical npz")
+        c.check(not filecmp.cmp(a, cc, shallow=False), "another seed gives other patches")
+        with open(os.path.join(tmp, "a", name, "1Chan_patch_config.json")) as f:
+            cfg = json.load(f)
+        pc = cfg["Patch_Config"]
+        c.check(cfg["FLAME_Dataset"] == d, "config embeds the dataset JSON")
+        c.check(pc["npz_name"] == npz_name and pc["n_patches"] == X.shape[0] and pc["patch_size"] == P,
+                f"Patch_Config {pc}")
+        for png in ("patch_samples1.png", "patch_samples2.png"):
+            c.check(os.path.getsize(os.path.join(tmp, "a", name, png)) > 1000, f"{png} written")
+        run(args.cli, "patches", name, *common, "--seed", 9, "--out", os.path.join(tmp, "a"), expect=1)
+        run(args.cli, "patches", name, *common, "--all-channels", "--force-zip64", "--seed", 9,
+            "--out", os.path.join(tmp, "z"))
+        z = os.path.join(tmp, "z", name, f"{name}_patch{P}_{(96 // P) * M}PpI_AllChan.npz")
+        Xa, coords_a = check_npz(c, z, d, data, True)
+        c.check((coords_a[:, 1] == -1).all(), "all-channels coords carry channel -1")
+        with zipfile.ZipFile(z) as zf:
+            zip64 = all(any(info.extra[i:i + 2] == b"\x01\x00" for i in range(0, max(len(info.extra) - 1, 0), 1))
+                        for info in zf.infolist())
+        c.check(zip64, "forced ZIP64 records present")
+        run(args.cli, "patches", "no_such_dataset", "--datasets", ds, expect=1)
+    c.done()
+
+
+if __name__ == "__main__":
+    main()
