@@ -1,5 +1,9 @@
 // `create`: index → select → sum frames (parallel) → statistics → TIFFs, JSON, preview.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include <algorithm>
 #include <chrono>
@@ -176,6 +180,21 @@ nlohmann::json dataset_json(const CreateOptions& o, const CreateResult& r, const
   return nlohmann::json{{"FLAME_Dataset", d}};
 }
 
+// Staging dirs of runs that were killed: their process is gone, so nothing will finish them.
+void remove_stale_staging(const fs::path& out_dir, const Reporter& reporter) {
+  std::error_code ec;
+  for (fs::directory_iterator it(out_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    int pid = 0;
+    if (std::sscanf(name.c_str(), ".create-%d.partial", &pid) != 1 || pid <= 0 || pid == ::getpid())
+      continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code remove_ec;
+    fs::remove_all(it->path(), remove_ec);
+    reporter.info(fmt::format("removed {} left by an interrupted run", it->path().string()));
+  }
+}
+
 std::uint64_t fresh_seed() {
   std::random_device device;
   return (std::uint64_t(device()) << 32) ^ device();
@@ -187,6 +206,7 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   fs::create_directories(o.out_dir);
   // One create at a time per datasets dir: ids and names are decided under this lock.
   const detail::FileLock lock(o.datasets_dir / ".create.lock");
+  remove_stale_staging(o.out_dir, reporter);
   const IndexResult indexed =
       update_index(IndexOptions{o.raw_root, o.datasets_dir, o.threads, {}}, reporter);
   detail::Selection selection = detail::select_images(indexed.index, o.gt_frames, o.channels);
