@@ -1,0 +1,135 @@
+// `patches` on small formula datasets: counts, dark samples, errors, determinism.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "flamecare/dataset.hpp"
+#include "flamecare/error.hpp"
+#include "flamecare/patches.hpp"
+#include "flamecare/synth.hpp"
+#include "support/scratch_dir.hpp"
+
+namespace flamecare {
+namespace {
+namespace fs = std::filesystem;
+using testing::ScratchDir;
+
+class PatchesTest : public ::testing::Test {
+ protected:
+  // Writes a 2-channel 40×48 stack; dark stacks are all zero.
+  void stack(const std::string& rel, int id, bool dark) {
+    const fs::path tif = dir_ / "raw" / rel;
+    fs::create_directories(tif.parent_path());
+    StackSpec spec;
+    spec.frames = 4;
+    spec.channels = 2;
+    spec.height = 40;
+    spec.width = 48;
+    spec.frames_per_slice = 4;
+    write_scanimage_tiff(tif, spec, [&](int page, int y, int x) {
+      return dark ? 0.0 : 50.0 + ((x * 7 + y * 13 + page * 3 + id) % 101);
+    });
+    TileDataSpec tile;
+    tile.tile_id = id;
+    tile.frames_per_tile = 4;
+    tile.height = 40;
+    tile.width = 48;
+    write_tile_data(tif, tile);
+  }
+  std::string make_dataset() {
+    CreateOptions o;
+    o.raw_root = dir_ / "raw";
+    o.datasets_dir = dir_ / "datasets";
+    o.out_dir = dir_ / "data";
+    o.input_frames = 1;
+    o.gt_frames = 4;
+    o.test_fraction = 0;
+    o.seed = 1;
+    return create_dataset(o, Reporter()).name;
+  }
+  PatchOptions patch_options(const std::string& name) {
+    PatchOptions o;
+    o.dataset = name;
+    o.datasets_dir = dir_ / "datasets";
+    o.patch_size = 16;
+    o.patch_multiple = 3;
+    o.seed = 5;
+    o.out_dir = dir_ / "patches";
+    return o;
+  }
+  ScratchDir dir_;
+};
+
+TEST_F(PatchesTest, DarkSampleIsSkippedAndCountsFollowTheFormula) {
+  stack("a/Im_00001.tif", 1, false);
+  stack("a/Im_00002.tif", 2, false);
+  stack("a/Im_00003.tif", 3, true);
+  const std::string name = make_dataset();
+  std::vector<std::string> warnings;
+  std::mutex mutex;
+  const Reporter reporter(
+      [&](LogLevel level, std::string_view message) {
+        std::lock_guard lock(mutex);
+        if (level == LogLevel::kWarning) warnings.emplace_back(message);
+      },
+      nullptr);
+  const PatchResult r = make_patches(patch_options(name), reporter);
+  EXPECT_EQ(r.patches_per_image, std::size_t(40 / 16) * 3);  // ⌊Y_max / P⌋ × m
+  EXPECT_EQ(r.n_samples, 6u);  // 3 images × 2 channels, one at a time
+  EXPECT_EQ(r.n_skipped, 2u);  // both channels of the dark image
+  EXPECT_EQ(r.n_patches, 4u * r.patches_per_image);
+  EXPECT_EQ(warnings.size(), 2u);
+  EXPECT_TRUE(fs::exists(r.npz));
+  EXPECT_TRUE(fs::exists(r.config));
+  EXPECT_TRUE(fs::exists(r.samples1));
+  EXPECT_TRUE(fs::exists(r.samples2));
+  // The npz is never overwritten.
+  try {
+    make_patches(patch_options(name), Reporter());
+    FAIL() << "existing npz overwritten";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+  }
+}
+
+TEST_F(PatchesTest, AllChannelsAndOverrides) {
+  stack("a/Im_00001.tif", 1, false);
+  const std::string name = make_dataset();
+  PatchOptions o = patch_options(name);
+  o.all_channels = true;
+  o.patches_per_image = 7;
+  const PatchResult r = make_patches(o, Reporter());
+  EXPECT_EQ(r.n_samples, 1u);
+  EXPECT_EQ(r.n_patches, 7u);
+  EXPECT_NE(r.npz.filename().string().find("_7PpI_AllChan.npz"), std::string::npos) << r.npz;
+}
+
+TEST_F(PatchesTest, ErrorsNameTheProblem) {
+  stack("a/Im_00001.tif", 1, false);
+  const std::string name = make_dataset();
+  const auto kind_of = [&](PatchOptions o) {
+    try {
+      make_patches(o, Reporter());
+    } catch (const Error& e) {
+      return e.kind();
+    }
+    return ErrorKind::kInternal;
+  };
+  PatchOptions o = patch_options("no_such_dataset");
+  EXPECT_EQ(kind_of(o), ErrorKind::kNotFound);
+  o = patch_options(name);
+  o.patch_size = 64;  // larger than the 40-pixel images
+  EXPECT_EQ(kind_of(o), ErrorKind::kInvalidArgument);
+  o = patch_options(name);
+  o.background_threshold = 2;
+  EXPECT_EQ(kind_of(o), ErrorKind::kInvalidArgument);
+  o = patch_options(name);
+  std::ofstream(dir_ / "datasets" / "broken.json") << "{\"FLAME_Dataset\": {\"name\": 3}}";
+  o.dataset = (dir_ / "datasets" / "broken.json").string();
+  EXPECT_EQ(kind_of(o), ErrorKind::kCorrupt);
+  fs::remove_all(dir_ / "data" / name / "train");
+  EXPECT_EQ(kind_of(patch_options(name)), ErrorKind::kNotFound);
+}
+
+}  // namespace
+}  // namespace flamecare
