@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config make git clang-format
+  build-essential cmake pkg-config make git clang-format bc
   libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libzip-dev libminizip-dev zlib1g-dev libcairo2-dev libtbb-dev libtomlplusplus-dev
   libgtest-dev googletest fonts-dejavu-core
