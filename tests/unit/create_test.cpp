@@ -126,10 +126,11 @@ TEST_F(CreateTest, SumsCorrectionAndStatisticsAreExact) {
     const int width = s.width - std::abs(s.bidir.value_or(0));
     EXPECT_EQ(d["image_shapes"][i], nlohmann::json({1, 2, s.height, width}));
     const std::string split = d["images"][i]["split"];
+    const int id = d["images"][i]["id"];
     for (const int n : {3, 8}) {
       const AnyImage img =
           read_sum_tiff(r.data_dir / split /
-                        ("image" + std::to_string(s.id) + "_frames" + std::to_string(n) + ".tif"));
+                        ("image" + std::to_string(id) + "_frames" + std::to_string(n) + ".tif"));
       ASSERT_EQ(pixel_type_of(img), PixelType::kInt32);
       ASSERT_EQ(shape_of(img).width, width);
       for (int c = 0; c < 2; ++c) {
@@ -172,7 +173,8 @@ TEST_F(CreateTest, Uint16SumsAreUnsigned) {
   const CreateResult r = create_dataset(options(), Reporter());
   const auto d = read_json(r.json);
   const std::string split = d["images"][0]["split"];
-  const AnyImage img = read_sum_tiff(r.data_dir / split / "image1_frames8.tif");
+  const int id = d["images"][0]["id"];
+  const AnyImage img = read_sum_tiff(r.data_dir / split / ("image" + std::to_string(id) + "_frames8.tif"));
   EXPECT_EQ(pixel_type_of(img), PixelType::kUint32);
   EXPECT_EQ(pixel(img, 0, 3, 4),
             expected_sum({1, 1, 8, 8, 8, std::nullopt, PixelType::kUint16}, 8, 0, 3, 4));
