@@ -120,6 +120,14 @@ Canvas cells_layer(int h, int w, const Canvas& tissue, std::mt19937_64& rng) {
     }
     draw_cell(c, cy, cx, uniform(rng, 2.5, 7.0), uniform(rng, 0.6, 1.0), rng() % 2 == 0);
   }
+  // Granular autofluorescence (mitochondria-sized puncta), denser where the tissue is bright.
+  const int puncta = int(double(h) * w / 60.0);
+  for (int i = 0; i < puncta; ++i) {
+    const double cy = uniform(rng, 0, h), cx = uniform(rng, 0, w);
+    const double t = tissue.pixels[std::size_t(cy) * std::size_t(w) + std::size_t(cx)];
+    if (uniform(rng, 0, 1) > t) continue;
+    draw_cell(c, cy, cx, uniform(rng, 0.6, 1.4), uniform(rng, 0.2, 0.45), false);
+  }
   return c;
 }
 
