@@ -87,6 +87,11 @@ SynthResult write_synthetic_corpus(const SynthOptions& options, const Reporter& 
                             options.out.string(), options.images, options.size, options.frames,
                             options.channels));
   }
+  if (pixel_size(options.pixel_type) == 8) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("{}: ScanImage does not write {} data", options.out.string(),
+                            pixel_type_name(options.pixel_type)));
+  }
   StackSpec base{.frames = options.frames,
                  .channels = options.channels,
                  .height = options.size,
