@@ -26,13 +26,9 @@ std::string shaped_description(const ImageShape& s) {
   return fmt::format("{{\"shape\": [1, {}, {}, {}]}}", s.channels, s.height, s.width);
 }
 
-void write_page(const fs::path& path, const TiffFile& file, const ImageShape& s, PixelType type,
-                int c, const std::byte* plane) {
-  TIFF* tif = file.get();
+void set_page_tags(TIFF* tif, const ImageShape& s, PixelType type, int c,
+                   std::uint32_t rows_per_strip) {
   const TiffType tt = tiff_type(type);
-  const std::uint64_t row_bytes = std::uint64_t(s.width) * pixel_size(type);
-  const auto rows_per_strip =
-      static_cast<std::uint32_t>(std::clamp<std::uint64_t>(kStripBytes / row_bytes, 1, s.height));
   TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, std::uint32_t(s.width));
   TIFFSetField(tif, TIFFTAG_IMAGELENGTH, std::uint32_t(s.height));
   TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, tt.bits);
@@ -48,19 +44,54 @@ void write_page(const fs::path& path, const TiffFile& file, const ImageShape& s,
   TIFFSetField(tif, TIFFTAG_SOFTWARE, "flamecare");
   // Like tifffile.imwrite, only the first page carries the shape; the rest follow from it.
   if (c == 0) TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, shaped_description(s).c_str());
+}
+
+void write_strips(const fs::path& path, const TiffFile& file, const ImageShape& s,
+                  std::uint64_t row_bytes, std::uint32_t rows_per_strip, int c,
+                  const std::byte* plane) {
   for (std::uint32_t row = 0, strip = 0; row < std::uint32_t(s.height);
        row += rows_per_strip, ++strip) {
     const std::uint32_t rows = std::min<std::uint32_t>(rows_per_strip, s.height - row);
     // libtiff only modifies the buffer when it must byte-swap, which a native-order file never
     // needs, so handing it the const pixels is safe.
     auto* data = const_cast<std::byte*>(plane + row * row_bytes);
-    if (TIFFWriteEncodedStrip(tif, strip, data, tmsize_t(rows * row_bytes)) < 0) {
+    if (TIFFWriteEncodedStrip(file.get(), strip, data, tmsize_t(rows * row_bytes)) < 0) {
       fail(ErrorKind::kIo, path,
            fmt::format("cannot write page {} strip {}: {}", c, strip, file.errors()));
     }
   }
-  if (!TIFFWriteDirectory(tif)) {
-    fail(ErrorKind::kIo, path, fmt::format("cannot write page {}: {}", c, file.errors()));
+}
+
+// All IFDs first, then the pixel data: tifffile's "shaped" reader assumes the series' data is
+// contiguous when page 1's IFD lies more than the series size past page 0's IFD, which libtiff's
+// default data-IFD-data-IFD layout satisfies for small planes without the data being contiguous.
+// Writing the IFDs up front (deferred strip arrays, as for cloud-optimized GeoTIFF) keeps the
+// IFDs adjacent, so tifffile reads every page by its own offsets.
+void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& image) {
+  const ImageShape s = shape_of(image);
+  const PixelType type = pixel_type_of(image);
+  const std::uint64_t row_bytes = std::uint64_t(s.width) * pixel_size(type);
+  const auto rows_per_strip =
+      static_cast<std::uint32_t>(std::clamp<std::uint64_t>(kStripBytes / row_bytes, 1, s.height));
+  TIFF* tif = file.get();
+  for (int c = 0; c < s.channels; ++c) {
+    set_page_tags(tif, s, type, c, rows_per_strip);
+    if (!TIFFDeferStrileArrayWriting(tif) || !TIFFWriteCheck(tif, 0, "write_sum_tiff") ||
+        !TIFFWriteDirectory(tif)) {
+      fail(ErrorKind::kIo, path, fmt::format("cannot write page {}: {}", c, file.errors()));
+    }
+  }
+  const std::byte* pixels = pixel_bytes(image);
+  const std::uint64_t plane_bytes = row_bytes * std::uint64_t(s.height);
+  for (int c = 0; c < s.channels; ++c) {
+    if (!TIFFSetDirectory(tif, tdir_t(c))) {
+      fail(ErrorKind::kIo, path, fmt::format("cannot reopen page {}: {}", c, file.errors()));
+    }
+    write_strips(path, file, s, row_bytes, rows_per_strip, c, pixels + c * plane_bytes);
+    if (!TIFFForceStrileArrayWriting(tif)) {
+      fail(ErrorKind::kIo, path,
+           fmt::format("cannot write page {} strip offsets: {}", c, file.errors()));
+    }
   }
 }
 
@@ -84,10 +115,7 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
       fail(ErrorKind::kIo, path, fmt::format("cannot create {}: {}", file.temp_path().string(),
                                              tif.errors()));
     }
-    const std::byte* pixels = pixel_bytes(image);
-    for (int c = 0; c < s.channels; ++c) {
-      write_page(path, tif, s, type, c, pixels + std::size_t(c) * plane_bytes);
-    }
+    write_pages(path, tif, image);
     if (!tif.close()) fail(ErrorKind::kIo, path, tif.errors());
   }
   file.commit(no_clobber);

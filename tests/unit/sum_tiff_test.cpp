@@ -26,7 +26,7 @@ struct TempDir {
                                         std::to_string(counter++));
     fs::create_directories(path);
   }
-  ~TempDir() { if (!std::getenv("KEEP")) fs::remove_all(path); }
+  ~TempDir() { fs::remove_all(path); }
 };
 
 std::string slurp(const fs::path& p) {
