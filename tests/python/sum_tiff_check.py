@@ -52,6 +52,11 @@ def main():
                   and page.shape == (Y, X), f"page {i} uncompressed minisblack {page.shape}")
             want_desc = '{"shape": [1, %d, %d, %d]}' % (C, Y, X) if i == 0 else ''
             check(page.description == want_desc, f"page {i} description {page.description!r}")
+        # tifffile's shaped reader takes a contiguous-data shortcut when page 1's IFD lies far
+        # enough after page 0's; keeping all IFDs ahead of the pixel data rules that out.
+        ifds = [page.offset for page in tif.pages]
+        first_data = min(min(page.dataoffsets) for page in tif.pages)
+        check(max(ifds) < first_data, f"IFDs {ifds} precede pixel data at {first_data}")
     print("all sum-TIFF checks passed:", path)
 
 
