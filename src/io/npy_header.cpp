@@ -43,7 +43,8 @@ std::vector<std::byte> npy_header(std::string_view descr, const std::vector<std:
   std::string out = "\x93NUMPY";
   out.push_back(len_bytes == 2 ? '\x01' : '\x02');
   out.push_back('\x00');
-  for (std::size_t i = 0; i < len_bytes; ++i) out.push_back(static_cast<char>((total >> (8 * i)) & 0xff));
+  for (std::size_t i = 0; i < len_bytes; ++i)
+    out.push_back(static_cast<char>((total >> (8 * i)) & 0xff));
   out += dict;
   out.append(padlen, ' ');
   out.push_back('\n');

@@ -82,8 +82,8 @@ struct NpzWriter::Impl {
     while (size > 0) {
       const std::size_t n = std::min(size, kMaxWriteChunk);
       if (zipWriteInFileInZip(zip, p, static_cast<unsigned>(n)) != ZIP_OK) {
-        fail(ErrorKind::kIo, fmt::format("cannot write {} bytes of {}: {}", n, member,
-                                         std::strerror(errno)));
+        fail(ErrorKind::kIo,
+             fmt::format("cannot write {} bytes of {}: {}", n, member, std::strerror(errno)));
       }
       p += n;
       size -= n;
@@ -118,9 +118,9 @@ NpzWriter::NpzWriter(const std::filesystem::path& path, bool force_zip64)
   impl_->force_zip64 = force_zip64;
   impl_->zip = zipOpen64(impl_->file.temp_path().c_str(), APPEND_STATUS_CREATE);
   if (impl_->zip == nullptr) {
-    impl_->fail(ErrorKind::kIo, fmt::format("cannot create {}: {}",
-                                            impl_->file.temp_path().filename().string(),
-                                            std::strerror(errno)));
+    impl_->fail(ErrorKind::kIo,
+                fmt::format("cannot create {}: {}", impl_->file.temp_path().filename().string(),
+                            std::strerror(errno)));
   }
 }
 

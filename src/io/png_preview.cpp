@@ -71,11 +71,17 @@ std::string fit_text(cairo_t* cr, const std::string& text, double max_width) {
   return "\u2026" + text.substr(lo);
 }
 
+// Draws `text` centred; it first shrinks (down to min_scale × `size`), then loses its start.
 void draw_text(cairo_t* cr, const std::string& text, double size, bool bold, double center_x,
-               double baseline_y, double max_width) {
+               double baseline_y, double max_width, double min_scale = 0.85) {
   cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL,
                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, size);
+  cairo_text_extents_t full;
+  cairo_text_extents(cr, text.c_str(), &full);
+  if (full.x_advance > max_width) {
+    cairo_set_font_size(cr, std::max(min_scale * size, size * max_width / full.x_advance));
+  }
   const std::string shown = fit_text(cr, text, max_width);
   cairo_text_extents_t ext;
   cairo_text_extents(cr, shown.c_str(), &ext);
@@ -84,30 +90,26 @@ void draw_text(cairo_t* cr, const std::string& text, double size, bool bold, dou
   cairo_show_text(cr, shown.c_str());
 }
 
-// Scales `image` to fit the square cell at (x, y) keeping its aspect, nearest-neighbour.
-void draw_panel(cairo_t* cr, const RgbImage& image, double x, double y, int cell) {
-  double w = cell, h = cell;
+// Draws `image` scaled to fit `cell` wide, centred in the box (x, y, cell, row_height);
+// nearest-neighbour so single pixels stay crisp.
+void draw_panel(cairo_t* cr, const RgbImage& image, double x, double y, int cell, int row_height) {
+  const auto [h, w] = detail::fitted_size(image.height, image.width, cell);
+  const double ox = x + std::floor((cell - w) / 2.0), oy = y + std::floor((row_height - h) / 2.0);
   if (image.width > 0 && image.height > 0) {
-    const double scale = std::min(double(cell) / image.width, double(cell) / image.height);
-    w = std::round(image.width * scale);
-    h = std::round(image.height * scale);
-    const double ox = x + std::floor((cell - w) / 2), oy = y + std::floor((cell - h) / 2);
     const SurfacePtr surface = panel_surface(image);
     cairo_save(cr);
     cairo_rectangle(cr, ox, oy, w, h);
     cairo_clip(cr);
     cairo_translate(cr, ox, oy);
-    cairo_scale(cr, w / image.width, h / image.height);
+    cairo_scale(cr, double(w) / image.width, double(h) / image.height);
     cairo_set_source_surface(cr, surface.get(), 0, 0);
     cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
     cairo_paint(cr);
     cairo_restore(cr);
-    x = ox;
-    y = oy;
   }
   cairo_set_source_rgb(cr, kBorder, kBorder, kBorder);
   cairo_set_line_width(cr, 1.0);
-  cairo_rectangle(cr, x - 0.5, y - 0.5, w + 1, h + 1);
+  cairo_rectangle(cr, ox - 0.5, oy - 0.5, w + 1, h + 1);
   cairo_stroke(cr);
 }
 
@@ -115,19 +117,21 @@ void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& lay
   cairo_set_source_rgb(cr, kBackground, kBackground, kBackground);
   cairo_paint(cr);
   const double inner = layout.width() - 2.0 * PreviewLayout::kMargin;
-  draw_text(cr, sheet.title, 18, true, layout.width() / 2.0, PreviewLayout::kMargin + 20, inner);
+  draw_text(cr, sheet.title, 18, true, layout.width() / 2.0, PreviewLayout::kMargin + 20, inner,
+            0.6);
   const double column_title_y = PreviewLayout::kMargin + PreviewLayout::kTitleHeight + 14;
   for (int c = 0; c < int(sheet.column_titles.size()); ++c) {
     draw_text(cr, sheet.column_titles[c], 13, true, layout.cell_x(c) + layout.panel / 2.0,
               column_title_y, layout.panel + PreviewLayout::kColumnGap - 4);
   }
-  for (int r = 0; r < layout.rows; ++r) {
+  for (int r = 0; r < layout.rows(); ++r) {
     const PreviewRow& row = sheet.rows[r];
+    const int height = layout.row_heights[r];
     for (int c = 0; c < int(row.panels.size()); ++c) {
-      draw_panel(cr, row.panels[c], layout.cell_x(c), layout.cell_y(r), layout.panel);
+      draw_panel(cr, row.panels[c], layout.cell_x(c), layout.cell_y(r), layout.panel, height);
     }
-    draw_text(cr, row.label, 11, false, layout.width() / 2.0,
-              layout.cell_y(r) + layout.panel + 15, inner);
+    draw_text(cr, row.label, 11, false, layout.width() / 2.0, layout.cell_y(r) + height + 15,
+              inner);
   }
 }
 
@@ -166,11 +170,11 @@ RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
 
 void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {
   const PreviewLayout layout = detail::preview_layout(sheet);
-  if (layout.rows == 0 || layout.columns == 0 || sheet.panel_size < 8) {
+  if (layout.rows() == 0 || layout.columns == 0 || sheet.panel_size < 8) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("{}: a preview needs rows, panels and a panel size of at least 8 "
                             "(got {} rows, {} columns, size {})",
-                            path.string(), layout.rows, layout.columns, sheet.panel_size));
+                            path.string(), layout.rows(), layout.columns, sheet.panel_size));
   }
   for (const PreviewRow& row : sheet.rows) {
     for (const RgbImage& p : row.panels) {
@@ -194,9 +198,8 @@ void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {
   detail::AtomicFile file(path);
   const cairo_status_t status = cairo_surface_write_to_png(surface.get(), file.temp_path().c_str());
   if (status != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::kIo,
-                fmt::format("{}: cannot write PNG: {}", path.string(),
-                            cairo_status_to_string(status)));
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", path.string(),
+                                            cairo_status_to_string(status)));
   }
   file.commit();
 }
@@ -206,14 +209,13 @@ namespace detail {
 PngPixels read_png(const fs::path& path) {
   SurfacePtr png(cairo_image_surface_create_from_png(path.c_str()), cairo_surface_destroy);
   if (cairo_surface_status(png.get()) != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::kCorrupt, fmt::format("{}: cannot read PNG: {}", path.string(),
-                                                 cairo_status_to_string(
-                                                     cairo_surface_status(png.get()))));
+    throw Error(ErrorKind::kCorrupt,
+                fmt::format("{}: cannot read PNG: {}", path.string(),
+                            cairo_status_to_string(cairo_surface_status(png.get()))));
   }
   cairo_surface_flush(png.get());
-  PngPixels out{cairo_image_surface_get_width(png.get()),
-                cairo_image_surface_get_height(png.get()),
-                {}};
+  PngPixels out{
+      cairo_image_surface_get_width(png.get()), cairo_image_surface_get_height(png.get()), {}};
   const unsigned char* data = cairo_image_surface_get_data(png.get());
   const int stride = cairo_image_surface_get_stride(png.get());
   out.rgb.reserve(std::size_t(out.width) * out.height);

@@ -1,13 +1,23 @@
 #pragma once
 // Geometry of a preview contact sheet, shared by the renderer and its tests.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <utility>
 #include <vector>
 
 #include "flamecare/preview.hpp"
 
 namespace flamecare::detail {
+
+/// Side lengths of `image` scaled to fit a `cell` x `cell` square, keeping its aspect.
+inline std::pair<int, int> fitted_size(int height, int width, int cell) {
+  if (height <= 0 || width <= 0) return {cell, cell};
+  const double scale = std::min(double(cell) / width, double(cell) / height);
+  return {std::max(1, int(std::lround(height * scale))),
+          std::max(1, int(std::lround(width * scale)))};
+}
 
 struct PreviewLayout {
   static constexpr int kMargin = 16;
@@ -18,28 +28,34 @@ struct PreviewLayout {
   static constexpr int kRowGap = 10;
 
   int columns = 0;
-  int rows = 0;
-  int panel = 0;  ///< side of each square panel cell
+  int panel = 0;                 ///< width of each column (and the longest side of a panel)
+  std::vector<int> row_heights;  ///< tallest fitted panel of each row
 
+  int rows() const { return static_cast<int>(row_heights.size()); }
   int width() const { return 2 * kMargin + columns * panel + (columns - 1) * kColumnGap; }
-  int height() const {
-    return kMargin + kTitleHeight + kColumnTitleHeight + rows * (panel + kLabelHeight + kRowGap) +
-           kMargin - kRowGap;
-  }
-  /// Top-left corner of the panel cell of (row, column).
+  int height() const { return cell_y(rows()) + kMargin - kRowGap; }
+  /// Left edge of column `column`.
   int cell_x(int column) const { return kMargin + column * (panel + kColumnGap); }
+  /// Top edge of row `row` (row == rows() gives the end of the last row).
   int cell_y(int row) const {
-    return kMargin + kTitleHeight + kColumnTitleHeight + row * (panel + kLabelHeight + kRowGap);
+    int y = kMargin + kTitleHeight + kColumnTitleHeight;
+    for (int r = 0; r < row; ++r) y += row_heights[r] + kLabelHeight + kRowGap;
+    return y;
   }
 };
 
-/// The layout of `sheet`: as many columns as its widest row.
+/// The layout of `sheet`: as many columns as its widest row, each row as tall as its tallest
+/// fitted panel (so wide images do not leave empty bands).
 inline PreviewLayout preview_layout(const PreviewSheet& sheet) {
   PreviewLayout layout;
-  layout.rows = static_cast<int>(sheet.rows.size());
   layout.panel = sheet.panel_size;
   for (const PreviewRow& row : sheet.rows) {
     layout.columns = std::max(layout.columns, static_cast<int>(row.panels.size()));
+    int height = row.panels.empty() ? sheet.panel_size : 1;
+    for (const RgbImage& p : row.panels) {
+      height = std::max(height, fitted_size(p.height, p.width, sheet.panel_size).first);
+    }
+    layout.row_heights.push_back(height);
   }
   layout.columns = std::max(layout.columns, static_cast<int>(sheet.column_titles.size()));
   return layout;

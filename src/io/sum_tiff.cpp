@@ -101,8 +101,7 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
   const ImageShape s = shape_of(image);
   if (s.channels < 1 || s.height < 1 || s.width < 1) {
     fail(ErrorKind::kInvalidArgument, path,
-         fmt::format("cannot write an empty image of {} x {} x {}", s.channels, s.height,
-                     s.width));
+         fmt::format("cannot write an empty image of {} x {} x {}", s.channels, s.height, s.width));
   }
   const PixelType type = pixel_type_of(image);
   const std::uint64_t plane_bytes = std::uint64_t(s.height) * s.width * pixel_size(type);
@@ -112,8 +111,8 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
   {
     TiffFile tif(file.temp_path(), big ? "w8" : "w");
     if (tif.get() == nullptr) {
-      fail(ErrorKind::kIo, path, fmt::format("cannot create {}: {}", file.temp_path().string(),
-                                             tif.errors()));
+      fail(ErrorKind::kIo, path,
+           fmt::format("cannot create {}: {}", file.temp_path().string(), tif.errors()));
     }
     write_pages(path, tif, image);
     if (!tif.close()) fail(ErrorKind::kIo, path, tif.errors());

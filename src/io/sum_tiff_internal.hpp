@@ -90,8 +90,7 @@ inline std::optional<PixelType> pixel_type_from(std::uint16_t sample_format, std
 }
 
 inline std::byte* pixel_bytes(AnyImage& image) {
-  return std::visit([](auto& im) { return reinterpret_cast<std::byte*>(im.pixels.data()); },
-                    image);
+  return std::visit([](auto& im) { return reinterpret_cast<std::byte*>(im.pixels.data()); }, image);
 }
 
 inline const std::byte* pixel_bytes(const AnyImage& image) {

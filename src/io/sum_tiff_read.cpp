@@ -52,8 +52,8 @@ PageLayout inspect_page(const fs::path& path, TIFF* tif, int index, std::uint64_
   PageLayout page{get_or<std::uint32_t>(tif, TIFFTAG_IMAGEWIDTH, 0),
                   get_or<std::uint32_t>(tif, TIFFTAG_IMAGELENGTH, 0), *type};
   if (page.width == 0 || page.height == 0) {
-    fail(ErrorKind::kCorrupt, path, fmt::format("page {} is {} x {} pixels", index, page.height,
-                                                page.width));
+    fail(ErrorKind::kCorrupt, path,
+         fmt::format("page {} is {} x {} pixels", index, page.height, page.width));
   }
   const std::uint64_t* offsets = nullptr;
   const std::uint64_t* counts = nullptr;
@@ -85,8 +85,8 @@ void read_page(const fs::path& path, const TiffFile& file, int index, const Page
     done += std::uint64_t(got);
   }
   if (done != plane_bytes) {
-    fail(ErrorKind::kCorrupt, path, fmt::format("page {} holds {} of its {} pixel bytes", index,
-                                                done, plane_bytes));
+    fail(ErrorKind::kCorrupt, path,
+         fmt::format("page {} holds {} of its {} pixel bytes", index, done, plane_bytes));
   }
 }
 
@@ -125,8 +125,8 @@ AnyImage read_sum_tiff(const fs::path& path) {
 
   const PageLayout& first = pages[0];
   AnyImage image = make_image(first.type, int(pages.size()), int(first.height), int(first.width));
-  const std::uint64_t plane_bytes = std::uint64_t(first.width) * first.height *
-                                    pixel_size(first.type);
+  const std::uint64_t plane_bytes =
+      std::uint64_t(first.width) * first.height * pixel_size(first.type);
   for (std::size_t c = 0; c < pages.size(); ++c) {
     if (!TIFFSetDirectory(file.get(), tdir_t(c))) {
       fail(ErrorKind::kCorrupt, path, fmt::format("cannot reread page {}: {}", c, file.errors()));

@@ -46,7 +46,8 @@ std::span<const std::byte> bytes_of(const std::vector<T>& v, std::size_t first, 
 
 constexpr int kSamples = 3;
 
-// The arrays npz_check.py expects: X[s,0,y,x] = 100 s + 10 y + x + 0.5, Y = -X, coords[i,j] = 10i+j.
+// The arrays npz_check.py expects: X[s,0,y,x] = 100 s + 10 y + x + 0.5, Y = -X, coords[i,j] =
+// 10i+j.
 void write_example(const fs::path& path, bool zip64) {
   std::vector<float> x;
   for (int s = 0; s < kSamples; ++s)

@@ -19,8 +19,8 @@ struct TempDir {
   fs::path path;
   TempDir() {
     static int counter = 0;
-    path = fs::temp_directory_path() / ("flamecare_preview_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(counter++));
+    path = fs::temp_directory_path() /
+           ("flamecare_preview_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::create_directories(path);
   }
   ~TempDir() { fs::remove_all(path); }
@@ -93,6 +93,7 @@ TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
   sheet.panel_size = 64;
   sheet.rows.push_back({"a/one.tif", {solid(8, 8, 1, 0, 0), solid(4, 8, 0, 0.5f, 1)}});
   sheet.rows.push_back({std::string(300, 'x') + "/two.tif", {solid(8, 4, 0, 1, 0)}});
+  sheet.rows.push_back({"wide.tif", {solid(2, 8, 1, 1, 1)}});
   const fs::path path = dir.path / "p.png";
   write_preview_png(path, sheet);
 
@@ -102,11 +103,19 @@ TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
   EXPECT_EQ(png.height, layout.height());
   const int mid = 32;
   EXPECT_EQ(png.at(layout.cell_x(0) + mid, layout.cell_y(0) + mid), 0xff0000u);
-  // The 4 x 8 panel fills a 32 x 64 band in the middle of its cell; above it is background.
+  // The 4 x 8 panel fills a 32 x 64 band in the middle of its 64-high row; above it is background.
+  ASSERT_EQ(layout.row_heights, (std::vector<int>{64, 64, 16}));
   EXPECT_EQ(png.at(layout.cell_x(1) + mid, layout.cell_y(0) + mid), 0x0080ffu);
   EXPECT_EQ(png.at(layout.cell_x(1) + 2, layout.cell_y(0) + 20), 0x0080ffu);
   EXPECT_NE(png.at(layout.cell_x(1) + mid, layout.cell_y(0) + 8), 0x0080ffu);
+  // The 8 x 4 panel is 64 high and 32 wide, centred: its left quarter is background.
   EXPECT_EQ(png.at(layout.cell_x(0) + mid, layout.cell_y(1) + mid), 0x00ff00u);
+  EXPECT_NE(png.at(layout.cell_x(0) + 8, layout.cell_y(1) + mid), 0x00ff00u);
+  // Nearest-neighbour: the scaled panel's edge is as pure as its middle.
+  EXPECT_EQ(png.at(layout.cell_x(0) + 16, layout.cell_y(1) + 1), 0x00ff00u);
+  // A 2 x 8 panel makes a 16-high row, not a 64-high one.
+  EXPECT_EQ(layout.row_heights[2], 16);
+  EXPECT_EQ(png.at(layout.cell_x(0) + mid, layout.cell_y(2) + 8), 0xffffffu);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()), 1);
 }
 
@@ -119,8 +128,7 @@ TEST(PreviewPng, ExampleSheetRenders) {
   sheet.title = "20261124_3I_denoising_5to40F — training pairs";
   sheet.column_titles = {"input: 5 frames", "ground truth: 40 frames"};
   sheet.panel_size = 200;
-  const char* labels[] = {"mouse_brain/session1/roi_00001.tif",
-                          "grey/single_channel_image.tif",
+  const char* labels[] = {"mouse_brain/session1/roi_00001.tif", "grey/single_channel_image.tif",
                           "a/very/long/path/that/goes/on/and/on/through/many/folders/of/the/"
                           "acquisition/tree/until/it/reaches/stack_00042_with_long_name.tif"};
   for (int r = 0; r < 3; ++r) {

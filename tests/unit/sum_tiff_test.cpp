@@ -22,8 +22,8 @@ struct TempDir {
   fs::path path;
   TempDir() {
     static int counter = 0;
-    path = fs::temp_directory_path() / ("flamecare_sumtiff_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(counter++));
+    path = fs::temp_directory_path() /
+           ("flamecare_sumtiff_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::create_directories(path);
   }
   ~TempDir() { fs::remove_all(path); }
@@ -95,10 +95,10 @@ int run_python_check(const fs::path& file, PixelType type, int c, int h, int w) 
   return std::system(cmd.c_str());
 }
 
-constexpr PixelType kAllTypes[] = {
-    PixelType::kInt8,  PixelType::kUint8,  PixelType::kInt16,   PixelType::kUint16,
-    PixelType::kInt32, PixelType::kUint32, PixelType::kInt64,   PixelType::kUint64,
-    PixelType::kFloat32, PixelType::kFloat64};
+constexpr PixelType kAllTypes[] = {PixelType::kInt8,   PixelType::kUint8,  PixelType::kInt16,
+                                   PixelType::kUint16, PixelType::kInt32,  PixelType::kUint32,
+                                   PixelType::kInt64,  PixelType::kUint64, PixelType::kFloat32,
+                                   PixelType::kFloat64};
 
 TEST(SumTiff, RoundTripsEveryPixelType) {
   TempDir dir;
@@ -139,9 +139,10 @@ TEST(SumTiff, NoClobberKeepsExistingFile) {
   TempDir dir;
   const fs::path path = dir.path / "a.tif";
   { std::ofstream(path) << "precious"; }
-  expect_kind(ErrorKind::kInvalidArgument,
-              [&] { write_sum_tiff(path, formula_image(PixelType::kInt32, 1, 2, 2), true); },
-              path.string());
+  expect_kind(
+      ErrorKind::kInvalidArgument,
+      [&] { write_sum_tiff(path, formula_image(PixelType::kInt32, 1, 2, 2), true); },
+      path.string());
   EXPECT_EQ(slurp(path), "precious");
   write_sum_tiff(path, formula_image(PixelType::kInt32, 1, 2, 2), false);
   EXPECT_TRUE(same_image(read_sum_tiff(path), formula_image(PixelType::kInt32, 1, 2, 2)));
@@ -149,10 +150,12 @@ TEST(SumTiff, NoClobberKeepsExistingFile) {
 }
 
 TEST(SumTiff, WriteErrors) {
-  expect_kind(ErrorKind::kIo,
-              [] { write_sum_tiff("/nonexistent_flamecare/a.tif",
-                                  formula_image(PixelType::kInt32, 1, 2, 2)); },
-              "/nonexistent_flamecare/a.tif");
+  expect_kind(
+      ErrorKind::kIo,
+      [] {
+        write_sum_tiff("/nonexistent_flamecare/a.tif", formula_image(PixelType::kInt32, 1, 2, 2));
+      },
+      "/nonexistent_flamecare/a.tif");
   TempDir dir;
   expect_kind(ErrorKind::kInvalidArgument,
               [&] { write_sum_tiff(dir.path / "e.tif", make_image(PixelType::kInt32, 0, 2, 2)); });
@@ -209,11 +212,12 @@ TEST(SumTiff, ReadsBigEndianMultiStripFiles) {
 TEST(SumTiff, ReadErrorsHaveKindsAndNameTheFile) {
   TempDir dir;
   const fs::path d = dir.path;
-  expect_kind(ErrorKind::kNotFound, [&] { read_sum_tiff(d / "missing.tif"); },
-              (d / "missing.tif").string());
+  expect_kind(
+      ErrorKind::kNotFound, [&] { read_sum_tiff(d / "missing.tif"); },
+      (d / "missing.tif").string());
   { std::ofstream(d / "text.tif") << "this is not a TIFF file at all"; }
-  expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(d / "text.tif"); },
-              (d / "text.tif").string());
+  expect_kind(
+      ErrorKind::kCorrupt, [&] { read_sum_tiff(d / "text.tif"); }, (d / "text.tif").string());
 
   write_sum_tiff(d / "trunc.tif", formula_image(PixelType::kInt32, 2, 40, 40));
   const std::string full = slurp(d / "trunc.tif");
@@ -222,8 +226,8 @@ TEST(SumTiff, ReadErrorsHaveKindsAndNameTheFile) {
     std::ofstream(d / "trunc.tif", std::ios::binary | std::ios::trunc)
         << full.substr(0, full.size() / 3);
   }
-  expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(d / "trunc.tif"); },
-              (d / "trunc.tif").string());
+  expect_kind(
+      ErrorKind::kCorrupt, [&] { read_sum_tiff(d / "trunc.tif"); }, (d / "trunc.tif").string());
 
   PageSpec lzw;
   lzw.compression = COMPRESSION_LZW;
