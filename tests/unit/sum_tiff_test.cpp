@@ -253,7 +253,11 @@ TEST(SumTiff, ReadErrorsHaveKindsAndNameTheFile) {
 
 TEST(SumTiff, LibtiffMessagesAreNotPrinted) {
   TempDir dir;
-  { std::ofstream(dir.path / "bad.tif") << "II*\0garbage that is not an IFD"; }
+  {
+    // A valid little-endian header whose first IFD lies past the end of the file.
+    std::ofstream(dir.path / "bad.tif", std::ios::binary)
+        << std::string("II*\0\x40\x00\x00\x00garbage", 15);
+  }
   testing::internal::CaptureStderr();
   expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(dir.path / "bad.tif"); });
   expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(fs::path(__FILE__)); });
