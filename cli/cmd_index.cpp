@@ -29,11 +29,13 @@ void add_index_command(CLI::App& app, Runner& runner) {
   auto* cmd = app.add_subcommand(
       "index",
       "Create or update <datasets>/raw_image_index.csv from the .tif files under RAW_ROOT");
-  cmd->add_option("raw_root", options->raw_root, "Directory searched recursively for .tif files")
-      ->required();
+  cmd->add_option("RAW_ROOT", options->raw_root, "Directory searched recursively for .tif files")
+      ->required()
+      ->type_name("DIR");
   cmd->add_option("--datasets", options->datasets_dir,
                   "Directory holding raw_image_index.csv (created if missing)")
-      ->required();
+      ->required()
+      ->type_name("DIR");
   cmd->add_option("--threads", options->threads, "Screening threads (0 = all cores)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([&runner, options] {

@@ -2,9 +2,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -145,7 +146,8 @@ std::vector<std::size_t> merge_found(ImageIndex& index, const std::vector<FoundF
 void screen_all(ImageIndex& index, const std::vector<std::size_t>& to_screen,
                 const std::unordered_map<std::string, const FoundFile*>& found_by_path,
                 const IndexOptions& options, const Reporter& reporter) {
-  std::atomic<std::size_t> done{0};
+  std::mutex progress_mutex;  // so the counts a reporter sees never go backwards
+  std::size_t done = 0;
   const std::size_t total = to_screen.size();
   reporter.progress("screening", 0, total);
   detail::parallel_for(total, options.threads, [&](std::size_t k) {
@@ -158,6 +160,7 @@ void screen_all(ImageIndex& index, const std::vector<std::size_t>& to_screen,
       result = screen_one(options, options.raw_root / fs::path(entry.image));
     }
     apply_screen_result(entry, result);
+    std::lock_guard lock(progress_mutex);
     reporter.progress("screening", ++done, total);
   });
 }

@@ -44,7 +44,8 @@ struct Collector {
           std::lock_guard lock(mutex);
           EXPECT_EQ(e.stage, "screening");
           ++progress_calls;
-          last_done = std::max(last_done, e.done);
+          EXPECT_GE(e.done, last_done) << "progress went backwards";
+          last_done = e.done;
           last_total = e.total;
         });
   }
