@@ -86,7 +86,8 @@ struct IndexResult {
 /// reported (one warning per unusable file on disk) and recorded, never fatal; a file that cannot
 /// be stat'ed or whose screening throws gets reason code `unreadable`. Indexed files that are gone
 /// keep their row and id with status "missing".
-/// Throws Error(kNotFound) for a missing root, Error(kIo) when the CSV cannot be written.
+/// Throws Error(kNotFound) for a missing root, Error(kCorrupt) for an unreadable existing CSV
+/// (left untouched), Error(kIo) when the CSV or the lock cannot be written.
 IndexResult update_index(const IndexOptions& options, const Reporter& reporter);
 
 }  // namespace flamecare
