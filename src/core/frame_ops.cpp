@@ -1,5 +1,6 @@
 #include "flamecare/frame_ops.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -79,7 +80,8 @@ Image<T> correct_typed(const Image<T>& in, int b) {
       const bool even = y % 2 == 0;
       const int offset = (b > 0) == even ? shift : 0;
       const T* src = &in.pixels[std::size_t(c) * in.plane_size() + std::size_t(y) * in.width];
-      std::memcpy(&out.at(c, y, 0), src + offset, std::size_t(width) * sizeof(T));
+      T* dst = out.pixels.data() + std::size_t(c) * out.plane_size() + std::size_t(y) * width;
+      std::copy_n(src + offset, width, dst);
     }
   }
   return out;

@@ -129,6 +129,7 @@ TEST(CorrectBidirectional, ZeroAndSingleRow) {
   check_correction(1, 6, 1);
   check_correction(1, 6, -5);
   EXPECT_EQ(corrected_width(0, 0), 0);
+  EXPECT_EQ(shape_of(correct_bidirectional(Image<std::int16_t>(1, 2, 0), 0)).width, 0);
 }
 
 TEST(CorrectBidirectional, OtherPixelTypes) {
