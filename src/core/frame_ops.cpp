@@ -79,7 +79,8 @@ Image<T> correct_typed(const Image<T>& in, int b) {
       // b > 0: even rows read from x + b, odd rows from x; b < 0: the other way round.
       const bool even = y % 2 == 0;
       const int offset = (b > 0) == even ? shift : 0;
-      const T* src = &in.pixels[std::size_t(c) * in.plane_size() + std::size_t(y) * in.width];
+      const T* src =
+          in.pixels.data() + std::size_t(c) * in.plane_size() + std::size_t(y) * in.width;
       T* dst = out.pixels.data() + std::size_t(c) * out.plane_size() + std::size_t(y) * width;
       std::copy_n(src + offset, width, dst);
     }

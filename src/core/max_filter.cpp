@@ -93,6 +93,7 @@ std::vector<float> maximum_filter(std::span<const float> plane, int height, int 
                 fmt::format("maximum_filter: window {} on a {}x{} plane of {} pixels", size, height,
                             width, plane.size()));
   }
+  if (plane.empty()) return {};
   // Zero padding makes the 2-D filter separable exactly: rows first, then columns.
   std::vector<float> rows(plane.size());
   LineBuffers buf;

@@ -63,8 +63,8 @@ void normalize_plane(std::span<const double> values, double p1, double p99, std:
   }
 }
 
-// CSBDeep 0.7 csbdeep/data/generate.py, no_background_patches(threshold, percentile=99.9) and
-// sample_patches_from_multiple_stacks, for one plane with patch_size (P, P):
+// CSBDeep (github.com/CSBDeep/CSBDeep, csbdeep/data/generate.py), no_background_patches(threshold,
+// percentile=99.9) and sample_patches_from_multiple_stacks, for one plane with patch_size (P, P):
 //   image    = datas[0].astype(np.float32)                    # the ground truth
 //   filtered = maximum_filter(image, [P//2 if P>1 else P]*2, mode='constant')   # cval 0
 //   mask     = filtered > threshold * np.percentile(image, 99.9)
