@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -106,37 +107,97 @@ TEST(EligibleCentres, EqualsBruteForceCsbdeepRule) {
   EXPECT_GT(non_trivial, 10);  // the threshold really removed some centres and kept others
 }
 
-TEST(EligibleCentres, MatchesCsbdeepCodeInPython) {
-  std::mt19937_64 rng(22);
-  const int h = 40, w = 50, p = 16;
-  const double t = 0.5;
-  const auto gt = blob_plane(h, w, rng);
+// Runs a Python snippet on a float file and returns its stdout.
+std::string run_python(const std::string& script, const void* data, std::size_t bytes,
+                       const std::string& args) {
   const auto dir = std::filesystem::temp_directory_path();
-  const auto path = dir / ("flamecare_centres_" + std::to_string(::getpid()) + ".bin");
-  std::ofstream(path, std::ios::binary)
-      .write(reinterpret_cast<const char*>(gt.data()), std::streamsize(gt.size() * 4));
-  // The body of csbdeep.data.generate.no_background_patches + the border slice of
-  // sample_patches_from_multiple_stacks, for patch_size (16, 16).
-  const std::string script =
-      "import numpy as np, sys\n"
-      "from scipy.ndimage import maximum_filter\n"
-      "image = np.fromfile(sys.argv[1], dtype=np.float32).reshape(40, 50).astype(np.float32)\n"
-      "ps = [16, 16]\n"
-      "filtered = maximum_filter(image, [(q//2 if q>1 else q) for q in ps], mode='constant')\n"
-      "mask = filtered > 0.5 * np.percentile(image, 99.9)\n"
-      "sl = tuple(slice(s//2, d-s+s//2+1) for s, d in zip(ps, image.shape))\n"
-      "ys, xs = np.where(mask[sl])\n"
-      "for y, x in zip(ys + sl[0].start, xs + sl[1].start): print(y, x)\n";
-  const std::string command = "/usr/bin/python3 -c \"" + script + "\" " + path.string();
+  const auto stem = "flamecare_patch_" + std::to_string(::getpid());
+  const auto data_path = dir / (stem + ".bin"), script_path = dir / (stem + ".py");
+  std::ofstream(data_path, std::ios::binary)
+      .write(static_cast<const char*>(data), std::streamsize(bytes));
+  std::ofstream(script_path) << script;
+  const std::string command =
+      "/usr/bin/python3 " + script_path.string() + " " + data_path.string() + " " + args;
   FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::vector<std::pair<int, int>> want;
-  int y = 0, x = 0;
-  while (std::fscanf(pipe, "%d %d", &y, &x) == 2) want.emplace_back(y, x);
-  EXPECT_EQ(::pclose(pipe), 0);
-  std::filesystem::remove(path);
-  EXPECT_FALSE(want.empty());
-  EXPECT_EQ(as_pairs(eligible_centres(gt, h, w, p, t)), want);
+  EXPECT_NE(pipe, nullptr);
+  std::string text;
+  char buf[4096];
+  while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) text += buf;
+  EXPECT_EQ(pipe == nullptr ? -1 : ::pclose(pipe), 0) << command;
+  std::filesystem::remove(data_path);
+  std::filesystem::remove(script_path);
+  return text;
+}
+
+TEST(EligibleCentres, MatchesCsbdeepCodeInPython) {
+  // The body of csbdeep.data.generate.no_background_patches + the border slice of
+  // sample_patches_from_multiple_stacks, for patch_size (P, P); one block of "y x" lines per
+  // case, each block ending with "--".
+  const std::string script = R"PY(
+import sys, numpy as np
+from scipy.ndimage import maximum_filter
+h, w = int(sys.argv[2]), int(sys.argv[3])
+image = np.fromfile(sys.argv[1], dtype=np.float32).reshape(h, w).astype(np.float32)
+for case in sys.argv[4:]:
+    p, threshold = int(case.split(':')[0]), float(case.split(':')[1])
+    ps = [p, p]
+    filtered = maximum_filter(image, [(q//2 if q>1 else q) for q in ps], mode='constant')
+    mask = filtered > threshold * np.percentile(image, 99.9)
+    sl = tuple(slice(s//2, d-s+s//2+1) for s, d in zip(ps, image.shape))
+    ys, xs = np.where(mask[sl])
+    for y, x in zip(ys + sl[0].start, xs + sl[1].start): print(y, x)
+    print('--')
+)PY";
+  std::mt19937_64 rng(22);
+  const int h = 40, w = 50;
+  const auto gt = blob_plane(h, w, rng);
+  const std::vector<std::pair<int, double>> cases{{16, 0.5}, {1, 0.5},  {2, 0.3},
+                                                  {3, 0.7},  {7, 0.05}, {40, 0.5}};
+  std::string args = std::to_string(h) + " " + std::to_string(w);
+  for (const auto& [p, t] : cases) args += " " + std::to_string(p) + ":" + std::to_string(t);
+  std::istringstream out(run_python(script, gt.data(), gt.size() * 4, args));
+  std::size_t non_empty = 0;
+  for (const auto& [p, t] : cases) {
+    std::vector<std::pair<int, int>> want;
+    std::string line;
+    while (std::getline(out, line) && line != "--") {
+      std::istringstream row(line);
+      int y = 0, x = 0;
+      row >> y >> x;
+      want.emplace_back(y, x);
+    }
+    non_empty += want.empty() ? 0 : 1;
+    EXPECT_EQ(as_pairs(eligible_centres(gt, h, w, p, t)), want) << "P=" << p << " t=" << t;
+  }
+  EXPECT_EQ(non_empty, cases.size());
+}
+
+TEST(NormalizePlane, MatchesNumpyExpression) {
+  // np.clip((x.astype(np.float64) - p1) / (p99 - p1 + 1e-20), 0, 1).astype(np.float32)
+  const std::string script = R"PY(
+import sys, numpy as np
+x = np.fromfile(sys.argv[1], dtype=np.float64)
+p1, p99 = float(sys.argv[2]), float(sys.argv[3])
+y = np.clip((x.astype(np.float64) - p1) / (p99 - p1 + 1e-20), 0, 1).astype(np.float32)
+print(' '.join(repr(float(v)) for v in y))
+)PY";
+  std::mt19937_64 rng(23);
+  std::uniform_int_distribution<int> d(-200, 70000);
+  std::vector<double> v(2000);
+  for (auto& x : v) x = d(rng);
+  const double p1 = 113.25, p99 = 61234.75;
+  std::istringstream out(run_python(script, v.data(), v.size() * 8, "113.25 61234.75"));
+  std::vector<float> got(v.size());
+  normalize_plane(v, p1, p99, got);
+  std::size_t checked = 0;
+  std::string word;
+  while (out >> word) {
+    ASSERT_LT(checked, got.size());
+    EXPECT_EQ(got[checked], static_cast<float>(std::strtod(word.c_str(), nullptr)))
+        << "value " << v[checked];
+    ++checked;
+  }
+  EXPECT_EQ(checked, v.size());
 }
 
 TEST(EligibleCentres, DarkPlaneAndTinyPlanes) {
@@ -148,6 +209,14 @@ TEST(EligibleCentres, DarkPlaneAndTinyPlanes) {
   EXPECT_TRUE(eligible_centres(lit, 20, 30, 21, 0.5).empty());  // patch taller than plane
   const auto one = eligible_centres(lit, 20, 30, 20, 0.0);      // exactly one row of centres
   for (const auto& c : one) EXPECT_EQ(c.y, 10);
+  // numpy compares the float32 filtered array with the float64 limit in float32: for a
+  // constant 0.1f plane and t = 1 − 2^−40 the limit rounds to 0.1f and nothing is eligible
+  // (checked with numpy 1.24/scipy 1.10), although 0.1f > t·0.1f in double.
+  const std::vector<float> flat(8 * 8, 0.1f);
+  const double t = 1.0 - std::ldexp(1.0, -40);
+  ASSERT_GT(double(0.1f), t * double(0.1f));
+  EXPECT_TRUE(eligible_centres(flat, 8, 8, 4, t).empty());
+  EXPECT_EQ(eligible_centres(flat, 8, 8, 4, 0.99).size(), 25u);
   const std::vector<float> single{3.0f};
   EXPECT_EQ(as_pairs(eligible_centres(single, 1, 1, 1, 0.5)),
             (std::vector<std::pair<int, int>>{{0, 0}}));
