@@ -31,6 +31,7 @@ void IntHistogram::ensure_dense_range(std::int64_t lo, std::int64_t hi) {
 
 void IntHistogram::to_sparse() {
   runs_.clear();
+  pending_.clear();
   for (std::size_t i = 0; i < dense_.size(); ++i) {
     if (dense_[i] != 0) runs_.emplace_back(base_ + static_cast<std::int64_t>(i), dense_[i]);
   }
@@ -39,22 +40,36 @@ void IntHistogram::to_sparse() {
   sparse_ = true;
 }
 
-void IntHistogram::merge_runs(std::vector<std::pair<std::int64_t, std::uint64_t>> more) {
+void IntHistogram::stage_runs(const std::vector<std::pair<std::int64_t, std::uint64_t>>& more) {
+  pending_.insert(pending_.end(), more.begin(), more.end());
+  if (pending_.size() >= runs_.size()) flush();
+}
+
+void IntHistogram::flush() const {
+  if (pending_.empty()) return;
+  if (!std::is_sorted(pending_.begin(), pending_.end()))
+    std::sort(pending_.begin(), pending_.end());
   std::vector<std::pair<std::int64_t, std::uint64_t>> merged;
-  merged.reserve(runs_.size() + more.size());
+  merged.reserve(runs_.size() + pending_.size());
   std::size_t i = 0, j = 0;
-  while (i < runs_.size() || j < more.size()) {
-    if (j == more.size() || (i < runs_.size() && runs_[i].first < more[j].first)) {
-      merged.push_back(runs_[i++]);
-    } else if (i == runs_.size() || more[j].first < runs_[i].first) {
-      merged.push_back(more[j++]);
+  const auto push = [&](std::int64_t v, std::uint64_t c) {
+    if (!merged.empty() && merged.back().first == v) {
+      merged.back().second += c;
     } else {
-      merged.emplace_back(runs_[i].first, runs_[i].second + more[j].second);
+      merged.emplace_back(v, c);
+    }
+  };
+  while (i < runs_.size() || j < pending_.size()) {
+    if (j == pending_.size() || (i < runs_.size() && runs_[i].first <= pending_[j].first)) {
+      push(runs_[i].first, runs_[i].second);
       ++i;
+    } else {
+      push(pending_[j].first, pending_[j].second);
       ++j;
     }
   }
   runs_ = std::move(merged);
+  pending_.clear();
 }
 
 void IntHistogram::add(std::span<const std::int64_t> values) {
@@ -76,7 +91,7 @@ void IntHistogram::add(std::span<const std::int64_t> values) {
       ++runs.back().second;
     }
   }
-  merge_runs(std::move(runs));
+  stage_runs(runs);
   count_ += values.size();
 }
 
@@ -91,7 +106,7 @@ void IntHistogram::merge(const IntHistogram& other) {
     if (!sparse_) to_sparse();
     std::vector<std::pair<std::int64_t, std::uint64_t>> runs;
     other.for_each([&](std::int64_t v, std::uint64_t c) { runs.emplace_back(v, c); });
-    merge_runs(std::move(runs));
+    stage_runs(runs);
   }
   count_ += other.count_;
 }

@@ -28,6 +28,7 @@ class IntHistogram {
   template <class Fn>
   void for_each(Fn&& fn) const {
     if (sparse_) {
+      flush();
       for (const auto& [v, c] : runs_) fn(v, c);
       return;
     }
@@ -42,14 +43,20 @@ class IntHistogram {
  private:
   void ensure_dense_range(std::int64_t lo, std::int64_t hi);
   void to_sparse();
-  void merge_runs(std::vector<std::pair<std::int64_t, std::uint64_t>> more);
+  // Queues runs; they are merged into runs_ once the queue is as long as runs_, so each pixel
+  // costs O(log) amortised instead of one pass over runs_ per image.
+  void stage_runs(const std::vector<std::pair<std::int64_t, std::uint64_t>>& more);
+  void flush() const;
 
   std::uint64_t count_ = 0;
   std::int64_t min_ = 0, max_ = 0;
   bool sparse_ = false;
-  std::int64_t base_ = 0;                                     // value of dense_[0]
-  std::vector<std::uint64_t> dense_;                          // counts per value from base_
-  std::vector<std::pair<std::int64_t, std::uint64_t>> runs_;  // sorted, distinct values
+  std::int64_t base_ = 0;             // value of dense_[0]
+  std::vector<std::uint64_t> dense_;  // counts per value from base_
+  // Sorted distinct (value, count); pending_ holds queued runs in any order. Both mutable:
+  // reading the histogram first merges the queue (not thread-safe, like any reader here).
+  mutable std::vector<std::pair<std::int64_t, std::uint64_t>> runs_;
+  mutable std::vector<std::pair<std::int64_t, std::uint64_t>> pending_;
 };
 
 template <class T>
