@@ -46,9 +46,8 @@ class PixelStats {
   ~PixelStats();
 
   /// Adds an image. Throws Error(kInvalidArgument) on a channel mismatch, a NaN, mixing float
-  /// and integer images, adding float images in pass 2 before/without the first pass, or adding
-  /// to a float accumulator after the second pass was begun with an image of a different type;
-  /// Error(kUnsupported) for float64 images, uint64 values ≥ 2^63, int64 + uint64 mixes.
+  /// and integer images, or an image of another pixel type than pass 1 during pass 2;
+  /// Error(kUnsupported) for float64 images, uint64 values ≥ 2^63 and int64 + uint64 mixes.
   void add(const AnyImage& image);
   /// Merges another accumulator of the same pass and channel count (for threads); in pass 2 the
   /// other must come from fork() of this one (or of an identical one). Throws
@@ -64,6 +63,8 @@ class PixelStats {
   void begin_second_pass();
   /// The statistics. Throws Error(kInvalidArgument) when a channel has no pixels, when float data
   /// still needs its second pass, or when the second pass saw different pixels than the first.
+  /// Like every member, not safe to call concurrently on one object (it may merge queued
+  /// histogram runs).
   StatsSummary summarize() const;
 
  private:
