@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flamecare/log.hpp"
@@ -35,10 +36,23 @@ struct ImageIndex {
   std::vector<IndexEntry> entries;  ///< sorted by id
 };
 
+/// Column names written by write_index_csv, in order.
+extern const std::vector<std::string_view> kIndexColumns;
+
+/// Parses index CSV text (RFC 4180). Accepts legacy pandas files: the first column named `id`
+/// wins, other `id`/`id.N`/empty/`Unnamed: N` columns are dropped, unknown columns ignored; a
+/// file without the status/size/mtime columns gives unscreened rows (status ""). Throws
+/// Error(kCorrupt, "<source>: line N: ...") for a bad header, a malformed value, a duplicate id
+/// or a duplicate path. The result is sorted by id.
+ImageIndex parse_index_csv(std::string_view text, std::string_view source);
+/// The CSV text of `index` (header + rows sorted by id, fields quoted only when needed).
+std::string format_index_csv(const ImageIndex& index);
+
 /// Reads an index CSV, including legacy files with duplicated `id` columns (first wins).
 /// Throws Error(kNotFound / kIo / kCorrupt with file and line).
 ImageIndex read_index_csv(const std::filesystem::path& csv);
 /// Writes the index atomically (temp + rename); columns id,image,imgarr_nframes first.
+/// Throws Error(kIo).
 void write_index_csv(const std::filesystem::path& csv, const ImageIndex& index);
 
 struct IndexOptions {
@@ -54,10 +68,11 @@ struct IndexSummary {
   std::size_t found = 0;     ///< .tif/.tiff regular files under the root
   std::size_t added = 0;     ///< new ids assigned this run
   std::size_t screened = 0;  ///< files screened this run (new or changed)
-  std::size_t usable = 0;    ///< usable files found this run
-  std::size_t unusable = 0;  ///< unusable files found this run
+  std::size_t usable = 0;    ///< files on disk now that are usable (screened now or before)
+  std::size_t unusable = 0;  ///< files on disk now that are unusable (screened now or before)
   std::size_t missing = 0;   ///< indexed files no longer on disk
-  std::map<std::string, std::size_t> unusable_by_reason;  ///< reason code → count
+  /// Reason code ("frames_mismatch", "unreadable", ...) → count, over the unusable files.
+  std::map<std::string, std::size_t> unusable_by_reason;
 };
 
 struct IndexResult {
@@ -66,9 +81,13 @@ struct IndexResult {
 };
 
 /// Creates or updates `<datasets_dir>/raw_image_index.csv` under a lock file: walks the raw root,
-/// assigns new ids (max + 1, sorted path order), screens new and changed files in parallel and
-/// writes the CSV atomically. Bad files are reported (one warning each) and recorded, never fatal.
-/// Throws Error(kNotFound) for a missing root, Error(kIo) when the CSV cannot be written.
+/// assigns new ids (max + 1, sorted path order; 0 for an empty index), screens new, changed,
+/// reappeared and never-screened files in parallel and writes the CSV atomically. Bad files are
+/// reported (one warning per unusable file on disk) and recorded, never fatal; a file that cannot
+/// be stat'ed or whose screening throws gets reason code `unreadable`. Indexed files that are gone
+/// keep their row and id with status "missing".
+/// Throws Error(kNotFound) for a missing root, Error(kCorrupt) for an unreadable existing CSV
+/// (left untouched), Error(kIo) when the CSV or the lock cannot be written.
 IndexResult update_index(const IndexOptions& options, const Reporter& reporter);
 
 }  // namespace flamecare

@@ -1,0 +1,132 @@
+#include "flamecare/patch_core.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include <fmt/format.h>
+
+#include "core/numpy_quantile.hpp"
+#include "flamecare/error.hpp"
+
+namespace flamecare {
+namespace {
+
+__extension__ typedef unsigned __int128 Uint128;
+
+// Unbiased integer in [0, bound) (Lemire's multiply-and-reject), spelled out so the sequence
+// is the same with every standard library (std::uniform_int_distribution's is not).
+std::uint64_t bounded_random(std::mt19937_64& rng, std::uint64_t bound) {
+  Uint128 product = Uint128(rng()) * bound;
+  auto low = static_cast<std::uint64_t>(product);
+  if (low < bound) {
+    const std::uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound
+    while (low < threshold) {
+      product = Uint128(rng()) * bound;
+      low = static_cast<std::uint64_t>(product);
+    }
+  }
+  return static_cast<std::uint64_t>(product >> 64);
+}
+
+// np.percentile(plane, q) for a float32 plane, bit for bit (see core/numpy_quantile.hpp).
+double float_percentile(std::span<const float> plane, double q) {
+  std::vector<float> values(plane.begin(), plane.end());
+  const auto index = detail::quantile_index(values.size(), q);
+  const auto at = [&](std::uint64_t rank) {
+    std::nth_element(values.begin(), values.begin() + std::ptrdiff_t(rank), values.end());
+    return values[rank];
+  };
+  const float previous = at(index.previous);
+  const float next = at(index.next);
+  return detail::numpy_lerp<float>(previous, next, index.gamma);
+}
+
+}  // namespace
+
+// Decided formula (cross-check in Python with exactly this dtype order):
+//   np.clip((x.astype(np.float64) - p1) / (p99 - p1 + 1e-20), 0, 1).astype(np.float32)
+// with p1, p99 Python floats (float64). CSBDeep's normalize_mi_ma computes the same expression
+// in float32 (x, mi, ma and eps cast to float32 first); we keep float64 until the final cast so
+// the value does not depend on the sum image's magnitude, which makes outputs differ from
+// CSBDeep's by at most about one float32 ulp.
+void normalize_plane(std::span<const double> values, double p1, double p99, std::span<float> out) {
+  if (values.size() != out.size()) {
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        fmt::format("normalize_plane: {} values but {} outputs", values.size(), out.size()));
+  }
+  const double scale = p99 - p1 + 1e-20;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const double v = (values[i] - p1) / scale;
+    out[i] = static_cast<float>(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));
+  }
+}
+
+// CSBDeep (github.com/CSBDeep/CSBDeep, csbdeep/data/generate.py), no_background_patches(threshold,
+// percentile=99.9) and sample_patches_from_multiple_stacks, for one plane with patch_size (P, P):
+//   image    = datas[0].astype(np.float32)                    # the ground truth
+//   filtered = maximum_filter(image, [P//2 if P>1 else P]*2, mode='constant')   # cval 0
+//   mask     = filtered > threshold * np.percentile(image, 99.9)
+//   centres  = np.where(mask[P//2 : D-P+P//2+1, ...]) + P//2  # row-major order
+//   patch    = data[r - P//2 : r - P//2 + P]
+// The percentile is of the image itself, not of the filtered image. The comparison is between
+// a float32 array and a float64 scalar, which numpy 1.24 performs in float32 (value-based
+// casting), so the threshold is rounded to float32 first. CSBDeep raises when P exceeds the
+// plane; here that simply leaves no eligible centre.
+std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, int height,
+                                          int width, int patch_size, double threshold) {
+  if (patch_size < 1 || height < 0 || width < 0 || !(threshold >= 0.0 && threshold <= 1.0) ||
+      ground_truth.size() != std::size_t(height) * std::size_t(width)) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("eligible_centres: patch size {}, threshold {} on a {}x{} plane of "
+                            "{} pixels",
+                            patch_size, threshold, height, width, ground_truth.size()));
+  }
+  std::vector<PatchCentre> out;
+  if (patch_size > height || patch_size > width) return out;
+  if (std::any_of(ground_truth.begin(), ground_truth.end(), [](float v) { return v != v; })) {
+    throw Error(ErrorKind::kInvalidArgument, "eligible_centres: ground truth contains NaN");
+  }
+  const float limit = static_cast<float>(threshold * float_percentile(ground_truth, 99.9));
+  const int window = patch_size > 1 ? patch_size / 2 : patch_size;
+  const std::vector<float> filtered = maximum_filter(ground_truth, height, width, window);
+  const int half = patch_size / 2;
+  for (int y = half; y < height - patch_size + half + 1; ++y) {
+    for (int x = half; x < width - patch_size + half + 1; ++x) {
+      if (filtered[std::size_t(y) * std::size_t(width) + std::size_t(x)] > limit) {
+        out.push_back({y, x});
+      }
+    }
+  }
+  return out;
+}
+
+// CSBDeep draws with numpy's global RandomState (np.random.choice); that stream cannot be
+// reproduced here, so only the distribution matches: a uniform n-subset in random order
+// (partial Fisher–Yates) or, when fewer candidates than n, n independent uniform draws.
+std::vector<PatchCentre> sample_centres(const std::vector<PatchCentre>& candidates, std::size_t n,
+                                        std::mt19937_64& rng) {
+  std::vector<PatchCentre> out;
+  if (n == 0) return out;
+  if (candidates.empty()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("sample_centres: {} centres wanted but none is eligible", n));
+  }
+  out.reserve(n);
+  if (candidates.size() < n) {
+    for (std::size_t i = 0; i < n; ++i)
+      out.push_back(candidates[bounded_random(rng, candidates.size())]);
+    return out;
+  }
+  std::vector<std::size_t> order(candidates.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t j = i + bounded_random(rng, order.size() - i);
+    std::swap(order[i], order[j]);
+    out.push_back(candidates[order[i]]);
+  }
+  return out;
+}
+
+}  // namespace flamecare

@@ -1,0 +1,230 @@
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "flamecare/error.hpp"
+#include "flamecare/preview.hpp"
+#include "io/atomic_file.hpp"
+#include "io/png_preview_layout.hpp"
+
+namespace flamecare {
+namespace {
+
+namespace fs = std::filesystem;
+using detail::PreviewLayout;
+
+constexpr const char* kFont = "DejaVu Sans";
+constexpr double kBackground = 0.13;  // dark grey: microscopy panels read better on dark
+constexpr double kText = 0.92;
+constexpr double kBorder = 0.55;
+
+using SurfacePtr = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
+using ContextPtr = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
+
+std::uint8_t to_byte(float v) {
+  return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+}
+
+// An RGB24 surface holding the panel's pixels one to one.
+SurfacePtr panel_surface(const RgbImage& image) {
+  SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, image.width, image.height),
+                     cairo_surface_destroy);
+  cairo_surface_flush(surface.get());
+  unsigned char* data = cairo_image_surface_get_data(surface.get());
+  const int stride = cairo_image_surface_get_stride(surface.get());
+  for (int y = 0; y < image.height; ++y) {
+    auto* row = reinterpret_cast<std::uint32_t*>(data + std::ptrdiff_t(y) * stride);
+    for (int x = 0; x < image.width; ++x) {
+      const float* p = &image.rgb[3 * (std::size_t(y) * image.width + x)];
+      row[x] = (std::uint32_t(to_byte(p[0])) << 16) | (std::uint32_t(to_byte(p[1])) << 8) |
+               std::uint32_t(to_byte(p[2]));
+    }
+  }
+  cairo_surface_mark_dirty(surface.get());
+  return surface;
+}
+
+// `text` shortened from the left with "…" until it fits `max_width`: the end of a path (the file
+// name) is what tells images apart.
+std::string fit_text(cairo_t* cr, const std::string& text, double max_width) {
+  cairo_text_extents_t ext;
+  cairo_text_extents(cr, text.c_str(), &ext);
+  if (ext.x_advance <= max_width) return text;
+  std::size_t lo = 0, hi = text.size();  // find the fewest dropped bytes that fit
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    const std::string candidate = "\u2026" + text.substr(mid);
+    cairo_text_extents(cr, candidate.c_str(), &ext);
+    if (ext.x_advance <= max_width) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  // Do not cut a UTF-8 sequence in half.
+  while (lo < text.size() && (static_cast<unsigned char>(text[lo]) & 0xC0) == 0x80) ++lo;
+  return "\u2026" + text.substr(lo);
+}
+
+// Draws `text` centred; it first shrinks (down to min_scale × `size`), then loses its start.
+void draw_text(cairo_t* cr, const std::string& text, double size, bool bold, double center_x,
+               double baseline_y, double max_width, double min_scale = 0.85) {
+  cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL,
+                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, size);
+  cairo_text_extents_t full;
+  cairo_text_extents(cr, text.c_str(), &full);
+  if (full.x_advance > max_width) {
+    cairo_set_font_size(cr, std::max(min_scale * size, size * max_width / full.x_advance));
+  }
+  const std::string shown = fit_text(cr, text, max_width);
+  cairo_text_extents_t ext;
+  cairo_text_extents(cr, shown.c_str(), &ext);
+  cairo_set_source_rgb(cr, kText, kText, kText);
+  cairo_move_to(cr, center_x - ext.x_advance / 2, baseline_y);
+  cairo_show_text(cr, shown.c_str());
+}
+
+// Draws `image` scaled to fit `cell` wide, centred in the box (x, y, cell, row_height);
+// nearest-neighbour so single pixels stay crisp.
+void draw_panel(cairo_t* cr, const RgbImage& image, double x, double y, int cell, int row_height) {
+  const auto [h, w] = detail::fitted_size(image.height, image.width, cell);
+  const double ox = x + std::floor((cell - w) / 2.0), oy = y + std::floor((row_height - h) / 2.0);
+  if (image.width > 0 && image.height > 0) {
+    const SurfacePtr surface = panel_surface(image);
+    cairo_save(cr);
+    cairo_rectangle(cr, ox, oy, w, h);
+    cairo_clip(cr);
+    cairo_translate(cr, ox, oy);
+    cairo_scale(cr, double(w) / image.width, double(h) / image.height);
+    cairo_set_source_surface(cr, surface.get(), 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_paint(cr);
+    cairo_restore(cr);
+  }
+  cairo_set_source_rgb(cr, kBorder, kBorder, kBorder);
+  cairo_set_line_width(cr, 1.0);
+  cairo_rectangle(cr, ox - 0.5, oy - 0.5, w + 1, h + 1);
+  cairo_stroke(cr);
+}
+
+void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& layout) {
+  cairo_set_source_rgb(cr, kBackground, kBackground, kBackground);
+  cairo_paint(cr);
+  const double inner = layout.width() - 2.0 * PreviewLayout::kMargin;
+  draw_text(cr, sheet.title, 18, true, layout.width() / 2.0, PreviewLayout::kMargin + 20, inner,
+            0.6);
+  const double column_title_y = PreviewLayout::kMargin + PreviewLayout::kTitleHeight + 14;
+  for (int c = 0; c < int(sheet.column_titles.size()); ++c) {
+    draw_text(cr, sheet.column_titles[c], 13, true, layout.cell_x(c) + layout.panel / 2.0,
+              column_title_y, layout.panel + PreviewLayout::kColumnGap - 4);
+  }
+  for (int r = 0; r < layout.rows(); ++r) {
+    const PreviewRow& row = sheet.rows[r];
+    const int height = layout.row_heights[r];
+    for (int c = 0; c < int(row.panels.size()); ++c) {
+      draw_panel(cr, row.panels[c], layout.cell_x(c), layout.cell_y(r), layout.panel, height);
+    }
+    draw_text(cr, row.label, 11, false, layout.width() / 2.0, layout.cell_y(r) + height + 15,
+              inner);
+  }
+}
+
+}  // namespace
+
+RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
+                const std::vector<double>& hi) {
+  const ImageShape s = shape_of(image);
+  const int used = std::min(s.channels, 3);
+  if (used < 1 || int(lo.size()) < used || int(hi.size()) < used) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("to_rgb: {} channels need as many limits, got {} lo and {} hi",
+                            s.channels, lo.size(), hi.size()));
+  }
+  RgbImage out{s.height, s.width, std::vector<float>(3 * std::size_t(s.height) * s.width, 0.0f)};
+  std::visit(
+      [&](const auto& im) {
+        for (int c = 0; c < used; ++c) {
+          const double range = hi[c] - lo[c];
+          const auto plane = im.plane(c);
+          for (std::size_t i = 0; i < plane.size(); ++i) {
+            // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
+            const double t = range > 0 ? (double(plane[i]) - lo[c]) / range : 0.0;
+            const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
+            if (used == 1) {
+              out.rgb[3 * i] = out.rgb[3 * i + 1] = out.rgb[3 * i + 2] = v;
+            } else {
+              out.rgb[3 * i + c] = v;
+            }
+          }
+        }
+      },
+      image);
+  return out;
+}
+
+void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {
+  const PreviewLayout layout = detail::preview_layout(sheet);
+  if (layout.rows() == 0 || layout.columns == 0 || sheet.panel_size < 8) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("{}: a preview needs rows, panels and a panel size of at least 8 "
+                            "(got {} rows, {} columns, size {})",
+                            path.string(), layout.rows(), layout.columns, sheet.panel_size));
+  }
+  for (const PreviewRow& row : sheet.rows) {
+    for (const RgbImage& p : row.panels) {
+      if (p.rgb.size() != 3 * std::size_t(std::max(p.height, 0)) * std::max(p.width, 0)) {
+        throw Error(ErrorKind::kInvalidArgument,
+                    fmt::format("{}: panel of {} x {} has {} values", path.string(), p.height,
+                                p.width, p.rgb.size()));
+      }
+    }
+  }
+  SurfacePtr surface(
+      cairo_image_surface_create(CAIRO_FORMAT_RGB24, layout.width(), layout.height()),
+      cairo_surface_destroy);
+  ContextPtr cr(cairo_create(surface.get()), cairo_destroy);
+  draw_sheet(cr.get(), sheet, layout);
+  cairo_surface_flush(surface.get());
+  if (cairo_status(cr.get()) != CAIRO_STATUS_SUCCESS) {
+    throw Error(ErrorKind::kInternal, fmt::format("{}: drawing failed: {}", path.string(),
+                                                  cairo_status_to_string(cairo_status(cr.get()))));
+  }
+  detail::AtomicFile file(path);
+  const cairo_status_t status = cairo_surface_write_to_png(surface.get(), file.temp_path().c_str());
+  if (status != CAIRO_STATUS_SUCCESS) {
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", path.string(),
+                                            cairo_status_to_string(status)));
+  }
+  file.commit();
+}
+
+namespace detail {
+
+PngPixels read_png(const fs::path& path) {
+  SurfacePtr png(cairo_image_surface_create_from_png(path.c_str()), cairo_surface_destroy);
+  if (cairo_surface_status(png.get()) != CAIRO_STATUS_SUCCESS) {
+    throw Error(ErrorKind::kCorrupt,
+                fmt::format("{}: cannot read PNG: {}", path.string(),
+                            cairo_status_to_string(cairo_surface_status(png.get()))));
+  }
+  cairo_surface_flush(png.get());
+  PngPixels out{
+      cairo_image_surface_get_width(png.get()), cairo_image_surface_get_height(png.get()), {}};
+  const unsigned char* data = cairo_image_surface_get_data(png.get());
+  const int stride = cairo_image_surface_get_stride(png.get());
+  out.rgb.reserve(std::size_t(out.width) * out.height);
+  for (int y = 0; y < out.height; ++y) {
+    const auto* row = reinterpret_cast<const std::uint32_t*>(data + std::ptrdiff_t(y) * stride);
+    for (int x = 0; x < out.width; ++x) out.rgb.push_back(row[x] & 0xffffffu);
+  }
+  return out;
+}
+
+}  // namespace detail
+}  // namespace flamecare

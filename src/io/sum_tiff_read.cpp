@@ -1,0 +1,139 @@
+#include <fcntl.h>
+#include <tiffio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "flamecare/error.hpp"
+#include "flamecare/sum_tiff.hpp"
+#include "io/sum_tiff_internal.hpp"
+
+namespace flamecare {
+namespace {
+
+using namespace detail::sum_tiff;  // NOLINT: private helpers of this module
+
+struct PageLayout {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+  PixelType type = PixelType::kUint8;
+};
+
+template <class T>
+T get_or(TIFF* tif, ttag_t tag, T fallback) {
+  T value{};
+  return TIFFGetField(tif, tag, &value) ? value : fallback;
+}
+
+// Checks page `index` is uncompressed single-sample grayscale in strips that lie inside the file.
+PageLayout inspect_page(const fs::path& path, TIFF* tif, int index, std::uint64_t file_size) {
+  const auto unsupported = [&](const std::string& cause) {
+    fail(ErrorKind::kUnsupported, path, fmt::format("page {}: {}", index, cause));
+  };
+  const auto compression = get_or<std::uint16_t>(tif, TIFFTAG_COMPRESSION, COMPRESSION_NONE);
+  if (compression != COMPRESSION_NONE) unsupported(fmt::format("compression {}", compression));
+  const auto samples = get_or<std::uint16_t>(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  const auto photometric = get_or<std::uint16_t>(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  if (samples != 1 ||
+      (photometric != PHOTOMETRIC_MINISBLACK && photometric != PHOTOMETRIC_MINISWHITE)) {
+    unsupported(fmt::format("{} samples per pixel, photometric {}; only grayscale is read", samples,
+                            photometric));
+  }
+  if (TIFFIsTiled(tif)) unsupported("tiled pages are not read");
+  const auto bits = get_or<std::uint16_t>(tif, TIFFTAG_BITSPERSAMPLE, 1);
+  const auto format = get_or<std::uint16_t>(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_UINT);
+  const std::optional<PixelType> type = pixel_type_from(format, bits);
+  if (!type) unsupported(fmt::format("{}-bit samples of SampleFormat {}", bits, format));
+
+  PageLayout page{get_or<std::uint32_t>(tif, TIFFTAG_IMAGEWIDTH, 0),
+                  get_or<std::uint32_t>(tif, TIFFTAG_IMAGELENGTH, 0), *type};
+  if (page.width == 0 || page.height == 0) {
+    fail(ErrorKind::kCorrupt, path,
+         fmt::format("page {} is {} x {} pixels", index, page.height, page.width));
+  }
+  const std::uint64_t* offsets = nullptr;
+  const std::uint64_t* counts = nullptr;
+  if (!TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets) ||
+      !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts)) {
+    fail(ErrorKind::kCorrupt, path, fmt::format("page {} has no strips", index));
+  }
+  for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif); ++s) {
+    if (offsets[s] + counts[s] > file_size) {
+      fail(ErrorKind::kCorrupt, path,
+           fmt::format("page {} strip {} ends at byte {} but the file has {} bytes", index, s,
+                       offsets[s] + counts[s], file_size));
+    }
+  }
+  return page;
+}
+
+void read_page(const fs::path& path, const TiffFile& file, int index, const PageLayout& page,
+               std::byte* plane) {
+  TIFF* tif = file.get();
+  const std::uint64_t plane_bytes = std::uint64_t(page.width) * page.height * pixel_size(page.type);
+  std::uint64_t done = 0;
+  for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif) && done < plane_bytes; ++s) {
+    const tmsize_t got = TIFFReadEncodedStrip(tif, s, plane + done, tmsize_t(plane_bytes - done));
+    if (got < 0) {
+      fail(ErrorKind::kCorrupt, path,
+           fmt::format("page {} strip {} cannot be read: {}", index, s, file.errors()));
+    }
+    done += std::uint64_t(got);
+  }
+  if (done != plane_bytes) {
+    fail(ErrorKind::kCorrupt, path,
+         fmt::format("page {} holds {} of its {} pixel bytes", index, done, plane_bytes));
+  }
+}
+
+std::uint64_t readable_file_size(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) fail(ErrorKind::kNotFound, path, "no such file");
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) fail(ErrorKind::kIo, path, fmt::format("cannot open: {}", std::strerror(errno)));
+  ::close(fd);
+  const std::uint64_t size = fs::file_size(path, ec);
+  if (ec) fail(ErrorKind::kIo, path, fmt::format("cannot stat: {}", ec.message()));
+  return size;
+}
+
+}  // namespace
+
+AnyImage read_sum_tiff(const fs::path& path) {
+  const std::uint64_t file_size = readable_file_size(path);
+  TiffFile file(path, "r");
+  if (file.get() == nullptr) fail(ErrorKind::kCorrupt, path, "not a TIFF: " + file.errors());
+
+  // First pass: every page must match page 0, so nothing is allocated for a file we reject.
+  std::vector<PageLayout> pages;
+  do {
+    const PageLayout page = inspect_page(path, file.get(), int(pages.size()), file_size);
+    if (!pages.empty() && (page.width != pages[0].width || page.height != pages[0].height ||
+                           page.type != pages[0].type)) {
+      fail(ErrorKind::kUnsupported, path,
+           fmt::format("page {} is {} x {} {} but page 0 is {} x {} {}", pages.size(), page.height,
+                       page.width, pixel_type_name(page.type), pages[0].height, pages[0].width,
+                       pixel_type_name(pages[0].type)));
+    }
+    pages.push_back(page);
+  } while (TIFFReadDirectory(file.get()));
+  if (!file.errors().empty()) fail(ErrorKind::kCorrupt, path, file.errors());
+
+  const PageLayout& first = pages[0];
+  AnyImage image = make_image(first.type, int(pages.size()), int(first.height), int(first.width));
+  const std::uint64_t plane_bytes =
+      std::uint64_t(first.width) * first.height * pixel_size(first.type);
+  for (std::size_t c = 0; c < pages.size(); ++c) {
+    if (!TIFFSetDirectory(file.get(), tdir_t(c))) {
+      fail(ErrorKind::kCorrupt, path, fmt::format("cannot reread page {}: {}", c, file.errors()));
+    }
+    read_page(path, file, int(c), first, pixel_bytes(image) + c * plane_bytes);
+  }
+  return image;
+}
+
+}  // namespace flamecare

@@ -1,0 +1,235 @@
+// update_index: walk the raw root, merge with the CSV, screen what is new or changed, write back.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "flamecare/error.hpp"
+#include "flamecare/image.hpp"
+#include "flamecare/index.hpp"
+#include "io/atomic_file.hpp"
+#include "util/parallel.hpp"
+
+namespace flamecare {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FoundFile {
+  std::string rel;  // relative to the root, '/' separated
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::string stat_error;  // non-empty when the file could not be stat'ed
+};
+
+bool has_tiff_extension(const std::string& name) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos) return false;
+  std::string ext = name.substr(dot + 1);
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext == "tif" || ext == "tiff";
+}
+
+FoundFile stat_file(const fs::path& path, std::string rel) {
+  FoundFile file{std::move(rel), 0, 0, {}};
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    file.stat_error = fmt::format("unreadable: cannot stat: {}", std::strerror(errno));
+  } else {
+    file.size = static_cast<std::uint64_t>(st.st_size);
+    file.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  }
+  return file;
+}
+
+// One directory_iterator per directory so an unreadable or vanishing directory costs only its own
+// subtree. Directory symlinks are not followed, which also rules out symlink loops.
+void walk(const fs::path& root, const fs::path& dir, std::vector<FoundFile>& found,
+          const Reporter& reporter) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const fs::path& path = it->path();
+    std::error_code sec;
+    const fs::file_status link_status = it->symlink_status(sec);
+    if (sec) continue;
+    if (fs::is_directory(link_status)) {
+      walk(root, path, found, reporter);
+      continue;
+    }
+    if (!has_tiff_extension(path.filename().string())) continue;
+    if (!fs::is_regular_file(fs::status(path, sec))) continue;  // follows a file symlink
+    found.push_back(stat_file(path, path.lexically_relative(root).generic_string()));
+  }
+  if (ec) reporter.warn(fmt::format("{}: cannot list directory: {}", dir.string(), ec.message()));
+}
+
+std::vector<FoundFile> find_raw_images(const fs::path& root, const Reporter& reporter) {
+  std::vector<FoundFile> found;
+  walk(root, root, found, reporter);
+  std::sort(found.begin(), found.end(),
+            [](const FoundFile& a, const FoundFile& b) { return a.rel < b.rel; });
+  return found;
+}
+
+void apply_screen_result(IndexEntry& entry, const ScreenResult& result) {
+  entry.frames = result.usable() ? result.frames : -1;
+  entry.status = result.usable() ? "usable" : "unusable";
+  entry.reason = result.usable() ? std::string() : result.reason;
+  if (!result.usable() && entry.reason.empty()) entry.reason = "unknown: no reason given";
+  entry.channels = result.info ? result.info->channels : 0;
+  entry.height = result.info ? result.info->height : 0;
+  entry.width = result.info ? result.info->width : 0;
+  entry.dtype = result.info ? std::string(pixel_type_name(result.info->pixel_type)) : "";
+  entry.bidirectional_correction =
+      result.tile ? result.tile->bidirectional_correction : std::nullopt;
+}
+
+ScreenResult screen_one(const IndexOptions& options, const fs::path& path) {
+  try {
+    return options.screen ? options.screen(path) : screen_raw_image(path);
+  } catch (const std::exception& e) {
+    ScreenResult result;
+    result.reason = fmt::format("unreadable: {}", e.what());
+    return result;
+  }
+}
+
+bool needs_screening(const IndexEntry& entry, const FoundFile& file) {
+  return entry.status.empty() || entry.status == "missing" || !entry.frames ||
+         entry.size_bytes != file.size || entry.mtime_ns != file.mtime_ns;
+}
+
+// Merges the walk into the index: new rows get ids after the largest ever used. Returns the
+// positions (into index.entries) of the rows to screen, in path order.
+std::vector<std::size_t> merge_found(ImageIndex& index, const std::vector<FoundFile>& found,
+                                     IndexSummary& summary) {
+  std::unordered_map<std::string, std::size_t> by_path;
+  int next_id = 0;
+  for (std::size_t i = 0; i < index.entries.size(); ++i) {
+    by_path.emplace(index.entries[i].image, i);
+    next_id = std::max(next_id, index.entries[i].id + 1);
+  }
+  std::vector<bool> present(index.entries.size(), false);
+  std::vector<std::size_t> to_screen;
+  for (const FoundFile& file : found) {
+    auto it = by_path.find(file.rel);
+    if (it == by_path.end()) {
+      IndexEntry entry;
+      entry.id = next_id++;
+      entry.image = file.rel;
+      index.entries.push_back(std::move(entry));
+      present.push_back(false);
+      it = by_path.emplace(file.rel, index.entries.size() - 1).first;
+      ++summary.added;
+    }
+    const std::size_t pos = it->second;
+    present[pos] = true;
+    IndexEntry& entry = index.entries[pos];
+    if (needs_screening(entry, file)) to_screen.push_back(pos);
+    entry.size_bytes = file.size;
+    entry.mtime_ns = file.mtime_ns;
+  }
+  for (std::size_t i = 0; i < index.entries.size(); ++i) {
+    if (!present[i]) index.entries[i].status = "missing";
+  }
+  return to_screen;
+}
+
+void screen_all(ImageIndex& index, const std::vector<std::size_t>& to_screen,
+                const std::unordered_map<std::string, const FoundFile*>& found_by_path,
+                const IndexOptions& options, const Reporter& reporter) {
+  std::mutex progress_mutex;  // so the counts a reporter sees never go backwards
+  std::size_t done = 0;
+  const std::size_t total = to_screen.size();
+  reporter.progress("screening", 0, total);
+  detail::parallel_for(total, options.threads, [&](std::size_t k) {
+    IndexEntry& entry = index.entries[to_screen[k]];
+    const FoundFile& file = *found_by_path.at(entry.image);
+    ScreenResult result;
+    if (!file.stat_error.empty()) {
+      result.reason = file.stat_error;
+    } else {
+      result = screen_one(options, options.raw_root / fs::path(entry.image));
+    }
+    apply_screen_result(entry, result);
+    std::lock_guard lock(progress_mutex);
+    reporter.progress("screening", ++done, total);
+  });
+}
+
+std::string reason_code(const std::string& reason) { return reason.substr(0, reason.find(':')); }
+
+void remove_stale_temporaries(const fs::path& csv) {
+  // A run killed while writing leaves its temporary behind; we hold the lock, so none is live.
+  const std::string prefix = csv.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (fs::directory_iterator it(csv.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename().string().starts_with(prefix)) {
+      std::error_code rec;
+      fs::remove(it->path(), rec);
+    }
+  }
+}
+
+}  // namespace
+
+IndexResult update_index(const IndexOptions& options, const Reporter& reporter) {
+  std::error_code ec;
+  if (!fs::is_directory(options.raw_root, ec)) {
+    throw Error(ErrorKind::kNotFound, fmt::format("{}: raw root is not an existing directory",
+                                                  options.raw_root.string()));
+  }
+  fs::create_directories(options.datasets_dir, ec);
+  if (ec) {
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot create directory: {}",
+                                            options.datasets_dir.string(), ec.message()));
+  }
+  IndexResult result;
+  IndexSummary& summary = result.summary;
+  summary.csv = options.datasets_dir / kIndexFileName;
+  fs::path lock_path = summary.csv;
+  lock_path += ".lock";
+  detail::FileLock lock(lock_path);
+  remove_stale_temporaries(summary.csv);
+
+  ImageIndex& index = result.index;
+  if (fs::exists(summary.csv, ec)) index = read_index_csv(summary.csv);
+  const std::vector<FoundFile> found = find_raw_images(options.raw_root, reporter);
+  summary.found = found.size();
+  const std::vector<std::size_t> to_screen = merge_found(index, found, summary);
+  std::unordered_map<std::string, const FoundFile*> found_by_path;
+  for (const FoundFile& file : found) found_by_path.emplace(file.rel, &file);
+  screen_all(index, to_screen, found_by_path, options, reporter);
+  summary.screened = to_screen.size();
+
+  std::sort(index.entries.begin(), index.entries.end(),
+            [](const IndexEntry& a, const IndexEntry& b) { return a.image < b.image; });
+  for (const IndexEntry& entry : index.entries) {
+    if (entry.status == "missing") {
+      ++summary.missing;
+    } else if (entry.status == "usable") {
+      ++summary.usable;
+    } else {
+      ++summary.unusable;
+      ++summary.unusable_by_reason[reason_code(entry.reason)];
+      reporter.warn(fmt::format("{}: {}", entry.image, entry.reason));
+    }
+  }
+  std::sort(index.entries.begin(), index.entries.end(),
+            [](const IndexEntry& a, const IndexEntry& b) { return a.id < b.id; });
+  write_index_csv(summary.csv, index);
+  reporter.info(fmt::format("{}: {} files, {} new, {} screened, {} usable, {} unusable, {} missing",
+                            summary.csv.string(), summary.found, summary.added, summary.screened,
+                            summary.usable, summary.unusable, summary.missing));
+  return result;
+}
+
+}  // namespace flamecare

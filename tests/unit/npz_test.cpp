@@ -1,0 +1,192 @@
+#include "flamecare/npz.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "flamecare/error.hpp"
+
+namespace flamecare {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() /
+           ("flamecare_npz_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string as_string(const std::vector<std::byte>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+template <class T>
+std::span<const std::byte> bytes_of(const std::vector<T>& v, std::size_t first, std::size_t n) {
+  return std::as_bytes(std::span<const T>(v).subspan(first, n));
+}
+
+constexpr int kSamples = 3;
+
+// The arrays npz_check.py expects: X[s,0,y,x] = 100 s + 10 y + x + 0.5, Y = -X, coords[i,j] =
+// 10i+j.
+void write_example(const fs::path& path, bool zip64) {
+  std::vector<float> x;
+  for (int s = 0; s < kSamples; ++s)
+    for (int y = 0; y < 4; ++y)
+      for (int c = 0; c < 4; ++c) x.push_back(float(s * 100 + y * 10 + c) + 0.5f);
+  std::vector<float> y(x);
+  for (float& v : y) v = -v;
+  std::vector<std::int32_t> coords;
+  for (int i = 0; i < kSamples; ++i)
+    for (int j = 0; j < 4; ++j) coords.push_back(i * 10 + j);
+
+  NpzWriter npz(path, zip64);
+  npz.begin_array("X", PixelType::kFloat32, {kSamples, 1, 4, 4});
+  // Uneven chunks, one of them empty, to exercise streaming.
+  npz.append(bytes_of(x, 0, 5));
+  npz.append(bytes_of(x, 5, 0));
+  npz.append(bytes_of(x, 5, 30));
+  npz.append(bytes_of(x, 35, x.size() - 35));
+  npz.end_array();
+  npz.begin_array("Y", PixelType::kFloat32, {kSamples, 1, 4, 4});
+  for (int s = 0; s < kSamples; ++s) npz.append(bytes_of(y, std::size_t(s) * 16, 16));
+  npz.end_array();
+  npz.add_unicode_scalar("axes", "SCYX");
+  npz.begin_array("coords", PixelType::kInt32, {kSamples, 4});
+  npz.append(bytes_of(coords, 0, coords.size()));
+  npz.end_array();
+  npz.commit();
+}
+
+int run_python_check(const fs::path& file, const char* mode) {
+  const fs::path script = fs::path(__FILE__).parent_path().parent_path() / "python/npz_check.py";
+  const std::string cmd =
+      "/usr/bin/python3 '" + script.string() + "' '" + file.string() + "' " + mode;
+  return std::system(cmd.c_str());
+}
+
+TEST(NpyHeader, LayoutMatchesNumpy) {
+  const std::string h = as_string(npy_header("<f4", {3, 1, 4, 4}));
+  ASSERT_EQ(h.size() % 64, 0u);
+  EXPECT_EQ(h.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
+  const std::size_t len = std::uint8_t(h[8]) | (std::size_t(std::uint8_t(h[9])) << 8);
+  EXPECT_EQ(len + 10, h.size());
+  const std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 1, 4, 4), }";
+  EXPECT_EQ(h.substr(10, dict.size()), dict);
+  // numpy leaves 21 - len("3") spaces for the first axis to grow, then pads to 64 bytes.
+  EXPECT_EQ(h.find_first_not_of(' ', 10 + dict.size()), h.size() - 1);
+  EXPECT_EQ(h.back(), '\n');
+  EXPECT_NE(as_string(npy_header("<i4", {7})).find("'shape': (7,), }"), std::string::npos);
+  EXPECT_NE(as_string(npy_header("<U4", {})).find("'shape': (), }"), std::string::npos);
+}
+
+TEST(NpyHeader, HugeDictUsesVersion2) {
+  const std::vector<std::size_t> shape(30000, 1);  // "1, " × 30000 does not fit 65535 bytes
+  const std::string h = as_string(npy_header("<f4", shape));
+  EXPECT_EQ(h[6], '\x02');
+  EXPECT_EQ(h.size() % 64, 0u);
+  std::uint32_t len = 0;
+  for (int i = 0; i < 4; ++i) len |= std::uint32_t(std::uint8_t(h[8 + i])) << (8 * i);
+  EXPECT_EQ(len + 12, h.size());
+}
+
+TEST(NpzWriter, NumpyAndCsbdeepLoadChunkedArrays) {
+  TempDir dir;
+  write_example(dir.path / "a.npz", false);
+  EXPECT_EQ(run_python_check(dir.path / "a.npz", "plain"), 0);
+}
+
+TEST(NpzWriter, ForcedZip64IsZip64AndLoads) {
+  TempDir dir;
+  write_example(dir.path / "a.npz", true);
+  EXPECT_EQ(run_python_check(dir.path / "a.npz", "zip64"), 0);
+}
+
+TEST(NpzWriter, SameInputGivesIdenticalBytes) {
+  TempDir dir;
+  write_example(dir.path / "a.npz", false);
+  write_example(dir.path / "b.npz", false);
+  const std::string a = slurp(dir.path / "a.npz");
+  EXPECT_GT(a.size(), 400u);
+  EXPECT_EQ(a, slurp(dir.path / "b.npz"));
+}
+
+TEST(NpzWriter, UncommittedWriterLeavesNoFile) {
+  TempDir dir;
+  {
+    NpzWriter npz(dir.path / "a.npz");
+    npz.add_unicode_scalar("axes", "SCYX");
+    npz.begin_array("X", PixelType::kUint8, {2});
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path));
+}
+
+void expect_kind(ErrorKind kind, const std::function<void()>& fn) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error thrown";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+  }
+}
+
+TEST(NpzWriter, MisuseIsInvalidArgument) {
+  TempDir dir;
+  NpzWriter npz(dir.path / "a.npz");
+  const std::vector<std::uint8_t> data = {1, 2, 3};
+  npz.begin_array("X", PixelType::kUint8, {2});
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.begin_array("Y", PixelType::kUint8, {1}); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.append(bytes_of(data, 0, 3)); });
+  npz.append(bytes_of(data, 0, 1));
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.end_array(); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.commit(); });
+  npz.append(bytes_of(data, 1, 1));
+  npz.end_array();
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.end_array(); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.append(bytes_of(data, 0, 1)); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.add_unicode_scalar("a", "\xc3\xa9"); });
+  npz.commit();
+  EXPECT_TRUE(fs::exists(dir.path / "a.npz"));
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.begin_array("Z", PixelType::kUint8, {1}); });
+}
+
+TEST(NpzWriter, UnwritableDirectoryIsIo) {
+  expect_kind(ErrorKind::kIo, [] { NpzWriter npz("/nonexistent_dir_flamecare/a.npz"); });
+}
+
+TEST(NpzWriter, ExistingDestinationIsKept) {
+  TempDir dir;
+  { std::ofstream(dir.path / "a.npz") << "precious"; }
+  NpzWriter npz(dir.path / "a.npz");
+  npz.add_unicode_scalar("axes", "SCYX");
+  try {
+    npz.commit();
+    ADD_FAILURE() << "overwrote an existing file";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("a.npz"), std::string::npos);
+  }
+  EXPECT_EQ(slurp(dir.path / "a.npz"), "precious");
+}
+
+}  // namespace
+}  // namespace flamecare

@@ -1,0 +1,285 @@
+#include "flamecare/patch_core.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "flamecare/error.hpp"
+
+namespace flamecare {
+namespace {
+
+TEST(NormalizePlane, FormulaAndClipping) {
+  const std::vector<double> v{5, 10, 12.5, 15, 20, 25, 10.000001};
+  std::vector<float> out(v.size());
+  normalize_plane(v, 10.0, 20.0, out);
+  EXPECT_EQ(out[0], 0.0f);
+  EXPECT_EQ(out[1], 0.0f);
+  EXPECT_EQ(out[2], 0.25f);
+  EXPECT_EQ(out[3], 0.5f);
+  EXPECT_EQ(out[4], static_cast<float>(10.0 / (10.0 + 1e-20)));
+  EXPECT_EQ(out[5], 1.0f);
+  EXPECT_EQ(out[6], static_cast<float>((10.000001 - 10.0) / (20.0 - 10.0 + 1e-20)));
+  // p1 == p99: the 1e-20 keeps the division finite; anything above p1 saturates.
+  normalize_plane(v, 12.5, 12.5, out);
+  EXPECT_EQ(out[2], 0.0f);
+  EXPECT_EQ(out[3], 1.0f);
+  EXPECT_THROW(normalize_plane(v, 0, 1, std::span<float>(out).first(3)), Error);
+}
+
+// numpy.percentile of a float32 array: neighbours subtracted in float32, the rest in float64.
+double numpy_percentile_f32(std::vector<float> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double vi = double(v.size() - 1) * (q / 100.0);
+  if (vi >= double(v.size() - 1)) return v.back();
+  const std::size_t i = std::size_t(vi);
+  const double t = vi - double(i);
+  const double d = double(v[i + 1] - v[i]);
+  return t >= 0.5 ? double(v[i + 1]) - d * (1 - t) : double(v[i]) + d * t;
+}
+
+std::vector<float> brute_max(const std::vector<float>& in, int h, int w, int s) {
+  std::vector<float> out(in.size(), 0.0f);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      float best = -1e30f;
+      for (int yy = y - s / 2; yy <= y + s - 1 - s / 2; ++yy)
+        for (int xx = x - s / 2; xx <= x + s - 1 - s / 2; ++xx)
+          best = std::max(
+              best, yy >= 0 && yy < h && xx >= 0 && xx < w ? in[std::size_t(yy * w + xx)] : 0.0f);
+      out[std::size_t(y * w + x)] = best;
+    }
+  return out;
+}
+
+std::vector<std::pair<int, int>> brute_centres(const std::vector<float>& gt, int h, int w, int p,
+                                               double t) {
+  const auto filtered = brute_max(gt, h, w, p > 1 ? p / 2 : p);
+  const float limit = float(t * numpy_percentile_f32(gt, 99.9));
+  std::vector<std::pair<int, int>> out;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (y >= p / 2 && y < h - p + p / 2 + 1 && x >= p / 2 && x < w - p + p / 2 + 1 &&
+          filtered[std::size_t(y * w + x)] > limit)
+        out.emplace_back(y, x);
+  return out;
+}
+
+std::vector<std::pair<int, int>> as_pairs(const std::vector<PatchCentre>& c) {
+  std::vector<std::pair<int, int>> out;
+  for (const auto& p : c) out.emplace_back(p.y, p.x);
+  return out;
+}
+
+// Sparse bright blobs on a dark background, like a normalised ground truth.
+std::vector<float> blob_plane(int h, int w, std::mt19937_64& rng) {
+  std::vector<float> v(std::size_t(h * w), 0.0f);
+  std::uniform_real_distribution<float> d(0.0f, 1.0f);
+  for (auto& x : v) x = d(rng) < 0.03f ? d(rng) : 0.02f * d(rng);
+  return v;
+}
+
+TEST(EligibleCentres, EqualsBruteForceCsbdeepRule) {
+  std::mt19937_64 rng(21);
+  int non_trivial = 0;
+  for (int p : {1, 2, 3, 4, 8, 9, 16}) {
+    for (double t : {0.0, 0.2, 0.5, 0.9}) {
+      const int h = 24 + p % 5, w = 31;
+      const auto gt = blob_plane(h, w, rng);
+      const auto got = as_pairs(eligible_centres(gt, h, w, p, t));
+      EXPECT_EQ(got, brute_centres(gt, h, w, p, t)) << "P=" << p << " t=" << t;
+      const std::size_t all = std::size_t(h - p + 1) * std::size_t(w - p + 1);
+      if (!got.empty() && got.size() < all) ++non_trivial;
+    }
+  }
+  EXPECT_GT(non_trivial, 10);  // the threshold really removed some centres and kept others
+}
+
+// Runs a Python snippet on a float file and returns its stdout.
+std::string run_python(const std::string& script, const void* data, std::size_t bytes,
+                       const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto stem = "flamecare_patch_" + std::to_string(::getpid());
+  const auto data_path = dir / (stem + ".bin"), script_path = dir / (stem + ".py");
+  std::ofstream(data_path, std::ios::binary)
+      .write(static_cast<const char*>(data), std::streamsize(bytes));
+  std::ofstream(script_path) << script;
+  const std::string command =
+      "/usr/bin/python3 " + script_path.string() + " " + data_path.string() + " " + args;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  std::string text;
+  char buf[4096];
+  while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) text += buf;
+  EXPECT_EQ(pipe == nullptr ? -1 : ::pclose(pipe), 0) << command;
+  std::filesystem::remove(data_path);
+  std::filesystem::remove(script_path);
+  return text;
+}
+
+TEST(EligibleCentres, MatchesCsbdeepCodeInPython) {
+  // The body of csbdeep.data.generate.no_background_patches + the border slice of
+  // sample_patches_from_multiple_stacks, for patch_size (P, P); one block of "y x" lines per
+  // case, each block ending with "--".
+  const std::string script = R"PY(
+import sys, numpy as np
+from scipy.ndimage import maximum_filter
+h, w = int(sys.argv[2]), int(sys.argv[3])
+image = np.fromfile(sys.argv[1], dtype=np.float32).reshape(h, w).astype(np.float32)
+for case in sys.argv[4:]:
+    p, threshold = int(case.split(':')[0]), float(case.split(':')[1])
+    ps = [p, p]
+    filtered = maximum_filter(image, [(q//2 if q>1 else q) for q in ps], mode='constant')
+    mask = filtered > threshold * np.percentile(image, 99.9)
+    sl = tuple(slice(s//2, d-s+s//2+1) for s, d in zip(ps, image.shape))
+    ys, xs = np.where(mask[sl])
+    for y, x in zip(ys + sl[0].start, xs + sl[1].start): print(y, x)
+    print('--')
+)PY";
+  std::mt19937_64 rng(22);
+  const int h = 40, w = 50;
+  const auto gt = blob_plane(h, w, rng);
+  const std::vector<std::pair<int, double>> cases{{16, 0.5}, {1, 0.5},  {2, 0.3},
+                                                  {3, 0.7},  {7, 0.05}, {40, 0.5}};
+  std::string args = std::to_string(h) + " " + std::to_string(w);
+  for (const auto& [p, t] : cases) args += " " + std::to_string(p) + ":" + std::to_string(t);
+  std::istringstream out(run_python(script, gt.data(), gt.size() * 4, args));
+  std::size_t non_empty = 0;
+  for (const auto& [p, t] : cases) {
+    std::vector<std::pair<int, int>> want;
+    std::string line;
+    while (std::getline(out, line) && line != "--") {
+      std::istringstream row(line);
+      int y = 0, x = 0;
+      row >> y >> x;
+      want.emplace_back(y, x);
+    }
+    non_empty += want.empty() ? 0 : 1;
+    EXPECT_EQ(as_pairs(eligible_centres(gt, h, w, p, t)), want) << "P=" << p << " t=" << t;
+  }
+  EXPECT_EQ(non_empty, cases.size());
+}
+
+TEST(NormalizePlane, MatchesNumpyExpression) {
+  // np.clip((x.astype(np.float64) - p1) / (p99 - p1 + 1e-20), 0, 1).astype(np.float32)
+  const std::string script = R"PY(
+import sys, numpy as np
+x = np.fromfile(sys.argv[1], dtype=np.float64)
+p1, p99 = float(sys.argv[2]), float(sys.argv[3])
+y = np.clip((x.astype(np.float64) - p1) / (p99 - p1 + 1e-20), 0, 1).astype(np.float32)
+print(' '.join(repr(float(v)) for v in y))
+)PY";
+  std::mt19937_64 rng(23);
+  std::uniform_int_distribution<int> d(-200, 70000);
+  std::vector<double> v(2000);
+  for (auto& x : v) x = d(rng);
+  const double p1 = 113.25, p99 = 61234.75;
+  std::istringstream out(run_python(script, v.data(), v.size() * 8, "113.25 61234.75"));
+  std::vector<float> got(v.size());
+  normalize_plane(v, p1, p99, got);
+  std::size_t checked = 0;
+  std::string word;
+  while (out >> word) {
+    ASSERT_LT(checked, got.size());
+    EXPECT_EQ(got[checked], static_cast<float>(std::strtod(word.c_str(), nullptr)))
+        << "value " << v[checked];
+    ++checked;
+  }
+  EXPECT_EQ(checked, v.size());
+}
+
+TEST(EligibleCentres, DarkPlaneAndTinyPlanes) {
+  const std::vector<float> dark(20 * 30, 0.0f);
+  EXPECT_TRUE(eligible_centres(dark, 20, 30, 8, 0.5).empty());  // 0 > 0 is false
+  EXPECT_TRUE(eligible_centres(dark, 20, 30, 8, 0.0).empty());
+  std::vector<float> lit(20 * 30, 0.0f);
+  lit[5 * 30 + 7] = 1.0f;
+  EXPECT_TRUE(eligible_centres(lit, 20, 30, 21, 0.5).empty());  // patch taller than plane
+  const auto one = eligible_centres(lit, 20, 30, 20, 0.0);      // exactly one row of centres
+  for (const auto& c : one) EXPECT_EQ(c.y, 10);
+  // numpy compares the float32 filtered array with the float64 limit in float32: for a
+  // constant 0.1f plane and t = 1 − 2^−40 the limit rounds to 0.1f and nothing is eligible
+  // (checked with numpy 1.24/scipy 1.10), although 0.1f > t·0.1f in double.
+  const std::vector<float> flat(8 * 8, 0.1f);
+  const double t = 1.0 - std::ldexp(1.0, -40);
+  ASSERT_GT(double(0.1f), t * double(0.1f));
+  EXPECT_TRUE(eligible_centres(flat, 8, 8, 4, t).empty());
+  EXPECT_EQ(eligible_centres(flat, 8, 8, 4, 0.99).size(), 25u);
+  const std::vector<float> single{3.0f};
+  EXPECT_EQ(as_pairs(eligible_centres(single, 1, 1, 1, 0.5)),
+            (std::vector<std::pair<int, int>>{{0, 0}}));
+}
+
+TEST(EligibleCentres, RejectsBadArguments) {
+  const std::vector<float> plane(12, 1.0f);
+  EXPECT_THROW(eligible_centres(plane, 3, 3, 2, 0.5), Error);  // size mismatch
+  EXPECT_THROW(eligible_centres(plane, 3, 4, 0, 0.5), Error);
+  EXPECT_THROW(eligible_centres(plane, 3, 4, 2, 1.5), Error);
+  EXPECT_THROW(eligible_centres(plane, 3, 4, 2, -0.1), Error);
+  auto nan_plane = plane;
+  nan_plane[3] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(eligible_centres(nan_plane, 3, 4, 2, 0.5), Error);
+}
+
+std::vector<PatchCentre> grid(int n) {
+  std::vector<PatchCentre> out;
+  for (int i = 0; i < n; ++i) out.push_back({i / 10, i % 10});
+  return out;
+}
+
+TEST(SampleCentres, WithoutReplacementDistinct) {
+  const auto cands = grid(100);
+  std::mt19937_64 rng(5);
+  const auto s = sample_centres(cands, 40, rng);
+  ASSERT_EQ(s.size(), 40u);
+  std::set<std::pair<int, int>> seen;
+  for (const auto& c : s) {
+    EXPECT_TRUE(c.y >= 0 && c.y < 10 && c.x >= 0 && c.x < 10);
+    seen.emplace(c.y, c.x);
+  }
+  EXPECT_EQ(seen.size(), 40u);
+  std::mt19937_64 rng_all(5);
+  const auto all = as_pairs(sample_centres(cands, 100, rng_all));
+  using Pairs = std::set<std::pair<int, int>>;
+  EXPECT_EQ(Pairs(all.begin(), all.end()).size(), 100u);
+}
+
+TEST(SampleCentres, WithReplacementWhenTooFew) {
+  const auto cands = grid(3);
+  std::mt19937_64 rng(6);
+  const auto s = sample_centres(cands, 50, rng);
+  ASSERT_EQ(s.size(), 50u);
+  std::set<std::pair<int, int>> seen;
+  for (const auto& c : s) seen.emplace(c.y, c.x);
+  EXPECT_EQ(seen.size(), 3u);  // 50 draws from 3 hit all of them (fails with p ≈ 3·(2/3)^50)
+  EXPECT_TRUE(sample_centres(cands, 0, rng).empty());
+  EXPECT_THROW(sample_centres({}, 1, rng), Error);
+}
+
+TEST(SampleCentres, DeterministicAndUniform) {
+  const auto cands = grid(10);
+  std::mt19937_64 a(99), b(99), c(100);
+  const auto sa = as_pairs(sample_centres(cands, 5, a));
+  EXPECT_EQ(sa, as_pairs(sample_centres(cands, 5, b)));
+  EXPECT_NE(sa, as_pairs(sample_centres(cands, 5, c)));
+  // First pick of 3-of-10 over 20000 draws: each candidate ≈ 2000 times.
+  std::vector<int> hits(10, 0);
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) ++hits[std::size_t(sample_centres(cands, 3, rng)[0].x)];
+  for (int h : hits) EXPECT_NEAR(h, 2000, 250);
+}
+
+}  // namespace
+}  // namespace flamecare

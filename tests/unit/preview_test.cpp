@@ -1,0 +1,164 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+
+#include "flamecare/error.hpp"
+#include "flamecare/preview.hpp"
+#include "io/png_preview_layout.hpp"
+
+namespace flamecare {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("flamecare_preview_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+void expect_kind(ErrorKind kind, const std::function<void()>& fn) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error thrown";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+  }
+}
+
+RgbImage solid(int h, int w, float r, float g, float b) {
+  RgbImage im{h, w, {}};
+  for (int i = 0; i < h * w; ++i) im.rgb.insert(im.rgb.end(), {r, g, b});
+  return im;
+}
+
+// A smooth gradient plus a few Gaussian blobs, per channel, like a cell image.
+AnyImage blobs(int channels, int h, int w, int seed) {
+  Image<std::int32_t> im(channels, h, w);
+  for (int c = 0; c < channels; ++c)
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        double v = 200.0 * x / w + 100.0 * y / h;
+        for (int k = 0; k < 4; ++k) {
+          const double cy = h * (0.2 + 0.2 * ((k + seed + c) % 4)),
+                       cx = w * (0.15 + 0.23 * ((k * 3 + seed) % 4));
+          v += 3000.0 * std::exp(-((y - cy) * (y - cy) + (x - cx) * (x - cx)) / (0.004 * h * w));
+        }
+        im.at(c, y, x) = std::int32_t(v);
+      }
+  return im;
+}
+
+TEST(ToRgb, GreyClipsAndScales) {
+  Image<std::int32_t> im(1, 1, 4);
+  im.pixels = {0, 10, 15, 30};
+  const RgbImage out = to_rgb(im, {10}, {20});
+  ASSERT_EQ(out.rgb.size(), 12u);
+  const float want[] = {0.0f, 0.0f, 0.5f, 1.0f};
+  for (int i = 0; i < 4; ++i)
+    for (int k = 0; k < 3; ++k) EXPECT_FLOAT_EQ(out.rgb[3 * i + k], want[i]);
+}
+
+TEST(ToRgb, ChannelsMapToRgbAndFlatRangeIsZero) {
+  Image<float> im(3, 1, 2);
+  im.pixels = {1, 3, /*G*/ 5, 5, /*B*/ -1, 2};
+  const RgbImage out = to_rgb(im, {1, 5, 0}, {3, 5, 4});  // G has hi == lo
+  EXPECT_FLOAT_EQ(out.rgb[0], 0.0f);
+  EXPECT_FLOAT_EQ(out.rgb[3], 1.0f);
+  EXPECT_FLOAT_EQ(out.rgb[1], 0.0f);
+  EXPECT_FLOAT_EQ(out.rgb[4], 0.0f);
+  EXPECT_FLOAT_EQ(out.rgb[2], 0.0f);
+  EXPECT_FLOAT_EQ(out.rgb[5], 0.5f);
+  Image<std::uint16_t> two(2, 1, 1);
+  two.pixels = {4, 8};
+  const RgbImage rg = to_rgb(two, {0, 0}, {8, 8});
+  EXPECT_EQ(rg.rgb, (std::vector<float>{0.5f, 1.0f, 0.0f}));
+  expect_kind(ErrorKind::kInvalidArgument, [&] { to_rgb(two, {0}, {8}); });
+}
+
+TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
+  TempDir dir;
+  PreviewSheet sheet;
+  sheet.title = "20261124_2I_denoising_5to40F";
+  sheet.column_titles = {"input: 5 frames", "ground truth: 40 frames"};
+  sheet.panel_size = 64;
+  sheet.rows.push_back({"a/one.tif", {solid(8, 8, 1, 0, 0), solid(4, 8, 0, 0.5f, 1)}});
+  sheet.rows.push_back({std::string(300, 'x') + "/two.tif", {solid(8, 4, 0, 1, 0)}});
+  sheet.rows.push_back({"wide.tif", {solid(2, 8, 1, 1, 1)}});
+  const fs::path path = dir.path / "p.png";
+  write_preview_png(path, sheet);
+
+  const detail::PngPixels png = detail::read_png(path);
+  const detail::PreviewLayout layout = detail::preview_layout(sheet);
+  EXPECT_EQ(png.width, layout.width());
+  EXPECT_EQ(png.height, layout.height());
+  const int mid = 32;
+  EXPECT_EQ(png.at(layout.cell_x(0) + mid, layout.cell_y(0) + mid), 0xff0000u);
+  // The 4 x 8 panel fills a 32 x 64 band in the middle of its 64-high row; above it is background.
+  ASSERT_EQ(layout.row_heights, (std::vector<int>{64, 64, 16}));
+  EXPECT_EQ(png.at(layout.cell_x(1) + mid, layout.cell_y(0) + mid), 0x0080ffu);
+  EXPECT_EQ(png.at(layout.cell_x(1) + 2, layout.cell_y(0) + 20), 0x0080ffu);
+  EXPECT_NE(png.at(layout.cell_x(1) + mid, layout.cell_y(0) + 8), 0x0080ffu);
+  // The 8 x 4 panel is 64 high and 32 wide, centred: its left quarter is background.
+  EXPECT_EQ(png.at(layout.cell_x(0) + mid, layout.cell_y(1) + mid), 0x00ff00u);
+  EXPECT_NE(png.at(layout.cell_x(0) + 8, layout.cell_y(1) + mid), 0x00ff00u);
+  // Nearest-neighbour: the scaled panel's edge is as pure as its middle.
+  EXPECT_EQ(png.at(layout.cell_x(0) + 16, layout.cell_y(1) + 1), 0x00ff00u);
+  // A 2 x 8 panel makes a 16-high row, not a 64-high one.
+  EXPECT_EQ(layout.row_heights[2], 16);
+  EXPECT_EQ(png.at(layout.cell_x(0) + mid, layout.cell_y(2) + 8), 0xffffffu);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()), 1);
+}
+
+TEST(PreviewPng, ExampleSheetRenders) {
+  // FLAMECARE_PREVIEW_EXAMPLE=/tmp/x.png keeps the sheet for a look by eye.
+  TempDir dir;
+  const char* keep = std::getenv("FLAMECARE_PREVIEW_EXAMPLE");
+  const fs::path path = keep != nullptr ? fs::path(keep) : dir.path / "example.png";
+  PreviewSheet sheet;
+  sheet.title = "20261124_3I_denoising_5to40F — training pairs";
+  sheet.column_titles = {"input: 5 frames", "ground truth: 40 frames"};
+  sheet.panel_size = 200;
+  const char* labels[] = {"mouse_brain/session1/roi_00001.tif", "grey/single_channel_image.tif",
+                          "a/very/long/path/that/goes/on/and/on/through/many/folders/of/the/"
+                          "acquisition/tree/until/it/reaches/stack_00042_with_long_name.tif"};
+  for (int r = 0; r < 3; ++r) {
+    const int channels = r == 1 ? 1 : 3, h = r == 0 ? 96 : 64, w = r == 2 ? 48 : 96;
+    const AnyImage in = blobs(channels, h, w, r), gt = blobs(channels, h, w, r);
+    const std::vector<double> lo(3, 0.0), hi_in(3, 6000.0), hi_gt(3, 3300.0);
+    sheet.rows.push_back({labels[r], {to_rgb(in, lo, hi_in), to_rgb(gt, lo, hi_gt)}});
+  }
+  write_preview_png(path, sheet);
+  const detail::PngPixels png = detail::read_png(path);
+  EXPECT_EQ(png.width, detail::preview_layout(sheet).width());
+  EXPECT_EQ(png.height, detail::preview_layout(sheet).height());
+}
+
+TEST(PreviewPng, Errors) {
+  TempDir dir;
+  PreviewSheet empty;
+  expect_kind(ErrorKind::kInvalidArgument, [&] { write_preview_png(dir.path / "e.png", empty); });
+  PreviewSheet no_panels;
+  no_panels.rows.push_back({"label", {}});
+  expect_kind(ErrorKind::kInvalidArgument,
+              [&] { write_preview_png(dir.path / "e.png", no_panels); });
+  PreviewSheet bad;
+  bad.rows.push_back({"label", {RgbImage{2, 2, {0.5f}}}});
+  expect_kind(ErrorKind::kInvalidArgument, [&] { write_preview_png(dir.path / "e.png", bad); });
+  EXPECT_TRUE(fs::is_empty(dir.path));
+  PreviewSheet ok;
+  ok.rows.push_back({"label", {solid(2, 2, 1, 1, 1)}});
+  expect_kind(ErrorKind::kIo, [&] { write_preview_png("/nonexistent_flamecare/p.png", ok); });
+}
+
+}  // namespace
+}  // namespace flamecare

@@ -1,0 +1,268 @@
+#include "flamecare/sum_tiff.hpp"
+
+#include <gtest/gtest.h>
+#include <tiffio.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+
+#include "flamecare/error.hpp"
+
+namespace flamecare {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    static int counter = 0;
+    path = fs::temp_directory_path() /
+           ("flamecare_sumtiff_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The same formula as sum_tiff_check.py's expected(): wraps like numpy's astype.
+template <class T>
+T formula(int c, int y, int x) {
+  const std::int64_t base = c * 1000 + y * 37 + x;
+  if constexpr (std::is_floating_point_v<T>) {
+    return static_cast<T>(double(base) + 0.25);
+  } else if constexpr (sizeof(T) == 8) {
+    return std::is_signed_v<T> ? static_cast<T>(base - (std::int64_t{1} << 40))
+                               : static_cast<T>(std::uint64_t(base) + (std::uint64_t{1} << 40));
+  } else {
+    return static_cast<T>(std::is_signed_v<T> ? base - 500 : base);
+  }
+}
+
+AnyImage formula_image(PixelType type, int channels, int height, int width) {
+  AnyImage image = make_image(type, channels, height, width);
+  std::visit(
+      [](auto& im) {
+        using T = typename decltype(im.pixels)::value_type;
+        for (int c = 0; c < im.channels; ++c)
+          for (int y = 0; y < im.height; ++y)
+            for (int x = 0; x < im.width; ++x) im.at(c, y, x) = formula<T>(c, y, x);
+      },
+      image);
+  return image;
+}
+
+bool same_image(const AnyImage& a, const AnyImage& b) {
+  if (a.index() != b.index()) return false;
+  return std::visit(
+      [&](const auto& ia) {
+        const auto& ib = std::get<std::decay_t<decltype(ia)>>(b);
+        return ia.channels == ib.channels && ia.height == ib.height && ia.width == ib.width &&
+               ia.pixels == ib.pixels;
+      },
+      a);
+}
+
+void expect_kind(ErrorKind kind, const std::function<void()>& fn, const std::string& name = "") {
+  try {
+    fn();
+    ADD_FAILURE() << "no error thrown";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    if (!name.empty()) {
+      EXPECT_EQ(std::string(e.what()).rfind(name, 0), 0u) << e.what();
+    }
+  }
+}
+
+int run_python_check(const fs::path& file, PixelType type, int c, int h, int w) {
+  const fs::path script =
+      fs::path(__FILE__).parent_path().parent_path() / "python/sum_tiff_check.py";
+  const std::string cmd = "/usr/bin/python3 '" + script.string() + "' '" + file.string() + "' " +
+                          std::string(pixel_type_name(type)) + " " + std::to_string(c) + " " +
+                          std::to_string(h) + " " + std::to_string(w);
+  return std::system(cmd.c_str());
+}
+
+constexpr PixelType kAllTypes[] = {PixelType::kInt8,   PixelType::kUint8,  PixelType::kInt16,
+                                   PixelType::kUint16, PixelType::kInt32,  PixelType::kUint32,
+                                   PixelType::kInt64,  PixelType::kUint64, PixelType::kFloat32,
+                                   PixelType::kFloat64};
+
+TEST(SumTiff, RoundTripsEveryPixelType) {
+  TempDir dir;
+  for (PixelType type : kAllTypes) {
+    const fs::path path = dir.path / (std::string(pixel_type_name(type)) + ".tif");
+    const AnyImage image = formula_image(type, 3, 5, 7);
+    write_sum_tiff(path, image);
+    const AnyImage back = read_sum_tiff(path);
+    EXPECT_EQ(pixel_type_of(back), type) << pixel_type_name(type);
+    EXPECT_TRUE(same_image(back, image)) << pixel_type_name(type);
+  }
+}
+
+TEST(SumTiff, TifffileReadsShapedSeries) {
+  TempDir dir;
+  struct Case {
+    PixelType type;
+    int c, h, w;
+  };
+  // 1100 x 1000 int64 is 8.8 MB per plane: two strips per page.
+  const Case cases[] = {{PixelType::kInt32, 2, 6, 9},   {PixelType::kUint32, 3, 4, 5},
+                        {PixelType::kFloat32, 1, 8, 3}, {PixelType::kInt64, 2, 1100, 1000},
+                        {PixelType::kUint64, 2, 3, 3},  {PixelType::kInt16, 4, 2, 6},
+                        {PixelType::kUint16, 2, 6, 9},  {PixelType::kInt8, 2, 3, 4},
+                        {PixelType::kUint8, 3, 2, 2},   {PixelType::kFloat64, 2, 5, 5}};
+  for (const Case& k : cases) {
+    const fs::path path = dir.path / (std::string(pixel_type_name(k.type)) + ".tif");
+    const AnyImage image = formula_image(k.type, k.c, k.h, k.w);
+    write_sum_tiff(path, image);
+    EXPECT_EQ(run_python_check(path, k.type, k.c, k.h, k.w), 0) << pixel_type_name(k.type);
+    if (k.h > 1000) {
+      EXPECT_TRUE(same_image(read_sum_tiff(path), image));
+    }
+  }
+}
+
+TEST(SumTiff, NoClobberKeepsExistingFile) {
+  TempDir dir;
+  const fs::path path = dir.path / "a.tif";
+  { std::ofstream(path) << "precious"; }
+  expect_kind(
+      ErrorKind::kInvalidArgument,
+      [&] { write_sum_tiff(path, formula_image(PixelType::kInt32, 1, 2, 2), true); },
+      path.string());
+  EXPECT_EQ(slurp(path), "precious");
+  write_sum_tiff(path, formula_image(PixelType::kInt32, 1, 2, 2), false);
+  EXPECT_TRUE(same_image(read_sum_tiff(path), formula_image(PixelType::kInt32, 1, 2, 2)));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()), 1);
+}
+
+TEST(SumTiff, WriteErrors) {
+  expect_kind(
+      ErrorKind::kIo,
+      [] {
+        write_sum_tiff("/nonexistent_flamecare/a.tif", formula_image(PixelType::kInt32, 1, 2, 2));
+      },
+      "/nonexistent_flamecare/a.tif");
+  TempDir dir;
+  expect_kind(ErrorKind::kInvalidArgument,
+              [&] { write_sum_tiff(dir.path / "e.tif", make_image(PixelType::kInt32, 0, 2, 2)); });
+  EXPECT_TRUE(fs::is_empty(dir.path));
+}
+
+// Writes `pages` pages with libtiff directly, to make files write_sum_tiff never would.
+struct PageSpec {
+  std::uint32_t width = 4, height = 3;
+  std::uint16_t samples = 1, bits = 16, format = SAMPLEFORMAT_UINT;
+  std::uint16_t photometric = PHOTOMETRIC_MINISBLACK, compression = COMPRESSION_NONE;
+};
+
+void write_raw_tiff(const fs::path& path, const std::vector<PageSpec>& pages,
+                    const char* mode = "w") {
+  TIFF* tif = TIFFOpen(path.c_str(), mode);
+  ASSERT_NE(tif, nullptr);
+  for (const PageSpec& p : pages) {
+    TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, p.width);
+    TIFFSetField(tif, TIFFTAG_IMAGELENGTH, p.height);
+    TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, p.samples);
+    TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, p.bits);
+    TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, p.format);
+    TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, p.photometric);
+    TIFFSetField(tif, TIFFTAG_COMPRESSION, p.compression);
+    TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+    TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, std::uint32_t{1});
+    const std::size_t row = std::size_t(p.width) * p.samples * p.bits / 8;
+    for (std::uint32_t y = 0; y < p.height; ++y) {
+      std::vector<std::uint8_t> data(row);
+      for (std::size_t i = 0; i < row; ++i) data[i] = std::uint8_t(y * 16 + i);
+      ASSERT_GE(TIFFWriteEncodedStrip(tif, y, data.data(), tmsize_t(row)), 0);
+    }
+    TIFFWriteDirectory(tif);
+  }
+  TIFFClose(tif);
+}
+
+TEST(SumTiff, ReadsBigEndianMultiStripFiles) {
+  TempDir dir;
+  const fs::path path = dir.path / "be.tif";
+  write_raw_tiff(path, {PageSpec{}, PageSpec{}}, "wb");
+  const AnyImage image = read_sum_tiff(path);
+  ASSERT_EQ(pixel_type_of(image), PixelType::kUint16);
+  const auto& im = std::get<Image<std::uint16_t>>(image);
+  ASSERT_EQ(im.channels, 2);
+  ASSERT_EQ(im.height, 3);
+  ASSERT_EQ(im.width, 4);
+  // Row y holds bytes y*16 + i; libtiff wrote our native-order uint16s, so the values survive.
+  const std::uint16_t first = std::uint16_t(1 * 16 + 2) | std::uint16_t((1 * 16 + 3) << 8);
+  EXPECT_EQ(im.at(1, 1, 1), first);
+}
+
+TEST(SumTiff, ReadErrorsHaveKindsAndNameTheFile) {
+  TempDir dir;
+  const fs::path d = dir.path;
+  expect_kind(
+      ErrorKind::kNotFound, [&] { read_sum_tiff(d / "missing.tif"); },
+      (d / "missing.tif").string());
+  { std::ofstream(d / "text.tif") << "this is not a TIFF file at all"; }
+  expect_kind(
+      ErrorKind::kCorrupt, [&] { read_sum_tiff(d / "text.tif"); }, (d / "text.tif").string());
+
+  write_sum_tiff(d / "trunc.tif", formula_image(PixelType::kInt32, 2, 40, 40));
+  const std::string full = slurp(d / "trunc.tif");
+  {
+    // Keep the header and first IFD region but cut the pixel data short.
+    std::ofstream(d / "trunc.tif", std::ios::binary | std::ios::trunc)
+        << full.substr(0, full.size() / 3);
+  }
+  expect_kind(
+      ErrorKind::kCorrupt, [&] { read_sum_tiff(d / "trunc.tif"); }, (d / "trunc.tif").string());
+
+  PageSpec lzw;
+  lzw.compression = COMPRESSION_LZW;
+  write_raw_tiff(d / "lzw.tif", {lzw});
+  expect_kind(ErrorKind::kUnsupported, [&] { read_sum_tiff(d / "lzw.tif"); });
+
+  PageSpec rgb;
+  rgb.samples = 3;
+  rgb.bits = 8;
+  rgb.photometric = PHOTOMETRIC_RGB;
+  write_raw_tiff(d / "rgb.tif", {rgb});
+  expect_kind(ErrorKind::kUnsupported, [&] { read_sum_tiff(d / "rgb.tif"); });
+
+  PageSpec wide;
+  wide.width = 5;
+  write_raw_tiff(d / "mixed_size.tif", {PageSpec{}, wide});
+  expect_kind(ErrorKind::kUnsupported, [&] { read_sum_tiff(d / "mixed_size.tif"); });
+  PageSpec signed_page;
+  signed_page.format = SAMPLEFORMAT_INT;
+  write_raw_tiff(d / "mixed_type.tif", {PageSpec{}, signed_page});
+  expect_kind(ErrorKind::kUnsupported, [&] { read_sum_tiff(d / "mixed_type.tif"); });
+}
+
+TEST(SumTiff, LibtiffMessagesAreNotPrinted) {
+  TempDir dir;
+  {
+    // A valid little-endian header whose first IFD lies past the end of the file.
+    std::ofstream(dir.path / "bad.tif", std::ios::binary)
+        << std::string("II*\0\x40\x00\x00\x00garbage", 15);
+  }
+  testing::internal::CaptureStderr();
+  expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(dir.path / "bad.tif"); });
+  expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(fs::path(__FILE__)); });
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
+}  // namespace
+}  // namespace flamecare
