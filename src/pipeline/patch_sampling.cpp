@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/numpy_quantile.hpp"
 #include "flamecare/error.hpp"
 
 namespace flamecare::detail {
@@ -25,19 +26,15 @@ NormalizedImage normalize_image(const AnyImage& image, const std::vector<double>
 
 double percentile_float32(std::vector<float>& values, double q) {
   if (values.empty()) throw Error(ErrorKind::kInvalidArgument, "percentile of no values");
-  // numpy: virtual index q/100·(n−1); neighbours subtracted in float32, interpolated in float64.
-  const double index = (q / 100.0) * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(index));
-  const std::size_t hi = std::min(lo + 1, values.size() - 1);
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(lo), values.end());
-  const float a = values[lo];
-  const float b = hi == lo ? a
-                           : *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1,
-                                               values.end());
-  const double gamma = index - static_cast<double>(lo);
-  const double diff = static_cast<double>(b - a);
-  return gamma >= 0.5 ? static_cast<double>(b) - diff * (1.0 - gamma)
-                      : static_cast<double>(a) + diff * gamma;
+  const QuantileIndex index = quantile_index(values.size(), q);
+  const auto nth = [&](std::uint64_t rank) {
+    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
+                     values.end());
+    return values[rank];
+  };
+  const float previous = nth(index.previous);
+  const float next = index.next == index.previous ? previous : nth(index.next);
+  return numpy_lerp<float>(previous, next, index.gamma);
 }
 
 std::vector<PatchCentre> eligible_centres_all_channels(const NormalizedImage& truth, int patch_size,
@@ -57,7 +54,8 @@ std::vector<PatchCentre> eligible_centres_all_channels(const NormalizedImage& tr
       combined[i] = std::max(combined[i], filtered[i]);
   }
   std::vector<float> all(truth.pixels);
-  const double limit = threshold * percentile_float32(all, 99.9);
+  // numpy compares the float32 filtered image with the threshold rounded to float32.
+  const auto limit = static_cast<float>(threshold * percentile_float32(all, 99.9));
   std::vector<PatchCentre> centres;
   const int half = patch_size / 2;
   for (int y = half; y < height - patch_size + half + 1; ++y) {
