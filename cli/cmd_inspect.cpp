@@ -70,7 +70,7 @@ void print_text(const std::filesystem::path& file, const ScreenResult& r) {
     fmt::print("dtype:     {}\n", pixel_type_name(i->pixel_type));
     fmt::print("pages:     {}\n", i->pages);
   } else {
-    fmt::print("format:    unreadable\n");
+    fmt::print("format:    - (not readable as ScanImage, see usable)\n");
   }
   fmt::print("file size: {} bytes\n", size_of(file, r));
   if (r.tile) {
