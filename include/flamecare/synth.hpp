@@ -19,9 +19,9 @@ struct StackSpec {
   int height = 256;
   int width = 256;
   PixelType pixel_type = PixelType::kInt16;
-  int header_version = 4;               ///< static block version, 3 or 4
-  std::optional<int> frames_per_slice;  ///< SI.hStackManager.framesPerSlice; nullopt writes Inf
-  int first_channel_id = 1;             ///< channelSave ids start here (channelSave = [1;2] ...)
+  int header_version = 4;                 ///< static block version, 3 or 4
+  std::optional<int> frames_per_slice{};  ///< SI.hStackManager.framesPerSlice; nullopt writes Inf
+  int first_channel_id = 1;               ///< channelSave ids start here (channelSave = [1;2] ...)
 };
 
 /// Writes a ScanImage 2016+ BigTIFF (static block at byte 16, Software/Artist tags, per-page
@@ -37,7 +37,7 @@ struct TileDataSpec {
   int channels = 2;
   int height = 256;
   int width = 256;
-  std::optional<int> bidirectional_correction;
+  std::optional<int> bidirectional_correction{};
 };
 
 /// Writes `<stem>.tileData.txt` for `tif` in the FLAME sidecar JSON layout. Throws Error(kIo).
