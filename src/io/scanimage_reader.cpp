@@ -272,6 +272,9 @@ ScanImageReader::ScanImageReader(const std::filesystem::path& path)
   d.open_file();
   unsigned char head[32] = {};
   const auto n = ::pread(d.fd, head, sizeof head, 0);
+  if (n < 0)
+    throw Error(ErrorKind::kIo,
+                fmt::format("{}: cannot read the TIFF header: {}", d.name(), std::strerror(errno)));
   const std::string_view magic(reinterpret_cast<const char*>(head), 4);
   const bool classic =
       magic == std::string_view("II*\0", 4) || magic == std::string_view("MM\0*", 4);

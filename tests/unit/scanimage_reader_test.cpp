@@ -17,6 +17,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/scanimage.hpp"
 #include "flamecare/synth.hpp"
+#include "support/libtiff_stack.hpp"
 
 namespace fc = flamecare;
 namespace fs = std::filesystem;
@@ -62,45 +63,6 @@ fc::Error open_error(const fs::path& file) {
 
 bool contains(const fc::Error& e, const std::string& s) {
   return std::string(e.what()).find(s) != std::string::npos;
-}
-
-// A classic TIFF written by libtiff: `pages` 16-bit pages whose values are page*100 + y*10 + x.
-struct TiffSpec {
-  std::string mode = "w";  // "wb" big-endian, "w8" BigTIFF
-  int pages = 2, width = 5, height = 4, rows_per_strip = 2, bits = 16;
-  int format = SAMPLEFORMAT_INT;
-  int compression = COMPRESSION_NONE;
-  std::string description =
-      "state.software.version=3.8\rstate.acq.numberOfFrames=2\r"
-      "state.acq.numberOfChannelsSave=1\rstate.acq.numberOfZSlices=1\r";
-  std::function<int(int page)> page_width = nullptr;
-};
-
-void write_libtiff(const fs::path& file, const TiffSpec& s) {
-  TIFF* t = TIFFOpen(file.c_str(), s.mode.c_str());
-  ASSERT_NE(t, nullptr);
-  for (int p = 0; p < s.pages; ++p) {
-    const int w = s.page_width ? s.page_width(p) : s.width;
-    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, w);
-    TIFFSetField(t, TIFFTAG_IMAGELENGTH, s.height);
-    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, s.bits);
-    TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, s.format);
-    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 1);
-    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-    TIFFSetField(t, TIFFTAG_COMPRESSION, s.compression);
-    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, s.rows_per_strip);
-    if (!s.description.empty()) TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, s.description.c_str());
-    std::vector<std::uint8_t> row(std::size_t(w) * s.bits / 8);
-    for (int y = 0; y < s.height; ++y) {
-      for (int x = 0; x < w; ++x) {
-        const std::int64_t v = p * 100 + y * 10 + x - 20;
-        std::memcpy(row.data() + std::size_t(x) * s.bits / 8, &v, std::size_t(s.bits / 8));
-      }
-      ASSERT_EQ(TIFFWriteScanline(t, row.data(), std::uint32_t(y), 0), 1);
-    }
-    ASSERT_EQ(TIFFWriteDirectory(t), 1);
-  }
-  TIFFClose(t);
 }
 
 }  // namespace
@@ -254,9 +216,9 @@ TEST(ScanImageReader, FormulaStacksEveryTypeExactly) {
 
 TEST(ScanImageReader, BigEndianLegacyDescriptionMultiStrip) {
   const auto dir = temp_dir("bigendian");
-  TiffSpec spec;
+  fc::test::TiffSpec spec;
   spec.mode = "wb";
-  write_libtiff(dir / "be.tif", spec);
+  fc::test::write_libtiff(dir / "be.tif", spec);
   fc::ScanImageReader r(dir / "be.tif");
   EXPECT_EQ(r.info().flavor, "ScanImage 3.x (ImageDescription)");
   EXPECT_EQ(r.info().frames, 2);
@@ -271,13 +233,13 @@ TEST(ScanImageReader, BigEndianLegacyDescriptionMultiStrip) {
 
 TEST(ScanImageReader, Si5DescriptionAfterFrameLines) {
   const auto dir = temp_dir("si5");
-  TiffSpec spec;
+  fc::test::TiffSpec spec;
   spec.pages = 4;
   spec.description =
       "frameNumbers = 1\nepoch = [2016 9 30 16 38 52.040]\nscanimage.SI.VERSION_MAJOR = '5.1'\n"
       "scanimage.SI.hChannels.channelSave = [1;2]\nscanimage.SI.hStackManager.framesPerSlice = "
       "2\n";
-  write_libtiff(dir / "si5.tif", spec);
+  fc::test::write_libtiff(dir / "si5.tif", spec);
   fc::ScanImageReader r(dir / "si5.tif");
   EXPECT_EQ(r.info().flavor, "ScanImage 4/5 (ImageDescription)");
   EXPECT_EQ(r.info().channels, 2);
@@ -288,24 +250,24 @@ TEST(ScanImageReader, Si5DescriptionAfterFrameLines) {
 
 TEST(ScanImageReader, RejectsCompressedMixedAndOddTypes) {
   const auto dir = temp_dir("reject");
-  TiffSpec lzw;
+  fc::test::TiffSpec lzw;
   lzw.compression = COMPRESSION_LZW;
-  write_libtiff(dir / "lzw.tif", lzw);
+  fc::test::write_libtiff(dir / "lzw.tif", lzw);
   auto e = open_error(dir / "lzw.tif");
   EXPECT_EQ(e.kind(), fc::ErrorKind::kUnsupported);
   EXPECT_TRUE(contains(e, "compressed")) << e.what();
 
-  TiffSpec mixed;
+  fc::test::TiffSpec mixed;
   mixed.page_width = [](int p) { return p == 0 ? 5 : 6; };
-  write_libtiff(dir / "mixed.tif", mixed);
+  fc::test::write_libtiff(dir / "mixed.tif", mixed);
   e = open_error(dir / "mixed.tif");
   EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
   EXPECT_TRUE(contains(e, "page 1 is 6x4")) << e.what();
 
-  TiffSpec f64;
+  fc::test::TiffSpec f64;
   f64.bits = 64;
   f64.format = SAMPLEFORMAT_IEEEFP;
-  write_libtiff(dir / "f64.tif", f64);
+  fc::test::write_libtiff(dir / "f64.tif", f64);
   e = open_error(dir / "f64.tif");
   EXPECT_EQ(e.kind(), fc::ErrorKind::kUnsupported);
   EXPECT_TRUE(contains(e, "64 bits")) << e.what();
