@@ -92,7 +92,11 @@ ScreenResult screen_raw_image(const std::filesystem::path& tif) {
   try {
     result.info = ScanImageReader(tif).info();
   } catch (const Error& e) {
-    result.reason = fmt::format("{}: {}", tiff_error_code(e), detail_of(e, tif));
+    const auto code = tiff_error_code(e);
+    auto detail = detail_of(e, tif);
+    const auto repeated = std::string(code) + ": ";  // "truncated: truncated: ..." reads badly
+    if (detail.rfind(repeated, 0) == 0) detail.erase(0, repeated.size());
+    result.reason = fmt::format("{}: {}", code, detail);
     return result;
   } catch (const std::exception& e) {
     result.reason = fmt::format("unreadable: {}", detail_of(e, tif));
