@@ -50,8 +50,9 @@ check "--json key set" $?
 
 # Unusable files: exit 0, usable no, reason code.
 expect_reason() {  # expect_reason NAME FILE CODE
-  "$CLI" inspect --json "$2" > "$TMP/r.json"; local rc=$?
+  "$CLI" inspect --json "$2" > "$TMP/r.json" 2> "$TMP/r.err"; local rc=$?
   check "$1 exits 0" $((rc != 0))
+  [ ! -s "$TMP/r.err" ]; check "$1 prints nothing on stderr" $?
   json_is "$TMP/r.json" "d['usable'] is False and d['reason'].startswith('$3: ')"
   check "$1 reason $3 ($(grep -o '"reason": "[^"]*' "$TMP/r.json" | cut -c12-))" $?
   "$CLI" inspect "$2" | grep -q "^usable: *no ($3: "; check "$1 text usable: no ($3)" $?

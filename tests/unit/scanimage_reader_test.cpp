@@ -122,6 +122,7 @@ TEST(ScanImageReader, RealScanImage38) {
 }
 
 TEST(ScanImageReader, ImageJFilesAreNotScanImage) {
+  testing::internal::CaptureStderr();
   for (const char* f :
        {"tiffstack/TS_UnitTestImage.tif", "tiffstack/TS_UnitTestImage_ImageJ_BigStack_8frames.tif",
         "imagej_resave/test_00001.tif"}) {
@@ -129,6 +130,7 @@ TEST(ScanImageReader, ImageJFilesAreNotScanImage) {
     EXPECT_EQ(e.kind(), fc::ErrorKind::kUnsupported) << f;
     EXPECT_TRUE(contains(e, "not a ScanImage file (no SI.* metadata)")) << e.what();
   }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");  // libtiff warnings stay silent
 }
 
 TEST(ScanImageReader, FormulaStacksEveryTypeExactly) {
@@ -250,6 +252,7 @@ TEST(ScanImageReader, Si5DescriptionAfterFrameLines) {
 
 TEST(ScanImageReader, RejectsCompressedMixedAndOddTypes) {
   const auto dir = temp_dir("reject");
+  testing::internal::CaptureStderr();
   fc::test::TiffSpec lzw;
   lzw.compression = COMPRESSION_LZW;
   fc::test::write_libtiff(dir / "lzw.tif", lzw);
@@ -271,6 +274,7 @@ TEST(ScanImageReader, RejectsCompressedMixedAndOddTypes) {
   e = open_error(dir / "f64.tif");
   EXPECT_EQ(e.kind(), fc::ErrorKind::kUnsupported);
   EXPECT_TRUE(contains(e, "64 bits")) << e.what();
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
   fs::remove_all(dir);
 }
 
