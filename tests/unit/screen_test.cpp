@@ -223,3 +223,41 @@ TEST_F(Screen, FramesMismatch) {
   expect_reason(stack("short.tif", 3, 40, 40), "frames_mismatch",
                 "6 pages on disk but metadata frames x channels x slices = 40 x 2 x 1 = 80");
 }
+
+TEST_F(Screen, EveryTruncationPointIsTruncatedNeverACrash) {
+  std::ifstream in(kBigTiff, std::ios::binary);
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::size_t> cuts;
+  for (std::size_t n = 1; n < 12000; n += 97) cuts.push_back(n);  // header, static block, IFD 0
+  for (std::size_t n = 12000; n < data.size(); n += 40009) cuts.push_back(n);  // pixels, IFDs
+  for (std::size_t n = 536412; n < 536412 + 400; n += 13) cuts.push_back(n);   // inside IFD 1
+  for (const auto n : cuts) {
+    std::ofstream(dir_ / "cut.tif", std::ios::binary | std::ios::trunc)
+        .write(data.data(), std::streamsize(n));
+    const auto r = fc::screen_raw_image(dir_ / "cut.tif");
+    const auto code = r.reason_code();
+    // Below 8 bytes there is no complete TIFF header to recognise.
+    EXPECT_TRUE(code == "truncated" || (n < 8 && code == "not_tiff"))
+        << "cut at " << n << ": " << r.reason;
+  }
+}
+
+TEST_F(Screen, FlippedIfdBytesNeverCrash) {
+  std::ifstream in(kBigTiff, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::uint32_t state = 12345;
+  auto next = [&] { return state = state * 1664525u + 1013904223u; };
+  int usable = 0;
+  for (int trial = 0; trial < 150; ++trial) {
+    auto copy = data;
+    for (int k = 0; k < 4; ++k) {  // damage IFD 0 or IFD 1 (the tag tables)
+      const std::size_t base = (next() >> 8) % 2 ? 9740 : 536412;
+      copy[base + (next() >> 8) % 376] = char(next() >> 24);
+    }
+    std::ofstream(dir_ / "flip.tif", std::ios::binary | std::ios::trunc) << copy;
+    const auto r = fc::screen_raw_image(dir_ / "flip.tif");
+    if (r.usable()) ++usable;
+    EXPECT_NE(r.reason_code(), "unreadable") << r.reason;
+  }
+  EXPECT_EQ(usable, 0);  // the real file has no sidecar, so nothing can be usable
+}
