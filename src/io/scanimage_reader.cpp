@@ -159,6 +159,11 @@ void ScanImageReader::Impl::read_static_block(const unsigned char* head) {
   std::string text(size0, '\0');
   pread_all(text.data(), text.size(), 32, "the static header");
   while (!text.empty() && text.back() == '\0') text.pop_back();
+  if (const auto first = text.find_first_not_of(" \t\r\n");
+      first < text.size() && text[first] == '{')
+    throw Error(
+        ErrorKind::kUnsupported,
+        fmt::format("{}: ScanImage JSON header (useJsonHeaderFormat) is not supported", name()));
   info.metadata = parse_si_text(text);
   info.flavor = fmt::format("ScanImage 2016+ BigTIFF (static header v{})", info.header_version);
 }

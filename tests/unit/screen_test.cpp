@@ -193,6 +193,15 @@ TEST_F(Screen, Unsupported) {
                 "unsupported pixel type (64 bits, sample format 3)");
 }
 
+TEST_F(Screen, JsonStaticHeaderIsUnsupported) {
+  std::ifstream in(kBigTiff, std::ios::binary);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(data.substr(32, 3), "SI.");
+  data[32] = '{';  // the static text (and the Software tag pointing at it) now starts like JSON
+  std::ofstream(dir_ / "json.tif", std::ios::binary) << data;
+  expect_reason(dir_ / "json.tif", "unsupported", "JSON header (useJsonHeaderFormat)");
+}
+
 TEST_F(Screen, MultiSlice) {
   fc::test::TiffSpec z;
   z.pages = 6;
