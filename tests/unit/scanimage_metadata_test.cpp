@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 
@@ -96,6 +97,8 @@ TEST(ParseSiText, IsLinearInTextSize) {
   };
   const auto small = make(50000), big = make(400000);  // ~2.5 MB vs ~20 MB
   const double t_small = time(small), t_big = time(big);
+  std::cout << "[ parse ] " << small.size() << " B in " << t_small * 1e3 << " ms, " << big.size()
+            << " B in " << t_big * 1e3 << " ms\n";
   // 8x the text: a linear parser takes ~8-10x (map insertions add a log factor), a quadratic
   // one ~64x.
   EXPECT_LT(t_big, 25 * t_small + 0.05) << t_small << " s vs " << t_big << " s";
