@@ -1,0 +1,130 @@
+// FLAME tileData sidecars: required/optional keys, validation and error kinds.
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include "flamecare/error.hpp"
+#include "flamecare/tile_data.hpp"
+
+namespace fc = flamecare;
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json good_tile() {
+  return nlohmann::json::parse(R"({"TileData": {
+    "tileID": 7, "tileResolution": [512, 256], "tileChannelsAvailable": 4,
+    "channelsAcquired": [1, 2], "channelsSaved": [1, 2], "framesPerTile": 40,
+    "tileScannedThisFile": true, "tileZs": [0], "bidirectionalCorrection": -3,
+    "tileAffine": [[1,0,0],[0,1,0],[0,0,1]], "displayAvgFactor": 1, "isFastZ": false,
+    "someFutureKey": {"a": 1}}})");
+}
+
+fc::Error parse_error(const std::string& text) {
+  try {
+    fc::parse_tile_data(text, "x.tileData.txt");
+  } catch (const fc::Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "parsed without error: " << text;
+  return fc::Error(fc::ErrorKind::kInternal, "none");
+}
+
+bool contains(const fc::Error& e, const std::string& s) {
+  return std::string(e.what()).find(s) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(TileData, PathReplacesLastExtension) {
+  EXPECT_EQ(fc::tile_data_path("/d/Im_00001.tif"), fs::path("/d/Im_00001.tileData.txt"));
+  EXPECT_EQ(fc::tile_data_path("/d/a.b.TIFF"), fs::path("/d/a.b.tileData.txt"));
+  EXPECT_EQ(fc::tile_data_path("rel/x.tif"), fs::path("rel/x.tileData.txt"));
+}
+
+TEST(TileData, ParsesRequiredOptionalAndUnknownKeys) {
+  const auto t = fc::parse_tile_data(good_tile().dump(), "x.tileData.txt");
+  EXPECT_EQ(t.tile_id, 7);
+  EXPECT_EQ(t.frames_per_tile, 40);
+  EXPECT_EQ(t.bidirectional_correction, -3);
+  EXPECT_EQ(t.tile_resolution, "[512,256]");
+  EXPECT_EQ(t.channels_saved, "[1,2]");
+  EXPECT_EQ(nlohmann::json::parse(t.raw_json), good_tile()["TileData"]);  // unknown key kept
+}
+
+TEST(TileData, OptionalKeysMayBeAbsentAndIntegralFloatsAccepted) {
+  auto j = good_tile();
+  j["TileData"].erase("bidirectionalCorrection");
+  j["TileData"]["framesPerTile"] = 40.0;
+  auto t = fc::parse_tile_data(j.dump(), "s");
+  EXPECT_FALSE(t.bidirectional_correction);
+  EXPECT_EQ(t.frames_per_tile, 40);
+  j["TileData"]["bidirectionalCorrection"] = 2.0;
+  EXPECT_EQ(fc::parse_tile_data(j.dump(), "s").bidirectional_correction, 2);
+}
+
+TEST(TileData, MissingRequiredKeyIsNamed) {
+  for (const char* key : {"tileID", "tileResolution", "tileChannelsAvailable", "channelsAcquired",
+                          "channelsSaved", "framesPerTile", "tileScannedThisFile", "tileZs"}) {
+    auto j = good_tile();
+    j["TileData"].erase(key);
+    const auto e = parse_error(j.dump());
+    EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
+    EXPECT_TRUE(contains(e, std::string("required key \"") + key + "\"")) << e.what();
+    EXPECT_TRUE(contains(e, "x.tileData.txt")) << e.what();
+  }
+}
+
+TEST(TileData, BadValuesNameKeyAndValue) {
+  for (const char* v : {"0", "-4", "2.5", "\"40\"", "null", "[40]"}) {
+    auto j = good_tile();
+    j["TileData"]["framesPerTile"] = nlohmann::json::parse(v);
+    const auto e = parse_error(j.dump());
+    EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
+    EXPECT_TRUE(contains(e, std::string("framesPerTile must be a positive integer, got ") + v))
+        << e.what();
+  }
+  for (const char* v : {"1.5", "\"2\"", "true"}) {
+    auto j = good_tile();
+    j["TileData"]["bidirectionalCorrection"] = nlohmann::json::parse(v);
+    const auto e = parse_error(j.dump());
+    EXPECT_TRUE(contains(e, std::string("bidirectionalCorrection must be a whole number of "
+                                        "pixels, got ") +
+                                v))
+        << e.what();
+  }
+}
+
+TEST(TileData, MalformedJsonGivesPosition) {
+  const auto e = parse_error("{\"TileData\": {\"tileID\": 1,,}}");
+  EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
+  EXPECT_TRUE(contains(e, "malformed JSON at byte 27")) << e.what();
+  EXPECT_TRUE(contains(parse_error("[1, 2]"), "no \"TileData\" object"));
+  EXPECT_TRUE(contains(parse_error("{\"TileData\": 3}"), "no \"TileData\" object"));
+  EXPECT_EQ(parse_error("").kind(), fc::ErrorKind::kCorrupt);
+}
+
+TEST(TileData, ReadFileKinds) {
+  const auto dir = fs::temp_directory_path() / ("flamecare_tile_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  try {
+    fc::read_tile_data(dir / "none.tileData.txt");
+    FAIL();
+  } catch (const fc::Error& e) {
+    EXPECT_EQ(e.kind(), fc::ErrorKind::kNotFound);
+  }
+  std::ofstream(dir / "a.tileData.txt") << good_tile().dump(2);
+  EXPECT_EQ(fc::read_tile_data(dir / "a.tileData.txt").frames_per_tile, 40);
+  std::ofstream(dir / "b.tileData.txt") << "{\"TileData\": ";
+  try {
+    fc::read_tile_data(dir / "b.tileData.txt");
+    FAIL();
+  } catch (const fc::Error& e) {
+    EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
+    EXPECT_TRUE(contains(e, (dir / "b.tileData.txt").string())) << e.what();
+  }
+  fs::remove_all(dir);
+}
