@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "config_file.hpp"
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
 
@@ -51,12 +52,15 @@ void add_create_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--threads", options->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_option("--date", options->date, "YYYYMMDD used in the dataset name (default: today)");
-  cmd->set_config("--config", "",
-                  "Read these options from a TOML file ([create] keys or plain keys)");
-  cmd->callback([&runner, options, seed, channels, seed_opt, channels_opt] {
-    if (seed_opt->count() > 0) options->seed = *seed;
-    if (channels_opt->count() > 0) options->channels = *channels;
-    runner = [options](Console& console) -> int {
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("--config", *config,
+                  "TOML file of these options (keys as the long option names; command line wins)");
+  cmd->callback([&runner, cmd, config, options, seed, channels, seed_opt, channels_opt] {
+    runner = [cmd, config, options, seed, channels, seed_opt,
+              channels_opt](Console& console) -> int {
+      if (!config->empty()) apply_config_file(*cmd, *config);
+      if (seed_opt->count() > 0) options->seed = *seed;
+      if (channels_opt->count() > 0) options->channels = *channels;
       CreateResult result;
       try {
         result = create_dataset(*options, console.reporter());

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "config_file.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/patches.hpp"
 
@@ -50,21 +51,26 @@ void add_patches_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--threads", options->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   cmd->add_flag("--force-zip64", options->force_zip64, "Write ZIP64 records even for a small npz");
-  cmd->set_config("--config", "", "Read these options from a TOML file");
-  options->datasets_dir = "datasets";
-  cmd->callback([&runner, options, per_image, per_image_opt, seed_opt] {
-    if (per_image_opt->count() > 0) options->patches_per_image = *per_image;
-    if (seed_opt->count() == 0) {
-      std::random_device device;
-      options->seed = (std::uint64_t(device()) << 32) ^ device();
-    }
-    runner = [options](Console& console) -> int {
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("--config", *config,
+                  "TOML file of these options (keys as the long option names; command line wins)");
+  cmd->callback([&runner, cmd, config, options, per_image, per_image_opt, seed_opt] {
+    runner = [cmd, config, options, per_image, per_image_opt, seed_opt](Console& console) -> int {
+      if (!config->empty()) apply_config_file(*cmd, *config);
+      if (per_image_opt->count() > 0) options->patches_per_image = *per_image;
+      if (seed_opt->count() == 0) {
+        std::random_device device;
+        options->seed = (std::uint64_t(device()) << 32) ^ device();
+        console.note(fmt::format("fresh seed {}", options->seed));
+      }
       PatchResult result;
       try {
         result = make_patches(*options, console.reporter());
       } catch (const Error& e) {
         console.note(fmt::format("failed: {}", e.what()));
-        console.save_log(options->datasets_dir / "patches.log");
+        console.save_log(
+            (options->datasets_dir.empty() ? std::filesystem::path(".") : options->datasets_dir) /
+            "patches.log");
         throw;
       }
       console.save_log(result.npz.parent_path() / "patches.log");
