@@ -25,7 +25,7 @@ void write_sheet(const std::filesystem::path& path, const std::string& title,
   PreviewSheet sheet;
   sheet.title = title;
   sheet.column_titles = {"input (normalised)", "target (normalised)"};
-  sheet.panel_size = std::max(128, p);
+  sheet.panel_size = std::max(192, p);
   for (const auto& patch : patches) {
     const auto& c = patch.coords;
     const std::string channel = c[1] < 0 ? "all channels" : fmt::format("channel {}", c[1]);
