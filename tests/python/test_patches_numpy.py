@@ -101,7 +101,11 @@ def main():
     c = Checks("test_patches_numpy")
     with tempdir() as tmp:
         raw, ds, data = (os.path.join(tmp, x) for x in ("raw", "datasets", "data"))
-        run(args.cli, "synth", raw, "--images", 4, "--size", 96, "--frames", 10, "--channels", 2, "--seed", 4)
+        # Two acquisitions of different sizes: patches of the smaller must stay inside it.
+        run(args.cli, "synth", os.path.join(raw, "big"), "--images", 3, "--size", 96, "--frames", 10,
+            "--channels", 2, "--seed", 4)
+        run(args.cli, "synth", os.path.join(raw, "small"), "--images", 2, "--size", 64, "--frames", 10,
+            "--channels", 2, "--seed", 5)
         proc = run(args.cli, "create", raw, "--datasets", ds, "--out", data, "--input-frames", 2, "--gt-frames", 8,
                    "--test-fraction", 0.25, "--seed", 1)
         name = proc.stdout.split()[1]
@@ -112,9 +116,11 @@ def main():
         run(args.cli, "patches", name, *common, "--seed", 9, "--out", os.path.join(tmp, "a"))
         run(args.cli, "patches", os.path.join(ds, name + ".json"), *common, "--seed", 9, "--out", os.path.join(tmp, "b"))
         run(args.cli, "patches", name, *common, "--seed", 10, "--out", os.path.join(tmp, "c"))
-        npz_name = f"{name}_patch{P}_{(96 // P) * M}PpI_1Chan.npz"
+        npz_name = f"{name}_patch{P}_{(96 // P) * M}PpI_1Chan.npz"  # Y_max = 96
         a, b, cc = (os.path.join(tmp, x, name, npz_name) for x in ("a", "b", "c"))
         X, coords = check_npz(c, a, d, data, False)
+        heights = {e["id"]: e["shape"][2] for e in d["images"]}
+        c.check({heights[int(i)] for i in coords[:, 0]} == {64, 96}, "patches come from both image sizes")
         c.check(filecmp.cmp(a, b, shallow=False), "same seed gives a byte-identical npz")
         c.check(not filecmp.cmp(a, cc, shallow=False), "another seed gives other patches")
         with open(os.path.join(tmp, "a", name, "1Chan_patch_config.json")) as f:
