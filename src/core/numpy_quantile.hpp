@@ -1,9 +1,12 @@
 #pragma once
 // numpy 1.24 linear-method quantile arithmetic, reproduced operation by operation
 // (numpy/lib/function_base.py: percentile, _quantile, _get_indexes, _get_gamma, _lerp).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <type_traits>
+#include <vector>
 
 namespace flamecare::detail {
 
@@ -51,6 +54,19 @@ double numpy_lerp(T a, T b, double t) {
   }
   volatile double product = d * t;
   return static_cast<double>(a) + product;
+}
+
+/// np.percentile(values, percent) of float32 data, bit for bit. Copies the values (n ≥ 1).
+inline double float32_percentile(std::span<const float> plane, double percent) {
+  std::vector<float> values(plane.begin(), plane.end());
+  const auto index = quantile_index(values.size(), percent);
+  const auto at = [&](std::uint64_t rank) {
+    std::nth_element(values.begin(), values.begin() + std::ptrdiff_t(rank), values.end());
+    return values[rank];
+  };
+  const float previous = at(index.previous);
+  const float next = at(index.next);
+  return numpy_lerp<float>(previous, next, index.gamma);
 }
 
 }  // namespace flamecare::detail

@@ -8,41 +8,9 @@
 
 #include "core/numpy_quantile.hpp"
 #include "flamecare/error.hpp"
+#include "util/random.hpp"
 
 namespace flamecare {
-namespace {
-
-__extension__ typedef unsigned __int128 Uint128;
-
-// Unbiased integer in [0, bound) (Lemire's multiply-and-reject), spelled out so the sequence
-// is the same with every standard library (std::uniform_int_distribution's is not).
-std::uint64_t bounded_random(std::mt19937_64& rng, std::uint64_t bound) {
-  Uint128 product = Uint128(rng()) * bound;
-  auto low = static_cast<std::uint64_t>(product);
-  if (low < bound) {
-    const std::uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound
-    while (low < threshold) {
-      product = Uint128(rng()) * bound;
-      low = static_cast<std::uint64_t>(product);
-    }
-  }
-  return static_cast<std::uint64_t>(product >> 64);
-}
-
-// np.percentile(plane, q) for a float32 plane, bit for bit (see core/numpy_quantile.hpp).
-double float_percentile(std::span<const float> plane, double q) {
-  std::vector<float> values(plane.begin(), plane.end());
-  const auto index = detail::quantile_index(values.size(), q);
-  const auto at = [&](std::uint64_t rank) {
-    std::nth_element(values.begin(), values.begin() + std::ptrdiff_t(rank), values.end());
-    return values[rank];
-  };
-  const float previous = at(index.previous);
-  const float next = at(index.next);
-  return detail::numpy_lerp<float>(previous, next, index.gamma);
-}
-
-}  // namespace
 
 // Decided formula (cross-check in Python with exactly this dtype order):
 //   np.clip((x.astype(np.float64) - p1) / (p99 - p1 + 1e-20), 0, 1).astype(np.float32)
@@ -88,7 +56,8 @@ std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, i
   if (std::any_of(ground_truth.begin(), ground_truth.end(), [](float v) { return v != v; })) {
     throw Error(ErrorKind::kInvalidArgument, "eligible_centres: ground truth contains NaN");
   }
-  const float limit = static_cast<float>(threshold * float_percentile(ground_truth, 99.9));
+  const float limit =
+      static_cast<float>(threshold * detail::float32_percentile(ground_truth, 99.9));
   const int window = patch_size > 1 ? patch_size / 2 : patch_size;
   const std::vector<float> filtered = maximum_filter(ground_truth, height, width, window);
   const int half = patch_size / 2;
@@ -116,13 +85,13 @@ std::vector<PatchCentre> sample_centres(const std::vector<PatchCentre>& candidat
   out.reserve(n);
   if (candidates.size() < n) {
     for (std::size_t i = 0; i < n; ++i)
-      out.push_back(candidates[bounded_random(rng, candidates.size())]);
+      out.push_back(candidates[detail::uniform_below(rng, candidates.size())]);
     return out;
   }
   std::vector<std::size_t> order(candidates.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t j = i + bounded_random(rng, order.size() - i);
+    const std::size_t j = i + detail::uniform_below(rng, order.size() - i);
     std::swap(order[i], order[j]);
     out.push_back(candidates[order[i]]);
   }

@@ -24,19 +24,6 @@ NormalizedImage normalize_image(const AnyImage& image, const std::vector<double>
       image);
 }
 
-double percentile_float32(std::vector<float>& values, double q) {
-  if (values.empty()) throw Error(ErrorKind::kInvalidArgument, "percentile of no values");
-  const QuantileIndex index = quantile_index(values.size(), q);
-  const auto nth = [&](std::uint64_t rank) {
-    std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(rank),
-                     values.end());
-    return values[rank];
-  };
-  const float previous = nth(index.previous);
-  const float next = index.next == index.previous ? previous : nth(index.next);
-  return numpy_lerp<float>(previous, next, index.gamma);
-}
-
 std::vector<PatchCentre> eligible_centres_all_channels(const NormalizedImage& truth, int patch_size,
                                                        double threshold) {
   const int channels = truth.channels, height = truth.height, width = truth.width;
@@ -53,9 +40,8 @@ std::vector<PatchCentre> eligible_centres_all_channels(const NormalizedImage& tr
     for (std::size_t i = 0; i < combined.size(); ++i)
       combined[i] = std::max(combined[i], filtered[i]);
   }
-  std::vector<float> all(truth.pixels);
   // numpy compares the float32 filtered image with the threshold rounded to float32.
-  const auto limit = static_cast<float>(threshold * percentile_float32(all, 99.9));
+  const auto limit = static_cast<float>(threshold * float32_percentile(truth.pixels, 99.9));
   std::vector<PatchCentre> centres;
   const int half = patch_size / 2;
   for (int y = half; y < height - patch_size + half + 1; ++y) {

@@ -15,9 +15,6 @@ using NormalizedImage = Image<float>;
 NormalizedImage normalize_image(const AnyImage& image, const std::vector<double>& p1,
                                 const std::vector<double>& p99);
 
-/// numpy.percentile(values, q) (linear) for float32 data; reorders `values`.
-double percentile_float32(std::vector<float>& values, double q);
-
 /// Eligible centres when all C channels form one sample (CSBDeep with patch size (C, P, P)):
 /// the max filter also spans C//2 channels around channel C//2 and the 99.9th percentile is taken
 /// over every channel.

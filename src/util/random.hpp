@@ -9,13 +9,19 @@
 
 namespace flamecare::detail {
 
-/// Uniform integer in [0, n) without modulo bias (rejection sampling). n must be > 0.
+/// Uniform integer in [0, n) for n > 0, unbiased (Lemire's multiply-and-reject).
 inline std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t n) {
-  const std::uint64_t limit =
-      std::numeric_limits<std::uint64_t>::max() - std::numeric_limits<std::uint64_t>::max() % n;
-  std::uint64_t draw = rng();
-  while (draw >= limit) draw = rng();
-  return draw % n;
+  __extension__ typedef unsigned __int128 Uint128;
+  Uint128 product = Uint128(rng()) * n;
+  auto low = static_cast<std::uint64_t>(product);
+  if (low < n) {
+    const std::uint64_t threshold = (0 - n) % n;  // 2^64 mod n
+    while (low < threshold) {
+      product = Uint128(rng()) * n;
+      low = static_cast<std::uint64_t>(product);
+    }
+  }
+  return static_cast<std::uint64_t>(product >> 64);
 }
 
 /// Fisher–Yates shuffle of the first k positions: afterwards items[0..k) is a uniform random

@@ -174,7 +174,8 @@ TEST_F(CreateTest, Uint16SumsAreUnsigned) {
   const auto d = read_json(r.json);
   const std::string split = d["images"][0]["split"];
   const int id = d["images"][0]["id"];
-  const AnyImage img = read_sum_tiff(r.data_dir / split / ("image" + std::to_string(id) + "_frames8.tif"));
+  const AnyImage img =
+      read_sum_tiff(r.data_dir / split / ("image" + std::to_string(id) + "_frames8.tif"));
   EXPECT_EQ(pixel_type_of(img), PixelType::kUint32);
   EXPECT_EQ(pixel(img, 0, 3, 4),
             expected_sum({1, 1, 8, 8, 8, std::nullopt, PixelType::kUint16}, 8, 0, 3, 4));
