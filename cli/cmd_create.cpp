@@ -24,55 +24,78 @@ void print_summary(const CreateResult& r) {
   fmt::print("  log:     {}\n", (r.data_dir / "create.log").string());
 }
 
+// Everything the parsed command line holds; shared by the parser and the runner.
+struct CreateArgs {
+  CreateOptions options;
+  std::uint64_t seed = 0;
+  int channels = 0;
+  std::vector<int> ladder;
+  std::string config;
+  CLI::App* command = nullptr;
+  CLI::Option* seed_option = nullptr;
+  CLI::Option* channels_option = nullptr;
+};
+
+int run_create(CreateArgs& args, Console& console) {
+  if (!args.config.empty()) apply_config_file(*args.command, args.config);
+  CreateOptions& options = args.options;
+  if (args.seed_option->count() > 0) options.seed = args.seed;
+  if (args.channels_option->count() > 0) options.channels = args.channels;
+  std::vector<CreateResult> results;
+  try {
+    if (args.ladder.empty()) {
+      results.push_back(create_dataset(options, console.reporter()));
+    } else {
+      results = create_ladder(options, args.ladder, console.reporter());
+    }
+  } catch (const Error& e) {
+    console.note(fmt::format("failed: {}", e.what()));
+    console.save_log(options.datasets_dir / "create.log");
+    throw;
+  }
+  for (const auto& result : results) {
+    console.save_log(result.data_dir / "create.log");
+    print_summary(result);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void add_create_command(CLI::App& app, Runner& runner) {
-  auto options = std::make_shared<CreateOptions>();
-  auto seed = std::make_shared<std::uint64_t>(0);
-  auto channels = std::make_shared<int>(0);
+  auto args = std::make_shared<CreateArgs>();
+  CreateOptions& o = args->options;
   auto* cmd = app.add_subcommand("create",
                                  "Build a dataset of few-frame / many-frame sums with statistics");
-  cmd->add_option("raw_root", options->raw_root, "Folder of raw ScanImage stacks")->required();
-  cmd->add_option("--datasets", options->datasets_dir,
-                  "Datasets dir (index, dataset JSON and preview)")
+  args->command = cmd;
+  cmd->add_option("raw_root", o.raw_root, "Folder of raw ScanImage stacks")->required();
+  cmd->add_option("--datasets", o.datasets_dir, "Datasets dir (index, dataset JSON and preview)")
       ->required();
-  cmd->add_option("--out", options->out_dir, "Where <name>/{train,test} TIFFs go")->required();
-  cmd->add_option("--input-frames", options->input_frames, "Frames summed for the noisy input")
+  cmd->add_option("--out", o.out_dir, "Where <name>/{train,test} TIFFs go")->required();
+  auto* input =
+      cmd->add_option("--input-frames", o.input_frames, "Frames summed for the noisy input")
+          ->capture_default_str();
+  auto* gt = cmd->add_option("--gt-frames", o.gt_frames, "Frames summed for the ground truth")
+                 ->capture_default_str();
+  cmd->add_option(
+         "--ladder", args->ladder,
+         "Frame ladder, e.g. 5,10,20,40: one dataset per consecutive pair, one shared split")
+      ->delimiter(',')
+      ->excludes(input)
+      ->excludes(gt);
+  cmd->add_option("--type", o.type, "Dataset type")->capture_default_str();
+  cmd->add_option("--test-fraction", o.test_fraction, "Fraction of images held out for testing")
       ->capture_default_str();
-  cmd->add_option("--gt-frames", options->gt_frames, "Frames summed for the ground truth")
-      ->capture_default_str();
-  cmd->add_option("--type", options->type, "Dataset type")->capture_default_str();
-  cmd->add_option("--test-fraction", options->test_fraction,
-                  "Fraction of images held out for testing")
-      ->capture_default_str();
-  auto* seed_opt =
-      cmd->add_option("--seed", *seed, "Random seed for the split (default: fresh, recorded)");
-  auto* channels_opt =
-      cmd->add_option("--channels", *channels, "Keep only images with this many channels");
-  cmd->add_option("--threads", options->threads, "Worker threads (0 = all cores)")
-      ->capture_default_str();
-  cmd->add_option("--date", options->date, "YYYYMMDD used in the dataset name (default: today)");
-  auto config = std::make_shared<std::string>();
-  cmd->add_option("--config", *config,
+  args->seed_option =
+      cmd->add_option("--seed", args->seed, "Random seed for the split (default: fresh, recorded)");
+  args->channels_option =
+      cmd->add_option("--channels", args->channels, "Keep only images with this many channels");
+  cmd->add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--date", o.date, "YYYYMMDD used in the dataset name (default: today)");
+  cmd->add_option("--config", args->config,
                   "TOML file of these options (keys as the long option names; command line wins)");
-  cmd->callback([&runner, cmd, config, options, seed, channels, seed_opt, channels_opt] {
-    runner = [cmd, config, options, seed, channels, seed_opt,
-              channels_opt](Console& console) -> int {
-      if (!config->empty()) apply_config_file(*cmd, *config);
-      if (seed_opt->count() > 0) options->seed = *seed;
-      if (channels_opt->count() > 0) options->channels = *channels;
-      CreateResult result;
-      try {
-        result = create_dataset(*options, console.reporter());
-      } catch (const Error& e) {
-        console.note(fmt::format("failed: {}", e.what()));
-        console.save_log(options->datasets_dir / "create.log");
-        throw;
-      }
-      console.save_log(result.data_dir / "create.log");
-      print_summary(result);
-      return 0;
-    };
+  cmd->callback([&runner, args] {
+    runner = [args](Console& console) { return run_create(*args, console); };
   });
 }
 

@@ -23,6 +23,7 @@ struct CreateOptions {
   int threads = 0;
   std::optional<int> channels;  ///< keep only images with this many channels
   std::string date;             ///< YYYYMMDD for the name; "" = today (local time)
+  int min_frames = 0;  ///< select only images with at least max(gt_frames, min_frames) frames
 };
 
 struct CreateResult {
@@ -41,5 +42,13 @@ struct CreateResult {
 /// TIFFs, statistics JSON and preview. Nothing is overwritten and a failed run leaves no dataset
 /// JSON. Throws Error(kInvalidArgument) for bad options, mixed channel counts or no images.
 CreateResult create_dataset(const CreateOptions& options, const Reporter& reporter);
+
+/// Step-wise denoising: one dataset per consecutive pair of `rungs` (e.g. 5,10,20,40 gives
+/// 5→10, 10→20 and 20→40), all from the same images (those with at least the top rung's frames)
+/// and the same seed, so every pair has the same train/test split. `options.input_frames` and
+/// `gt_frames` are ignored. Throws Error(kInvalidArgument) unless there are at least two strictly
+/// increasing rungs ≥ 1; otherwise as create_dataset.
+std::vector<CreateResult> create_ladder(const CreateOptions& options, const std::vector<int>& rungs,
+                                        const Reporter& reporter);
 
 }  // namespace flamecare

@@ -44,5 +44,13 @@ check "JSON written" test -s "$tmp/ds/20250101_3I_denoising_2to6F.json"
 check "a second run does not overwrite" grep -q "dataset 20250101_3I_denoising_2to6F_2 " "$tmp/out2.txt"
 check "and says so" grep -q "exists already" "$tmp/err"
 
+"$cli" create "$tmp/raw" --datasets "$tmp/ds" --out "$tmp/out" --ladder 2,4,8 --seed 4 --date 20250202 \
+  >"$tmp/ladder.txt" 2>"$tmp/err"
+check "ladder exits 0" test $? -eq 0
+check "ladder makes 2to4" grep -q "dataset 20250202_3I_denoising_2to4F " "$tmp/ladder.txt"
+check "ladder makes 4to8" grep -q "dataset 20250202_3I_denoising_4to8F " "$tmp/ladder.txt"
+"$cli" create "$tmp/raw" --datasets "$tmp/ds" --out "$tmp/out" --ladder 2,4 --gt-frames 8 >/dev/null 2>&1
+check "ladder with --gt-frames is a usage error" test $? -eq 2
+
 echo "test_create.sh: $passed passed, $failed failed"
 test "$failed" -eq 0

@@ -285,5 +285,29 @@ TEST_F(CreateTest, KilledRunLeavesNoDatasetJson) {
   EXPECT_EQ(dirs, 1u);
 }
 
+TEST_F(CreateTest, LadderGivesOneDatasetPerRungPairWithOneSplit) {
+  for (int id = 1; id <= 4; ++id) {
+    write_stack(dir_ / "raw", "a/Im_0000" + std::to_string(id) + ".tif",
+                {id, 1, 8, 8, 8, std::nullopt});
+  }
+  write_stack(dir_ / "raw", "a/Im_00009.tif",
+              {9, 1, 8, 8, 4, std::nullopt});  // too short for the top rung
+  CreateOptions o = options();
+  o.test_fraction = 0.5;
+  const auto results = create_ladder(o, {2, 4, 8}, Reporter());
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].name, "20260102_4I_denoising_2to4F");
+  EXPECT_EQ(results[1].name, "20260102_4I_denoising_4to8F");
+  const auto first = read_json(results[0].json), second = read_json(results[1].json);
+  EXPECT_EQ(first["image_ids"], second["image_ids"]);
+  EXPECT_EQ(first["test_ids"], second["test_ids"]);
+  EXPECT_EQ(first["test_ids"].size(), 2u);
+  EXPECT_EQ(second["input"]["n_frames"], 4);
+  EXPECT_EQ(second["output"]["n_frames"], 8);
+  for (const std::vector<int>& bad : {std::vector<int>{5}, {5, 5}, {10, 5}, {0, 5}}) {
+    EXPECT_THROW(create_ladder(o, bad, Reporter()), Error);
+  }
+}
+
 }  // namespace
 }  // namespace flamecare

@@ -1,0 +1,40 @@
+// Step-wise denoising datasets: consecutive rungs of a frame ladder, one shared split.
+#include <random>
+
+#include <fmt/format.h>
+
+#include "flamecare/dataset.hpp"
+#include "flamecare/error.hpp"
+
+namespace flamecare {
+
+std::vector<CreateResult> create_ladder(const CreateOptions& options, const std::vector<int>& rungs,
+                                        const Reporter& reporter) {
+  if (rungs.size() < 2) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("a frame ladder needs at least two rungs, got {}", rungs.size()));
+  }
+  for (std::size_t i = 0; i < rungs.size(); ++i) {
+    if (rungs[i] < 1 || (i > 0 && rungs[i] <= rungs[i - 1])) {
+      throw Error(ErrorKind::kInvalidArgument,
+                  fmt::format("frame ladder rungs must be increasing and at least 1; rung {} is {}",
+                              i + 1, rungs[i]));
+    }
+  }
+  CreateOptions pair = options;
+  // One seed and one image set for every rung pair, so all pairs split the same way.
+  if (!pair.seed)
+    pair.seed = (std::uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
+  pair.min_frames = rungs.back();
+  std::vector<CreateResult> results;
+  for (std::size_t i = 0; i + 1 < rungs.size(); ++i) {
+    pair.input_frames = rungs[i];
+    pair.gt_frames = rungs[i + 1];
+    reporter.info(fmt::format("ladder rung {}/{}: {} → {} frames", i + 1, rungs.size() - 1,
+                              rungs[i], rungs[i + 1]));
+    results.push_back(create_dataset(pair, reporter));
+  }
+  return results;
+}
+
+}  // namespace flamecare
