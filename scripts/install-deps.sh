@@ -8,7 +8,7 @@ packages=(
   libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libzip-dev libminizip-dev zlib1g-dev libcairo2-dev libtbb-dev libtomlplusplus-dev
   libgtest-dev googletest fonts-dejavu-core
-  python3-numpy python3-tifffile python3-scipy
+  python3-numpy python3-tifffile python3-scipy python3-pandas
 )
 
 missing=()

@@ -1,8 +1,8 @@
 """Reads raw_image_index.csv written by `flamecare index` the way the original notebooks did.
 
-The notebooks used pandas.read_csv(...)['id' / 'image' / 'imgarr_nframes']. pandas is not
-installed for /usr/bin/python3 here, so unless it is importable this checks with Python's csv
-module (RFC 4180, the same quoting rules pandas' default C parser applies) and says so.
+The notebooks used pandas.read_csv(...)['id' / 'image' / 'imgarr_nframes']; scripts/install-deps.sh
+installs Debian's python3-pandas for this check. Without pandas it falls back to Python's csv
+module (RFC 4180, the quoting rules pandas' default C parser applies) and says so.
 """
 import argparse
 import csv
