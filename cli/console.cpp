@@ -76,6 +76,7 @@ void Console::clear_bar_locked() {
 }
 
 void Console::on_progress(const ProgressEvent& event) {
+  if (event.total == 0) return;  // an empty stage has nothing to show
   std::lock_guard lock(mutex_);
   const std::size_t total = event.total == 0 ? 1 : event.total;
   const std::size_t percent = std::min<std::size_t>(100, event.done * 100 / total);
