@@ -36,12 +36,14 @@ test-fast: build
 
 test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|cli'
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/flamecare
 
 bench: build
+	@$(BUILD)/bench/flamecare_micro_bench
 	@bash bench/run.sh $(BUILD)/flamecare
 
 clean:

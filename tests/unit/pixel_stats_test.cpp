@@ -380,43 +380,5 @@ TEST(PixelStatsErrors, NanAndUnrelatedSecondPassMerge) {
   EXPECT_THROW(a.merge(b), Error);
 }
 
-TEST(PixelStatsSpeed, FortyMegabytes) {
-  // 40 MB of int32 sums of 40 int16 frames (values 0 … 1.3e6), and 40 MB of float32 (both
-  // passes); printed for the report.
-  std::mt19937_64 rng(8);
-  std::uniform_int_distribution<std::int32_t> d(0, 1300000);
-  const AnyImage img = random_image<std::int32_t>(1, 3200, 3125, rng, d);
-  std::uniform_real_distribution<float> f(0.0f, 1000.0f);
-  const AnyImage fimg = random_image<float>(1, 3200, 3125, rng, f);
-  PixelStats stats(1), fstats(1);
-  using Clock = std::chrono::steady_clock;
-  const auto seconds_since = [](Clock::time_point t) {
-    return std::chrono::duration<double>(Clock::now() - t).count();
-  };
-  auto start = Clock::now();
-  stats.add(img);
-  const double int_s = seconds_since(start);
-  start = Clock::now();
-  fstats.add(fimg);
-  const double pass1_s = seconds_since(start);
-  fstats.begin_second_pass();
-  start = Clock::now();
-  fstats.add(fimg);
-  const double pass2_s = seconds_since(start);
-  std::uniform_int_distribution<std::int32_t> wide(-2000000000, 2000000000);
-  const AnyImage wimg = random_image<std::int32_t>(1, 3200, 3125, rng, wide);
-  PixelStats wstats(1);
-  start = Clock::now();
-  wstats.add(wimg);
-  const double wide_s = seconds_since(start);
-  std::printf(
-      "PixelStats::add 40 MB: int32 %.0f MB/s (full-range int32: %.0f MB/s); float32 "
-      "pass 1 %.0f MB/s, pass 2 %.0f MB/s\n",
-      40.0 / int_s, 40.0 / wide_s, 40.0 / pass1_s, 40.0 / pass2_s);
-  EXPECT_EQ(wstats.summarize().count, 10000000u);
-  EXPECT_EQ(stats.summarize().count, 10000000u);
-  EXPECT_EQ(fstats.summarize().count, 10000000u);
-}
-
 }  // namespace
 }  // namespace flamecare
