@@ -209,7 +209,8 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   remove_stale_staging(o.out_dir, reporter);
   const IndexResult indexed =
       update_index(IndexOptions{o.raw_root, o.datasets_dir, o.threads, {}}, reporter);
-  detail::Selection selection = detail::select_images(indexed.index, std::max(o.gt_frames, o.min_frames), o.channels);
+  detail::Selection selection =
+      detail::select_images(indexed.index, std::max(o.gt_frames, o.min_frames), o.channels);
   if (selection.images.empty()) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("{}: no usable image with at least {} frames{} ({} indexed)",

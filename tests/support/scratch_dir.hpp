@@ -4,7 +4,7 @@
 #include <random>
 #include <string>
 
-namespace flamecare::testing {
+namespace flamecare::test_support {
 
 class ScratchDir {
  public:
@@ -27,4 +27,4 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-}  // namespace flamecare::testing
+}  // namespace flamecare::test_support

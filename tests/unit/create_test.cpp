@@ -19,7 +19,7 @@
 namespace flamecare {
 namespace {
 namespace fs = std::filesystem;
-using testing::ScratchDir;
+using test_support::ScratchDir;
 
 // Raw pixel value of the formula stacks: negative values included for int16.
 double formula(int id, int page, int y, int x) {

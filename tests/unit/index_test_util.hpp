@@ -10,7 +10,7 @@
 
 #include "flamecare/index.hpp"
 
-namespace flamecare::testing {
+namespace flamecare::test_support {
 
 /// A fresh directory under the system temp dir, removed (recursively) at the end of the test.
 class TempDir {
@@ -98,4 +98,4 @@ inline IndexOptions fake_options(const std::filesystem::path& root,
   return options;
 }
 
-}  // namespace flamecare::testing
+}  // namespace flamecare::test_support

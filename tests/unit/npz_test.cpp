@@ -1,4 +1,5 @@
 #include "flamecare/npz.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -18,15 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("flamecare_npz_" + std::to_string(::getpid()) + "_" + std::to_string(std::rand()));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using TempDir = flamecare::test_support::ScratchDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -111,33 +104,33 @@ TEST(NpyHeader, HugeDictUsesVersion2) {
 
 TEST(NpzWriter, NumpyAndCsbdeepLoadChunkedArrays) {
   TempDir dir;
-  write_example(dir.path / "a.npz", false);
-  EXPECT_EQ(run_python_check(dir.path / "a.npz", "plain"), 0);
+  write_example(dir.path() / "a.npz", false);
+  EXPECT_EQ(run_python_check(dir.path() / "a.npz", "plain"), 0);
 }
 
 TEST(NpzWriter, ForcedZip64IsZip64AndLoads) {
   TempDir dir;
-  write_example(dir.path / "a.npz", true);
-  EXPECT_EQ(run_python_check(dir.path / "a.npz", "zip64"), 0);
+  write_example(dir.path() / "a.npz", true);
+  EXPECT_EQ(run_python_check(dir.path() / "a.npz", "zip64"), 0);
 }
 
 TEST(NpzWriter, SameInputGivesIdenticalBytes) {
   TempDir dir;
-  write_example(dir.path / "a.npz", false);
-  write_example(dir.path / "b.npz", false);
-  const std::string a = slurp(dir.path / "a.npz");
+  write_example(dir.path() / "a.npz", false);
+  write_example(dir.path() / "b.npz", false);
+  const std::string a = slurp(dir.path() / "a.npz");
   EXPECT_GT(a.size(), 400u);
-  EXPECT_EQ(a, slurp(dir.path / "b.npz"));
+  EXPECT_EQ(a, slurp(dir.path() / "b.npz"));
 }
 
 TEST(NpzWriter, UncommittedWriterLeavesNoFile) {
   TempDir dir;
   {
-    NpzWriter npz(dir.path / "a.npz");
+    NpzWriter npz(dir.path() / "a.npz");
     npz.add_unicode_scalar("axes", "SCYX");
     npz.begin_array("X", PixelType::kUint8, {2});
   }
-  EXPECT_TRUE(fs::is_empty(dir.path));
+  EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
 void expect_kind(ErrorKind kind, const std::function<void()>& fn) {
@@ -151,7 +144,7 @@ void expect_kind(ErrorKind kind, const std::function<void()>& fn) {
 
 TEST(NpzWriter, MisuseIsInvalidArgument) {
   TempDir dir;
-  NpzWriter npz(dir.path / "a.npz");
+  NpzWriter npz(dir.path() / "a.npz");
   const std::vector<std::uint8_t> data = {1, 2, 3};
   npz.begin_array("X", PixelType::kUint8, {2});
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.begin_array("Y", PixelType::kUint8, {1}); });
@@ -165,7 +158,7 @@ TEST(NpzWriter, MisuseIsInvalidArgument) {
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.append(bytes_of(data, 0, 1)); });
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.add_unicode_scalar("a", "\xc3\xa9"); });
   npz.commit();
-  EXPECT_TRUE(fs::exists(dir.path / "a.npz"));
+  EXPECT_TRUE(fs::exists(dir.path() / "a.npz"));
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.begin_array("Z", PixelType::kUint8, {1}); });
 }
 
@@ -175,8 +168,8 @@ TEST(NpzWriter, UnwritableDirectoryIsIo) {
 
 TEST(NpzWriter, ExistingDestinationIsKept) {
   TempDir dir;
-  { std::ofstream(dir.path / "a.npz") << "precious"; }
-  NpzWriter npz(dir.path / "a.npz");
+  { std::ofstream(dir.path() / "a.npz") << "precious"; }
+  NpzWriter npz(dir.path() / "a.npz");
   npz.add_unicode_scalar("axes", "SCYX");
   try {
     npz.commit();
@@ -185,7 +178,7 @@ TEST(NpzWriter, ExistingDestinationIsKept) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
     EXPECT_NE(std::string(e.what()).find("a.npz"), std::string::npos);
   }
-  EXPECT_EQ(slurp(dir.path / "a.npz"), "precious");
+  EXPECT_EQ(slurp(dir.path() / "a.npz"), "precious");
 }
 
 }  // namespace

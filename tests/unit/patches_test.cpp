@@ -12,7 +12,7 @@
 namespace flamecare {
 namespace {
 namespace fs = std::filesystem;
-using testing::ScratchDir;
+using test_support::ScratchDir;
 
 class PatchesTest : public ::testing::Test {
  protected:

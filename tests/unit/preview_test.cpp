@@ -9,22 +9,14 @@
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 #include "io/png_preview_layout.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace flamecare {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("flamecare_preview_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using TempDir = flamecare::test_support::ScratchDir;
 
 void expect_kind(ErrorKind kind, const std::function<void()>& fn) {
   try {
@@ -94,7 +86,7 @@ TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
   sheet.rows.push_back({"a/one.tif", {solid(8, 8, 1, 0, 0), solid(4, 8, 0, 0.5f, 1)}});
   sheet.rows.push_back({std::string(300, 'x') + "/two.tif", {solid(8, 4, 0, 1, 0)}});
   sheet.rows.push_back({"wide.tif", {solid(2, 8, 1, 1, 1)}});
-  const fs::path path = dir.path / "p.png";
+  const fs::path path = dir.path() / "p.png";
   write_preview_png(path, sheet);
 
   const detail::PngPixels png = detail::read_png(path);
@@ -116,14 +108,14 @@ TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
   // A 2 x 8 panel makes a 16-high row, not a 64-high one.
   EXPECT_EQ(layout.row_heights[2], 16);
   EXPECT_EQ(png.at(layout.cell_x(0) + mid, layout.cell_y(2) + 8), 0xffffffu);
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()), 1);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
 
 TEST(PreviewPng, ExampleSheetRenders) {
   // FLAMECARE_PREVIEW_EXAMPLE=/tmp/x.png keeps the sheet for a look by eye.
   TempDir dir;
   const char* keep = std::getenv("FLAMECARE_PREVIEW_EXAMPLE");
-  const fs::path path = keep != nullptr ? fs::path(keep) : dir.path / "example.png";
+  const fs::path path = keep != nullptr ? fs::path(keep) : dir.path() / "example.png";
   PreviewSheet sheet;
   sheet.title = "20261124_3I_denoising_5to40F — training pairs";
   sheet.column_titles = {"input: 5 frames", "ground truth: 40 frames"};
@@ -146,15 +138,15 @@ TEST(PreviewPng, ExampleSheetRenders) {
 TEST(PreviewPng, Errors) {
   TempDir dir;
   PreviewSheet empty;
-  expect_kind(ErrorKind::kInvalidArgument, [&] { write_preview_png(dir.path / "e.png", empty); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { write_preview_png(dir.path() / "e.png", empty); });
   PreviewSheet no_panels;
   no_panels.rows.push_back({"label", {}});
   expect_kind(ErrorKind::kInvalidArgument,
-              [&] { write_preview_png(dir.path / "e.png", no_panels); });
+              [&] { write_preview_png(dir.path() / "e.png", no_panels); });
   PreviewSheet bad;
   bad.rows.push_back({"label", {RgbImage{2, 2, {0.5f}}}});
-  expect_kind(ErrorKind::kInvalidArgument, [&] { write_preview_png(dir.path / "e.png", bad); });
-  EXPECT_TRUE(fs::is_empty(dir.path));
+  expect_kind(ErrorKind::kInvalidArgument, [&] { write_preview_png(dir.path() / "e.png", bad); });
+  EXPECT_TRUE(fs::is_empty(dir.path()));
   PreviewSheet ok;
   ok.rows.push_back({"label", {solid(2, 2, 1, 1, 1)}});
   expect_kind(ErrorKind::kIo, [&] { write_preview_png("/nonexistent_flamecare/p.png", ok); });

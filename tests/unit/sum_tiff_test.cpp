@@ -1,4 +1,5 @@
 #include "flamecare/sum_tiff.hpp"
+#include "support/scratch_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <tiffio.h>
@@ -18,16 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("flamecare_sumtiff_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using TempDir = flamecare::test_support::ScratchDir;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -103,7 +95,7 @@ constexpr PixelType kAllTypes[] = {PixelType::kInt8,   PixelType::kUint8,  Pixel
 TEST(SumTiff, RoundTripsEveryPixelType) {
   TempDir dir;
   for (PixelType type : kAllTypes) {
-    const fs::path path = dir.path / (std::string(pixel_type_name(type)) + ".tif");
+    const fs::path path = dir.path() / (std::string(pixel_type_name(type)) + ".tif");
     const AnyImage image = formula_image(type, 3, 5, 7);
     write_sum_tiff(path, image);
     const AnyImage back = read_sum_tiff(path);
@@ -125,7 +117,7 @@ TEST(SumTiff, TifffileReadsShapedSeries) {
                         {PixelType::kUint16, 2, 6, 9},  {PixelType::kInt8, 2, 3, 4},
                         {PixelType::kUint8, 3, 2, 2},   {PixelType::kFloat64, 2, 5, 5}};
   for (const Case& k : cases) {
-    const fs::path path = dir.path / (std::string(pixel_type_name(k.type)) + ".tif");
+    const fs::path path = dir.path() / (std::string(pixel_type_name(k.type)) + ".tif");
     const AnyImage image = formula_image(k.type, k.c, k.h, k.w);
     write_sum_tiff(path, image);
     EXPECT_EQ(run_python_check(path, k.type, k.c, k.h, k.w), 0) << pixel_type_name(k.type);
@@ -137,7 +129,7 @@ TEST(SumTiff, TifffileReadsShapedSeries) {
 
 TEST(SumTiff, NoClobberKeepsExistingFile) {
   TempDir dir;
-  const fs::path path = dir.path / "a.tif";
+  const fs::path path = dir.path() / "a.tif";
   { std::ofstream(path) << "precious"; }
   expect_kind(
       ErrorKind::kInvalidArgument,
@@ -146,7 +138,7 @@ TEST(SumTiff, NoClobberKeepsExistingFile) {
   EXPECT_EQ(slurp(path), "precious");
   write_sum_tiff(path, formula_image(PixelType::kInt32, 1, 2, 2), false);
   EXPECT_TRUE(same_image(read_sum_tiff(path), formula_image(PixelType::kInt32, 1, 2, 2)));
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()), 1);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
 
 TEST(SumTiff, WriteErrors) {
@@ -157,9 +149,10 @@ TEST(SumTiff, WriteErrors) {
       },
       "/nonexistent_flamecare/a.tif");
   TempDir dir;
-  expect_kind(ErrorKind::kInvalidArgument,
-              [&] { write_sum_tiff(dir.path / "e.tif", make_image(PixelType::kInt32, 0, 2, 2)); });
-  EXPECT_TRUE(fs::is_empty(dir.path));
+  expect_kind(ErrorKind::kInvalidArgument, [&] {
+    write_sum_tiff(dir.path() / "e.tif", make_image(PixelType::kInt32, 0, 2, 2));
+  });
+  EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
 // Writes `pages` pages with libtiff directly, to make files write_sum_tiff never would.
@@ -196,7 +189,7 @@ void write_raw_tiff(const fs::path& path, const std::vector<PageSpec>& pages,
 
 TEST(SumTiff, ReadsBigEndianMultiStripFiles) {
   TempDir dir;
-  const fs::path path = dir.path / "be.tif";
+  const fs::path path = dir.path() / "be.tif";
   write_raw_tiff(path, {PageSpec{}, PageSpec{}}, "wb");
   const AnyImage image = read_sum_tiff(path);
   ASSERT_EQ(pixel_type_of(image), PixelType::kUint16);
@@ -211,7 +204,7 @@ TEST(SumTiff, ReadsBigEndianMultiStripFiles) {
 
 TEST(SumTiff, ReadErrorsHaveKindsAndNameTheFile) {
   TempDir dir;
-  const fs::path d = dir.path;
+  const fs::path d = dir.path();
   expect_kind(
       ErrorKind::kNotFound, [&] { read_sum_tiff(d / "missing.tif"); },
       (d / "missing.tif").string());
@@ -255,11 +248,11 @@ TEST(SumTiff, LibtiffMessagesAreNotPrinted) {
   TempDir dir;
   {
     // A valid little-endian header whose first IFD lies past the end of the file.
-    std::ofstream(dir.path / "bad.tif", std::ios::binary)
+    std::ofstream(dir.path() / "bad.tif", std::ios::binary)
         << std::string("II*\0\x40\x00\x00\x00garbage", 15);
   }
   testing::internal::CaptureStderr();
-  expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(dir.path / "bad.tif"); });
+  expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(dir.path() / "bad.tif"); });
   expect_kind(ErrorKind::kCorrupt, [&] { read_sum_tiff(fs::path(__FILE__)); });
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
