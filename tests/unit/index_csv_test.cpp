@@ -67,7 +67,7 @@ TEST(IndexCsv, RoundTripsTrickyPathsThroughAFile) {
   unscreened.image = "fresh.tif";
   index.entries.push_back(unscreened);
 
-  testing::TempDir dir;
+  test_support::TempDir dir;
   const auto csv = dir.path() / kIndexFileName;
   write_index_csv(csv, index);
   const ImageIndex back = read_index_csv(csv);
@@ -155,7 +155,7 @@ TEST(IndexCsv, MalformedFilesAreCorruptWithLineNumbers) {
 }
 
 TEST(IndexCsv, MissingFileIsNotFound) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   try {
     read_index_csv(dir.path() / "nope.csv");
     FAIL() << "no error";
@@ -165,7 +165,7 @@ TEST(IndexCsv, MissingFileIsNotFound) {
 }
 
 TEST(IndexCsv, CorruptFileErrorNamesThePath) {
-  testing::TempDir dir;
+  test_support::TempDir dir;
   const auto csv = dir.path() / "bad.csv";
   detail::write_file_atomic(csv, "id,image\n1,a.tif\n1,b.tif\n");
   try {

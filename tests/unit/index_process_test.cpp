@@ -19,9 +19,9 @@ namespace flamecare {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::FakeScreener;
-using testing::TempDir;
-using testing::write_bytes;
+using test_support::FakeScreener;
+using test_support::TempDir;
+using test_support::write_bytes;
 
 // Runs fn in a child process; returns its pid. The child exits 0 when fn returns, 1 on a throw.
 template <class Fn>
@@ -47,7 +47,7 @@ int wait_exit_code(pid_t pid) {
 
 IndexOptions slow_options(const fs::path& root, const fs::path& datasets, FakeScreener& screener,
                           std::chrono::milliseconds delay) {
-  IndexOptions options = testing::fake_options(root, datasets, screener, 2);
+  IndexOptions options = test_support::fake_options(root, datasets, screener, 2);
   options.screen = [&screener, delay](const fs::path& p) {
     std::this_thread::sleep_for(delay);
     return screener(p);
@@ -123,14 +123,14 @@ TEST(IndexProcesses, KilledWhileScreeningLeavesThePreviousIndexAndReleasesTheLoc
   const fs::path csv = datasets / kIndexFileName;
   write_bytes(root / "old.tif", 1);
   FakeScreener screener;
-  update_index(testing::fake_options(root, datasets, screener), Reporter());
+  update_index(test_support::fake_options(root, datasets, screener), Reporter());
   const std::string before = detail::read_file(csv);
 
   write_bytes(root / "new.tif", 1);
   const fs::path started = dir.path() / "started";
   const pid_t child = fork_child([&] {
     FakeScreener slow;
-    IndexOptions options = testing::fake_options(root, datasets, slow, 1);
+    IndexOptions options = test_support::fake_options(root, datasets, slow, 1);
     options.screen = [&](const fs::path&) -> ScreenResult {
       write_bytes(started, 0);
       std::this_thread::sleep_for(std::chrono::seconds(30));
@@ -148,7 +148,7 @@ TEST(IndexProcesses, KilledWhileScreeningLeavesThePreviousIndexAndReleasesTheLoc
   EXPECT_EQ(read_index_csv(csv).entries.size(), 1u);
   // The kernel dropped the dead process's flock, so the next run is not blocked.
   const IndexResult result =
-      update_index(testing::fake_options(root, datasets, screener), Reporter());
+      update_index(test_support::fake_options(root, datasets, screener), Reporter());
   EXPECT_EQ(result.summary.added, 1u);
 }
 
@@ -227,7 +227,7 @@ TEST(IndexProcesses, StaleTemporariesFromAKilledWriterAreRemovedUnderTheLock) {
   write_bytes(datasets / (std::string(kIndexFileName) + ".tmp-999-0-abc"), 100);
   write_bytes(datasets / "unrelated.tmp-1", 1);
   FakeScreener screener;
-  update_index(testing::fake_options(root, datasets, screener), Reporter());
+  update_index(test_support::fake_options(root, datasets, screener), Reporter());
   EXPECT_FALSE(fs::exists(datasets / (std::string(kIndexFileName) + ".tmp-999-0-abc")));
   EXPECT_TRUE(fs::exists(datasets / "unrelated.tmp-1"));
 }

@@ -11,9 +11,9 @@ namespace flamecare {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::FakeScreener;
-using testing::TempDir;
-using testing::write_bytes;
+using test_support::FakeScreener;
+using test_support::TempDir;
+using test_support::write_bytes;
 
 const IndexEntry* find(const ImageIndex& index, const std::string& image) {
   for (const auto& e : index.entries) {
@@ -58,7 +58,7 @@ class UpdateIndex : public ::testing::Test {
   IndexResult run(Collector* collector = nullptr) {
     Collector local;
     Collector& c = collector ? *collector : local;
-    return update_index(testing::fake_options(root(), datasets(), screener_), c.reporter());
+    return update_index(test_support::fake_options(root(), datasets(), screener_), c.reporter());
   }
   ImageIndex on_disk() const { return read_index_csv(datasets() / kIndexFileName); }
 
