@@ -200,13 +200,8 @@ std::uint64_t fresh_seed() {
   return (std::uint64_t(device()) << 32) ^ device();
 }
 
-CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
-  validate(o);
-  fs::create_directories(o.datasets_dir);
-  fs::create_directories(o.out_dir);
-  // One create at a time per datasets dir: ids and names are decided under this lock.
-  const detail::FileLock lock(o.datasets_dir / ".create.lock");
-  remove_stale_staging(o.out_dir, reporter);
+// Updates the index and picks the images; throws when none is usable or channel counts differ.
+detail::Selection select_for_dataset(const CreateOptions& o, const Reporter& reporter) {
   const IndexResult indexed =
       update_index(IndexOptions{o.raw_root, o.datasets_dir, o.threads, {}}, reporter);
   detail::Selection selection =
@@ -214,7 +209,7 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   if (selection.images.empty()) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("{}: no usable image with at least {} frames{} ({} indexed)",
-                            o.raw_root.string(), o.gt_frames,
+                            o.raw_root.string(), std::max(o.gt_frames, o.min_frames),
                             o.channels ? fmt::format(" and {} channels", *o.channels) : "",
                             indexed.index.entries.size()));
   }
@@ -222,7 +217,32 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
     reporter.info(fmt::format("not used: {} image{} ({})", count, count == 1 ? "" : "s", reason));
   }
   detail::check_channel_counts(selection.images);
-  const int channels = selection.images.front().channels;
+  return selection;
+}
+
+// Name, id and output paths, decided once the images that made it are known.
+void name_dataset(const CreateOptions& o, std::size_t n_images, CreateResult& result,
+                  const Reporter& reporter) {
+  const std::string base = detail::dataset_name(o.date.empty() ? detail::today_yyyymmdd() : o.date,
+                                                n_images, o.type, o.input_frames, o.gt_frames);
+  result.name = detail::unused_name(base, o.datasets_dir, o.out_dir);
+  if (result.name != base) {
+    reporter.warn(fmt::format("{} exists already; this dataset is named {}", base, result.name));
+  }
+  result.id = detail::format_dataset_id(detail::next_dataset_id(o.datasets_dir));
+  result.data_dir = o.out_dir / result.name;
+  result.json = o.datasets_dir / (result.name + ".json");
+  result.preview = o.datasets_dir / (result.name + ".png");
+}
+
+CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
+  validate(o);
+  fs::create_directories(o.datasets_dir);
+  fs::create_directories(o.out_dir);
+  // One create at a time per datasets dir: ids and names are decided under this lock.
+  const detail::FileLock lock(o.datasets_dir / ".create.lock");
+  remove_stale_staging(o.out_dir, reporter);
+  detail::Selection selection = select_for_dataset(o, reporter);
 
   CreateResult result;
   result.seed = o.seed.value_or(fresh_seed());
@@ -231,27 +251,21 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   fs::create_directories(staging.dir / "train");
   reporter.info(fmt::format("summing {} images ({} → {} frames) with seed {}",
                             selection.images.size(), o.input_frames, o.gt_frames, result.seed));
-  Accumulated acc = sum_images(o, selection.images, staging.dir / "train", channels, reporter);
-  selection.skipped["read_failed"] += selection.images.size() - acc.images.size();
-  if (selection.skipped["read_failed"] == 0) selection.skipped.erase("read_failed");
-  if (acc.images.empty())
+  Accumulated acc = sum_images(o, selection.images, staging.dir / "train",
+                               selection.images.front().channels, reporter);
+  if (acc.images.empty()) {
     throw Error(ErrorKind::kCorrupt, "no image could be read; nothing was written");
+  }
+  if (acc.images.size() < selection.images.size()) {
+    selection.skipped["read_failed"] = selection.images.size() - acc.images.size();
+  }
   finish_statistics(acc, o, staging.dir / "train", reporter);
 
   std::vector<int> ids;
   for (const auto& image : acc.images) ids.push_back(image.id);
   const std::vector<int> test_ids = detail::choose_test_ids(ids, o.test_fraction, result.seed);
   split_files(staging.dir, test_ids, o);
-
-  const std::string base = detail::dataset_name(o.date.empty() ? detail::today_yyyymmdd() : o.date,
-                                                ids.size(), o.type, o.input_frames, o.gt_frames);
-  result.name = detail::unused_name(base, o.datasets_dir, o.out_dir);
-  if (result.name != base)
-    reporter.warn(fmt::format("{} exists already; this dataset is named {}", base, result.name));
-  result.id = detail::format_dataset_id(detail::next_dataset_id(o.datasets_dir));
-  result.data_dir = o.out_dir / result.name;
-  result.json = o.datasets_dir / (result.name + ".json");
-  result.preview = o.datasets_dir / (result.name + ".png");
+  name_dataset(o, ids.size(), result, reporter);
   result.n_test = test_ids.size();
   result.n_train = ids.size() - test_ids.size();
   result.skipped_by_reason = selection.skipped;

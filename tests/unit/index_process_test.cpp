@@ -100,14 +100,16 @@ TEST(IndexProcesses, ConcurrentRunsInTwoThreadsLoseAndDuplicateNothing) {
   const fs::path root = dir.path() / "raw";
   const fs::path datasets = dir.path() / "datasets";
   fs::create_directories(root);
+  // Both files exist before either run starts: a file still being written when the other run
+  // lists the folder would (rightly) be screened again once complete.
+  write_bytes(root / "a.tif", 1);
+  write_bytes(root / "b.tif", 1);
   FakeScreener a;
   FakeScreener b;
   std::thread ta([&] {
-    write_bytes(root / "a.tif", 1);
     update_index(slow_options(root, datasets, a, std::chrono::milliseconds(50)), Reporter());
   });
   std::thread tb([&] {
-    write_bytes(root / "b.tif", 1);
     update_index(slow_options(root, datasets, b, std::chrono::milliseconds(50)), Reporter());
   });
   ta.join();
