@@ -13,22 +13,26 @@ trap 'rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }
+# Peak resident memory (MiB) of a command, from GNU time.
+peak() { /usr/bin/time -f %M -o "$work/rss" "$@" && echo "scale=0; $(cat "$work/rss") / 1024" | bc; }
 
 "$cli" synth "$work/raw" --images "$images" --size "$size" --frames "$frames" --channels 2 --seed 1 >/dev/null
 bytes=$(find "$work/raw" -name '*.tif' -printf '%s\n' | awk '{s+=$1} END {print s}')
 find "$work/raw" -name '*.tif' -exec cat {} + >/dev/null  # warm the page cache
 
 t=$(now); find "$work/raw" -name '*.tif' -exec cat {} + >/dev/null; floor=$(elapsed "$t")
-t=$(now); "$cli" index "$work/raw" --datasets "$work/ds" >/dev/null; index=$(elapsed "$t")
+t=$(now); "$cli" index "$work/raw" --datasets "$work/ds" >/dev/null 2>&1; index=$(elapsed "$t")
 t=$(now)
-"$cli" create "$work/raw" --datasets "$work/ds" --out "$work/data" --input-frames 5 --gt-frames "$frames" \
-  --seed 1 --test-fraction 0.1 >"$work/create.txt"
+create_mib=$(peak "$cli" create "$work/raw" --datasets "$work/ds" --out "$work/data" --input-frames 5 \
+  --gt-frames "$frames" --seed 1 --test-fraction 0.1 2>/dev/null | tee "$work/create.txt" | tail -n 1)
 create=$(elapsed "$t")
 name=$(head -n 1 "$work/create.txt" | awk '{print $2}')
-t=$(now); "$cli" patches "$name" --datasets "$work/ds" --seed 1 >/dev/null; patches=$(elapsed "$t")
+t=$(now)
+patches_mib=$(peak "$cli" patches "$name" --datasets "$work/ds" --seed 1 2>/dev/null | tail -n 1)
+patches=$(elapsed "$t")
 
 t=$(now)
-/usr/bin/python3 - "$work/raw" 5 "$frames" <<'PY'
+cat >"$work/baseline.py" <<'PY'
 # What the original notebook did per dataset: read whole stacks, sum, concatenate, percentiles.
 import glob, sys
 import numpy as np, tifffile
@@ -42,12 +46,15 @@ for arrs in (ins, gts):
     [np.percentile(allpix[c], [0.1, 1, 5, 95, 99, 99.9]) for c in range(allpix.shape[0])]
     allpix.mean(), allpix.std(), allpix.min(), allpix.max()
 PY
+numpy_mib=$(peak /usr/bin/python3 "$work/baseline.py" "$work/raw" 5 "$frames")
 numpy=$(elapsed "$t")
 
 mib=$(echo "scale=1; $bytes / 1048576" | bc)
 printf 'corpus: %d images, %dx%d, %d frames, 2 channels, int16: %s MiB\n' "$images" "$size" "$size" "$frames" "$mib"
 printf '%-34s %8.2f s  (%6.0f MiB/s)\n' "floor: cat of the raw bytes" "$floor" "$(echo "$mib / $floor" | bc -l)"
 printf '%-34s %8.2f s  x%.1f floor\n' "index (screen every file)" "$index" "$(echo "$index / $floor" | bc -l)"
-printf '%-34s %8.2f s  x%.1f floor\n' "create 5->$frames (sums, stats, TIFFs)" "$create" "$(echo "$create / $floor" | bc -l)"
-printf '%-34s %8.2f s\n' "patches (P=128, m=4)" "$patches"
-printf '%-34s %8.2f s  x%.1f floor\n' "numpy/tifffile baseline (sum+stats)" "$numpy" "$(echo "$numpy / $floor" | bc -l)"
+printf '%-34s %8.2f s  x%.1f floor  peak %s MiB\n' "create 5->$frames (sums, stats, TIFFs)" "$create" \
+  "$(echo "$create / $floor" | bc -l)" "$create_mib"
+printf '%-34s %8.2f s              peak %s MiB\n' "patches (P=128, m=4)" "$patches" "$patches_mib"
+printf '%-34s %8.2f s  x%.1f floor  peak %s MiB\n' "numpy/tifffile baseline (sum+stats)" "$numpy" \
+  "$(echo "$numpy / $floor" | bc -l)" "$numpy_mib"
