@@ -28,7 +28,8 @@ create_mib=$(peak "$cli" create "$work/raw" --datasets "$work/ds" --out "$work/d
 create=$(elapsed "$t")
 name=$(head -n 1 "$work/create.txt" | awk '{print $2}')
 t=$(now)
-patches_mib=$(peak "$cli" patches "$name" --datasets "$work/ds" --seed 1 2>/dev/null | tail -n 1)
+patches_mib=$(peak "$cli" patches "$name" --datasets "$work/ds" --seed 1 2>/dev/null | tee "$work/patches.txt" |
+  tail -n 1)
 patches=$(elapsed "$t")
 
 t=$(now)
@@ -56,5 +57,6 @@ printf '%-34s %8.2f s  x%.1f floor\n' "index (screen every file)" "$index" "$(ec
 printf '%-34s %8.2f s  x%.1f floor  peak %s MiB\n' "create 5->$frames (sums, stats, TIFFs)" "$create" \
   "$(echo "$create / $floor" | bc -l)" "$create_mib"
 printf '%-34s %8.2f s              peak %s MiB\n' "patches (P=128, m=4)" "$patches" "$patches_mib"
+printf '  %s\n' "$(head -n 1 "$work/patches.txt")" "$(grep 'npz:' "$work/patches.txt")"
 printf '%-34s %8.2f s  x%.1f floor  peak %s MiB\n' "numpy/tifffile baseline (sum+stats)" "$numpy" \
   "$(echo "$numpy / $floor" | bc -l)" "$numpy_mib"
