@@ -41,3 +41,14 @@ echo "  preview:        $datasets/$name.png"
 echo "  train/test:     $data/$name/{train,test}"
 echo "  patches:        $(ls "$data/$name"/*.npz)"
 echo "  patch samples:  $data/$name/patch_samples1.png $data/$name/patch_samples2.png"
+
+echo
+echo "== 6. load the patches with numpy, as CSBDeep's load_training_data does"
+/usr/bin/python3 - "$(ls "$data/$name"/*.npz)" <<'PY'
+import sys
+import numpy as np
+f = np.load(sys.argv[1])
+X, Y, axes, coords = f["X"], f["Y"], str(f["axes"]), f["coords"]
+print(f"X {X.shape} {X.dtype}, Y {Y.shape} {Y.dtype}, axes {axes}, values in [{X.min():.2f}, {X.max():.2f}]")
+print(f"first patch: image id {coords[0, 0]}, channel {coords[0, 1]}, y0 {coords[0, 2]}, x0 {coords[0, 3]}")
+PY
