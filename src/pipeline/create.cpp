@@ -137,15 +137,6 @@ void split_files(const fs::path& staging, const std::vector<int>& test_ids,
   }
 }
 
-std::string iso_time_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S%z", &tm);
-  return buffer;
-}
-
 nlohmann::json dataset_json(const CreateOptions& o, const CreateResult& r, const Accumulated& acc,
                             const std::vector<int>& test_ids) {
   nlohmann::json d;
@@ -176,7 +167,7 @@ nlohmann::json dataset_json(const CreateOptions& o, const CreateResult& r, const
   d["data_dir"] = fs::absolute(r.data_dir).lexically_normal().string();
   d["images"] = images;
   d["tool"] = std::string("flamecare ") + FLAMECARE_VERSION;
-  d["created"] = iso_time_now();
+  d["created"] = detail::local_time_now("%Y-%m-%dT%H:%M:%S%z");
   return nlohmann::json{{"FLAME_Dataset", d}};
 }
 
@@ -223,8 +214,9 @@ detail::Selection select_for_dataset(const CreateOptions& o, const Reporter& rep
 // Name, id and output paths, decided once the images that made it are known.
 void name_dataset(const CreateOptions& o, std::size_t n_images, CreateResult& result,
                   const Reporter& reporter) {
-  const std::string base = detail::dataset_name(o.date.empty() ? detail::today_yyyymmdd() : o.date,
-                                                n_images, o.type, o.input_frames, o.gt_frames);
+  const std::string base =
+      detail::dataset_name(o.date.empty() ? detail::local_time_now("%Y%m%d") : o.date, n_images,
+                           o.type, o.input_frames, o.gt_frames);
   result.name = detail::unused_name(base, o.datasets_dir, o.out_dir);
   if (result.name != base) {
     reporter.warn(fmt::format("{} exists already; this dataset is named {}", base, result.name));

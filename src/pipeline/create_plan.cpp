@@ -129,12 +129,12 @@ std::string unused_name(const std::string& base, const fs::path& datasets_dir,
   }
 }
 
-std::string today_yyyymmdd() {
+std::string local_time_now(const char* format) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
-  char buffer[16];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d", &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, format, &tm);
   return buffer;
 }
 

@@ -56,7 +56,7 @@ std::string format_dataset_id(int id);
 std::string unused_name(const std::string& base, const std::filesystem::path& datasets_dir,
                         const std::filesystem::path& out_dir);
 
-/// Today's date as YYYYMMDD in local time.
-std::string today_yyyymmdd();
+/// The current local time in strftime `format` ("%Y%m%d" for dataset names).
+std::string local_time_now(const char* format);
 
 }  // namespace flamecare::detail
