@@ -5,8 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config make git clang-format bc
-  libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
-  libzip-dev libminizip-dev zlib1g-dev libcairo2-dev libtbb-dev libtomlplusplus-dev
+  libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libminizip-dev zlib1g-dev libcairo2-dev libtomlplusplus-dev
   libgtest-dev googletest fonts-dejavu-core imagej default-jre-headless time
   python3-numpy python3-tifffile python3-scipy python3-pandas
 )
