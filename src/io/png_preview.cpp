@@ -91,7 +91,8 @@ void draw_text(cairo_t* cr, const std::string& text, double size, bool bold, dou
 }
 
 // Draws `image` scaled to fit `cell` wide, centred in the box (x, y, cell, row_height);
-// nearest-neighbour so single pixels stay crisp.
+// enlarged nearest-neighbour so single pixels stay crisp, reduced with cairo's area-averaging
+// filter so sparse photon counts do not alias into scattered dots.
 void draw_panel(cairo_t* cr, const RgbImage& image, double x, double y, int cell, int row_height) {
   const auto [h, w] = detail::fitted_size(image.height, image.width, cell);
   const double ox = x + std::floor((cell - w) / 2.0), oy = y + std::floor((row_height - h) / 2.0);
@@ -103,7 +104,8 @@ void draw_panel(cairo_t* cr, const RgbImage& image, double x, double y, int cell
     cairo_translate(cr, ox, oy);
     cairo_scale(cr, double(w) / image.width, double(h) / image.height);
     cairo_set_source_surface(cr, surface.get(), 0, 0);
-    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_pattern_set_filter(cairo_get_source(cr),
+                             w < image.width ? CAIRO_FILTER_GOOD : CAIRO_FILTER_NEAREST);
     cairo_paint(cr);
     cairo_restore(cr);
   }

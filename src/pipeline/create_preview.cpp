@@ -47,8 +47,8 @@ void write_dataset_preview(const std::filesystem::path& png, const nlohmann::jso
 
   PreviewSheet sheet;
   sheet.title = fmt::format("{}  (dataset {})", name, d.at("id").get<std::string>());
-  sheet.column_titles = {fmt::format("input: sum of {} frames", n_in),
-                         fmt::format("ground truth: sum of {} frames", n_gt)};
+  const auto frames = [](int n) { return fmt::format("sum of {} frame{}", n, n == 1 ? "" : "s"); };
+  sheet.column_titles = {"input: " + frames(n_in), "ground truth: " + frames(n_gt)};
   for (const auto& image : images) {
     const int id = image.at("id").get<int>();
     const auto dir = data_dir / image.at("split").get<std::string>();
