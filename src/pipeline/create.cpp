@@ -57,6 +57,15 @@ void validate(const CreateOptions& o) {
     throw Error(ErrorKind::kNotFound,
                 fmt::format("{}: raw root is not a directory", o.raw_root.string()));
   }
+  // Sums written inside the raw root would be indexed as raw images by the next run.
+  const fs::path root = fs::weakly_canonical(o.raw_root);
+  const fs::path out = fs::weakly_canonical(o.out_dir);
+  const auto [root_end, out_it] = std::mismatch(root.begin(), root.end(), out.begin(), out.end());
+  if (root_end == root.end()) {
+    bad(fmt::format(
+        "--out {} lies inside the raw root {}; its TIFFs would be indexed as raw images",
+        o.out_dir.string(), o.raw_root.string()));
+  }
 }
 
 // A staging directory removed on failure, so an interrupted run leaves nothing that looks done.

@@ -230,6 +230,15 @@ TEST_F(CreateTest, BadOptionsAreRejected) {
     change(o);
     EXPECT_THROW(create_dataset(o, Reporter()), Error);
   }
+  CreateOptions inside = options();
+  inside.out_dir = dir_ / "raw" / "processed";  // sums would be indexed as raw images
+  try {
+    create_dataset(inside, Reporter());
+    FAIL() << "out dir inside the raw root accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("inside the raw root"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "raw" / "processed"));
   CreateOptions o = options();
   o.raw_root = dir_ / "nope";
   try {
