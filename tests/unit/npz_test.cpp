@@ -1,4 +1,5 @@
 #include "flamecare/npz.hpp"
+#include "support/process.hpp"
 #include "support/scratch_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -21,12 +22,7 @@ namespace fs = std::filesystem;
 
 using TempDir = flamecare::test_support::ScratchDir;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test_support::slurp;
 
 std::string as_string(const std::vector<std::byte>& bytes) {
   return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};

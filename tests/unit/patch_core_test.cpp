@@ -1,4 +1,5 @@
 #include "flamecare/patch_core.hpp"
+#include "support/process.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -118,12 +119,7 @@ std::string run_python(const std::string& script, const void* data, std::size_t 
   std::ofstream(script_path) << script;
   const std::string command =
       "/usr/bin/python3 " + script_path.string() + " " + data_path.string() + " " + args;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string text;
-  char buf[4096];
-  while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) text += buf;
-  EXPECT_EQ(pipe == nullptr ? -1 : ::pclose(pipe), 0) << command;
+  const std::string text = test_support::run_command(command);
   std::filesystem::remove(data_path);
   std::filesystem::remove(script_path);
   return text;

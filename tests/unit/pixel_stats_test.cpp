@@ -1,4 +1,5 @@
 #include "flamecare/pixel_stats.hpp"
+#include "support/process.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -65,12 +66,7 @@ NumpyStats numpy_stats(const std::vector<AnyImage>& images) {
                  std::to_string(s.width);
     }
   }
-  FILE* pipe = ::popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  std::string text;
-  char buf[4096];
-  while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) text += buf;
-  EXPECT_EQ(pipe == nullptr ? -1 : ::pclose(pipe), 0) << command;
+  const std::string text = test_support::run_command(command);
   std::filesystem::remove(data_path);
   std::filesystem::remove(script_path);
   std::istringstream in(text);

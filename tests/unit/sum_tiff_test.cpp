@@ -1,4 +1,5 @@
 #include "flamecare/sum_tiff.hpp"
+#include "support/process.hpp"
 #include "support/scratch_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -21,12 +22,7 @@ namespace fs = std::filesystem;
 
 using TempDir = flamecare::test_support::ScratchDir;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test_support::slurp;
 
 // The same formula as sum_tiff_check.py's expected(): wraps like numpy's astype.
 template <class T>
