@@ -1,7 +1,8 @@
 #pragma once
 // A fresh temporary directory per test, removed afterwards.
+#include <stdlib.h>
+
 #include <filesystem>
-#include <random>
 #include <string>
 
 namespace flamecare::test_support {
@@ -9,10 +10,10 @@ namespace flamecare::test_support {
 class ScratchDir {
  public:
   ScratchDir() {
-    std::random_device device;
-    path_ = std::filesystem::temp_directory_path() /
-            ("flamecare-test-" + std::to_string(device()) + std::to_string(device()));
-    std::filesystem::create_directories(path_);
+    // mkdtemp creates the directory atomically with a unique name: no clash between test runs.
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "flamecare-test-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
   }
   ~ScratchDir() {
     std::error_code ec;

@@ -10,25 +10,11 @@
 
 #include "flamecare/index.hpp"
 
+#include "support/scratch_dir.hpp"
+
 namespace flamecare::test_support {
 
-/// A fresh directory under the system temp dir, removed (recursively) at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    std::string templ =
-        (std::filesystem::temp_directory_path() / "flamecare-index-XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = ScratchDir;
 
 /// Writes `bytes` bytes ('x') to `path`, creating parent directories.
 inline void write_bytes(const std::filesystem::path& path, std::size_t bytes) {

@@ -1,4 +1,5 @@
 #include "flamecare/npz.hpp"
+#include "support/expect_error.hpp"
 #include "support/process.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -129,14 +130,7 @@ TEST(NpzWriter, UncommittedWriterLeavesNoFile) {
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
-void expect_kind(ErrorKind kind, const std::function<void()>& fn) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-  }
-}
+using test_support::expect_kind;
 
 TEST(NpzWriter, MisuseIsInvalidArgument) {
   TempDir dir;

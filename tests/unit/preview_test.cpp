@@ -9,6 +9,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 #include "io/png_preview_layout.hpp"
+#include "support/expect_error.hpp"
 #include "support/scratch_dir.hpp"
 
 namespace flamecare {
@@ -18,14 +19,7 @@ namespace fs = std::filesystem;
 
 using TempDir = flamecare::test_support::ScratchDir;
 
-void expect_kind(ErrorKind kind, const std::function<void()>& fn) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-  }
-}
+using test_support::expect_kind;
 
 RgbImage solid(int h, int w, float r, float g, float b) {
   RgbImage im{h, w, {}};
