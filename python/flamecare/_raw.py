@@ -42,14 +42,15 @@ class RawImage:
     @functools.cached_property
     def data(self) -> np.ndarray:
         """All frames, numpy (F, C, Y, X) of the file's dtype; read on first access, then kept
-        (read-only: copy it to change values)."""
+        (read-only: copy it to change values). Raises UnsupportedFileError for a z-stack."""
         data = self.frames(0, self._reader.frames)
         data.flags.writeable = False
         return data
 
     def frames(self, start: int, stop: int) -> np.ndarray:
         """Frames [start, stop) as a new numpy array (stop - start, C, Y, X); reads only their
-        pages. Raises InvalidArgumentError unless 0 <= start <= stop <= F."""
+        pages. Raises InvalidArgumentError unless 0 <= start <= stop <= F, UnsupportedFileError
+        for a z-stack (more than one slice)."""
         _, c, y, x = self.shape
         valid = 0 <= start <= stop
         # An invalid range still goes to the reader, which raises InvalidArgumentError.

@@ -1,7 +1,9 @@
 """Every exception class from a real bad input; each is also the matching built-in exception."""
+import numpy as np
 import pytest
 
 import flamecare as fc
+from flamecare import _core
 
 
 def test_missing_file(tmp_path):
@@ -66,3 +68,41 @@ def test_class_hierarchy():
                          (fc.InternalError, RuntimeError), (fc.CorruptFileError, Exception),
                          (fc.UnsupportedFileError, Exception)):
         assert issubclass(cls, fc.FlamecareError) and issubclass(cls, builtin)
+
+
+def test_multi_slice_stack_pixels_are_unsupported(corpus, tmp_path):
+    """A z-stack (the header says 2 slices) opens, but has no (F, C, Y, X) pixel array."""
+    data = corpus[1][0].read_bytes()
+    key = b"SI.hStackManager.actualNumSlices = 1"
+    assert data.count(key) == 1
+    path = tmp_path / "zstack.tif"
+    path.write_bytes(data.replace(key, key[:-1] + b"2"))
+    raw = fc.read_raw(path)
+    assert raw.info["slices"] == 2
+    with pytest.raises(fc.UnsupportedFileError, match="2 z slices"):
+        raw.data
+    with pytest.raises(fc.UnsupportedFileError, match="2 z slices"):
+        raw.frames(0, 1)
+
+
+def test_sidecar_that_is_not_a_file(corpus, tmp_path):
+    source = corpus[1][0]
+    path = tmp_path / "Im_00001.tif"
+    path.write_bytes(source.read_bytes())
+    (tmp_path / "Im_00001.tileData.txt").mkdir()
+    with pytest.raises(fc.IoError, match="tileData.txt"):
+        fc.read_raw(path).tile_data
+
+
+def test_reader_rejects_a_wrong_output_array(corpus):
+    reader = _core.RawReader(corpus[1][0])
+    with pytest.raises(fc.InvalidArgumentError, match=r"\(1, 2, 64, 64\) int16"):
+        reader.read_frames(0, 1, np.empty((1, 2, 64, 64), np.float32))
+    with pytest.raises(fc.InvalidArgumentError):
+        reader.read_frames(0, 2, np.empty((1, 2, 64, 64), np.int16))
+    read_only = np.empty((1, 2, 64, 64), np.int16)
+    read_only.flags.writeable = False
+    with pytest.raises(TypeError):
+        reader.read_frames(0, 1, read_only)
+    with pytest.raises(TypeError):
+        reader.read_frames(0, 1, np.empty((1, 2, 64, 128), np.int16)[..., ::2])

@@ -1,8 +1,11 @@
 """fc.update_index: the DataFrame pandas reads from the CSV, logging, progress bars, threads."""
 import logging
+import os
+import signal
 import threading
 
 import pandas as pd
+import pytest
 
 import flamecare as fc
 
@@ -97,3 +100,33 @@ def test_concurrent_calls_with_worker_threads(corpus, tmp_path):
     for df in results.values():
         assert (df["status"] == "usable").sum() == len(good)
     assert handler.frames == [6] * (6 * len(bad))
+
+
+class InterruptingHandler(logging.Handler):
+    """Sends Ctrl-C (SIGINT) to this process on the first warning, i.e. in mid-call."""
+
+    def __init__(self):
+        super().__init__()
+        self.sent = False
+
+    def emit(self, record):
+        if not self.sent:
+            self.sent = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_is_raised_once_the_index_is_complete(corpus, tmp_path):
+    """The library cannot be stopped yet: the interrupt waits for the call, which still writes a
+    complete index, and is then raised."""
+    root, good, bad = corpus
+    handler = InterruptingHandler()
+    logger = logging.getLogger("flamecare")
+    logger.addHandler(handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            fc.update_index(root, tmp_path / "ds", threads=2, progress=False)
+    finally:
+        logger.removeHandler(handler)
+    assert handler.sent
+    df = pd.read_csv(tmp_path / "ds" / "raw_image_index.csv")
+    assert len(df) == len(good) + len(bad) and df["status"].notna().all()
