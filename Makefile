@@ -84,9 +84,9 @@ test-asan: build-asan venv
 demo: build venv
 	@bash scripts/demo.sh $(BUILD)/flamecare $(VENV_PY)
 
-bench: build
+bench: build venv
 	@$(BUILD)/bench/flamecare_micro_bench
-	@bash bench/run.sh $(BUILD)/flamecare
+	@PYTHON=$(VENV_PY) bash bench/run.sh $(BUILD)/flamecare
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(PY_BUILD) demo-output
