@@ -27,7 +27,8 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER) $(TEST_PYTHON) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER) $(TEST_PYTHON) \
+	  >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
@@ -45,7 +46,8 @@ $(VENV)/.requirements: python/requirements-test.txt
 	@touch $@
 
 venv: deps $(VENV)/.requirements
-	@CXX=$${CXX:-c++} $(VENV_PY) -m pip install --quiet --disable-pip-version-check --no-build-isolation \
+	@CXX=$${CXX:-c++} $(VENV_PY) -m pip install --quiet --disable-pip-version-check \
+	  --no-build-isolation \
 	  --config-settings=build-dir=$(PY_BUILD) \
 	  --config-settings=cmake.define.FLAMECARE_WERROR=ON \
 	  $(if $(CCACHE),--config-settings=cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)) .

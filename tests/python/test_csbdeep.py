@@ -19,7 +19,8 @@ P = 32
 def dataset(cli, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("csbdeep")
     raw, ds, data = tmp / "raw", tmp / "datasets", tmp / "data"
-    run(cli, "synth", raw, "--images", 5, "--size", 96, "--frames", 10, "--channels", 2, "--seed", 8)
+    run(cli, "synth", raw, "--images", 5, "--size", 96, "--frames", 10, "--channels", 2,
+        "--seed", 8)
     proc = run(cli, "create", raw, "--datasets", ds, "--out", data, "--input-frames", 2,
                "--gt-frames", 10, "--test-fraction", 0.2, "--seed", 3)
     name = proc.stdout.split()[1]
@@ -39,8 +40,10 @@ def test_load_training_data_reads_the_npz(dataset):
     assert axes == "SYXC"
     n_val = int(round(len(X) * 0.1))
     assert n_val > 0 and X_train.shape == (len(X) - n_val, P, P, 1)
-    assert np.array_equal(X_train[..., 0], X[:-n_val, 0]) and np.array_equal(Y_val[..., 0], Y[-n_val:, 0])
-    assert np.array_equal(Y_train[..., 0], Y[:-n_val, 0]) and np.array_equal(X_val[..., 0], X[-n_val:, 0])
+    assert np.array_equal(X_train[..., 0], X[:-n_val, 0])
+    assert np.array_equal(Y_train[..., 0], Y[:-n_val, 0])
+    assert np.array_equal(X_val[..., 0], X[-n_val:, 0])
+    assert np.array_equal(Y_val[..., 0], Y[-n_val:, 0])
 
 
 def csbdeep_view(tmp, train, d):
