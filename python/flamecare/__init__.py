@@ -10,7 +10,7 @@ Phase 1 of the Python API::
 Errors are ``fc.FlamecareError`` subclasses that are also the matching built-in exceptions.
 Log lines go to the ``flamecare`` logger; heavy calls release the GIL.
 """
-from ._core import __version__
+from ._core import version as _version
 from ._errors import (
     CorruptFileError,
     FlamecareError,
@@ -22,6 +22,8 @@ from ._errors import (
 )
 from ._index import update_index
 from ._raw import RawImage, read_raw
+
+__version__: str = _version()
 
 __all__ = [
     "__version__",

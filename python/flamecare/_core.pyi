@@ -9,6 +9,9 @@ from typing import Annotated
 from numpy.typing import NDArray
 
 
+def version() -> str:
+    """flamecare's version, as `flamecare --version`."""
+
 class RawReader:
     """An open raw ScanImage stack: metadata now, pixels on demand."""
 

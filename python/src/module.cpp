@@ -21,8 +21,11 @@ nb::str to_str(std::string_view text) {
 
 NB_MODULE(_core, m) {
   m.doc() = "flamecare's C++ core. Use the functions of the `flamecare` package instead.";
+  // A function, not a module attribute, so the generated stubs declare it.
   // TODO(phase 2, issue 8): from the generated flamecare/version.hpp.
-  m.attr("__version__") = FLAMECARE_VERSION;
+  m.def(
+      "version", [] { return FLAMECARE_VERSION; },
+      "flamecare's version, as `flamecare --version`.");
   flamecare::python::bind_errors(m);
   flamecare::python::bind_raw(m);
   flamecare::python::bind_index(m);

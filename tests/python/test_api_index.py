@@ -122,10 +122,13 @@ def test_ctrl_c_is_raised_once_the_index_is_complete(corpus, tmp_path):
     handler = InterruptingHandler()
     logger = logging.getLogger("flamecare")
     logger.addHandler(handler)
+    # Python's own Ctrl-C handler, also when this runs as a background job (SIGINT ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):
             fc.update_index(root, tmp_path / "ds", threads=2, progress=False)
     finally:
+        signal.signal(signal.SIGINT, previous)
         logger.removeHandler(handler)
     assert handler.sent
     df = pd.read_csv(tmp_path / "ds" / "raw_image_index.csv")
