@@ -2,6 +2,14 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+# The project virtualenv: Debian's Python with python/requirements-test.txt (pinned) and the
+# package built from this checkout in PY_BUILD (incremental, ccache shared with BUILD).
+PYTHON ?= /usr/bin/python3
+VENV ?= .venv
+PY_BUILD ?= build-python
+VENV_PY = $(VENV)/bin/python
+# The unit tests' numpy cross-checks run in the virtualenv too.
+TEST_PYTHON = -DFLAMECARE_TEST_PYTHON=$(abspath $(VENV_PY))
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 # ccache (installed by scripts/install-deps.sh) makes rebuilds and fresh clones cheap; paths are
 # hashed relative to the checkout so a clone elsewhere on the same machine reuses the cache.
@@ -10,7 +18,8 @@ CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build build-asan test test-fast test-asan format format-check demo bench clean
+.PHONY: all deps build build-asan venv stubs test test-fast test-asan test-python format \
+	format-check demo bench clean
 
 all: build
 
@@ -18,12 +27,35 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER) $(TEST_PYTHON) \
+	  >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFLAMECARE_SANITIZE=ON $(CMAKE_LAUNCHER) >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFLAMECARE_SANITIZE=ON $(CMAKE_LAUNCHER) \
+	  $(TEST_PYTHON) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The virtualenv is made once and refreshed when the pinned requirements change; the package is
+# reinstalled every time (CMake rebuilds only what changed): `pip install .` without build
+# isolation, with the compiler and flags of $(BUILD) (c++ unless CXX is set, RelWithDebInfo,
+# -Werror) so ccache serves both; scikit-build-core would otherwise pick Python's compiler name.
+$(VENV)/.requirements: python/requirements-test.txt
+	@test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
+	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r $<
+	@touch $@
+
+venv: deps $(VENV)/.requirements
+	@CXX=$${CXX:-c++} $(VENV_PY) -m pip install --quiet --disable-pip-version-check \
+	  --no-build-isolation \
+	  --config-settings=build-dir=$(PY_BUILD) \
+	  --config-settings=cmake.define.FLAMECARE_WERROR=ON \
+	  $(if $(CCACHE),--config-settings=cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)) .
+	@echo "venv: $(VENV) has flamecare $$($(VENV)/bin/flamecare --version | cut -d' ' -f2)"
+
+# python/flamecare/_core.pyi from the installed module (tests/python/test_package.py checks it).
+stubs: venv
+	@$(VENV_PY) -m nanobind.stubgen -q -m flamecare._core -o python/flamecare/_core.pyi
 
 format-check: deps
 	@clang-format --dry-run --Werror $(FORMAT_FILES)
@@ -32,25 +64,31 @@ format-check: deps
 format:
 	@clang-format -i $(FORMAT_FILES)
 
-# Every test: format check, the release suite (unit, CLI, python cross-checks), then the unit and
-# CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
-test: format-check build test-asan
+# Every test: format check, the release suite (unit, CLI, installed C++ package), the unit and
+# CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer, then the Python suite
+# (pytest in the virtualenv: the package's API and the numpy/tifffile/CSBDeep cross-checks).
+test: format-check build venv test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(VENV_PY) -m pytest
 
-test-fast: build
+test-fast: build venv
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(VENV_PY) -m pytest
 
-test-asan: build-asan
+test-python: venv
+	@$(VENV_PY) -m pytest
+
+test-asan: build-asan venv
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|cli'
 
-demo: build
-	@bash scripts/demo.sh $(BUILD)/flamecare
+demo: build venv
+	@bash scripts/demo.sh $(BUILD)/flamecare $(VENV_PY)
 
-bench: build
+bench: build venv
 	@$(BUILD)/bench/flamecare_micro_bench
-	@bash bench/run.sh $(BUILD)/flamecare
+	@PYTHON=$(VENV_PY) bash bench/run.sh $(BUILD)/flamecare
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) demo-output
+	rm -rf $(BUILD) $(ASAN_BUILD) $(PY_BUILD) demo-output

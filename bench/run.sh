@@ -2,9 +2,11 @@
 # End-to-end benchmark: index, create and patches on a synthetic corpus, each reported as a ratio
 # to a floor measured in the same run (reading the same raw bytes with cat, page cache warm),
 # plus a numpy/tifffile baseline doing what the original notebooks did.
-# Usage: bench/run.sh [path/to/flamecare] [images] [size] [frames]
+# Usage: bench/run.sh [path/to/flamecare] [images] [size] [frames]; $PYTHON (default
+# .venv/bin/python, see `make venv`) runs the baseline with numpy and tifffile.
 set -euo pipefail
 cli=$(realpath "${1:-build/flamecare}")
+python=$(realpath -s "${PYTHON:-.venv/bin/python}")
 images=${2:-12}
 size=${3:-512}
 frames=${4:-40}
@@ -47,7 +49,7 @@ for arrs in (ins, gts):
     [np.percentile(allpix[c], [0.1, 1, 5, 95, 99, 99.9]) for c in range(allpix.shape[0])]
     allpix.mean(), allpix.std(), allpix.min(), allpix.max()
 PY
-numpy_mib=$(peak /usr/bin/python3 "$work/baseline.py" "$work/raw" 5 "$frames")
+numpy_mib=$(peak "$python" "$work/baseline.py" "$work/raw" 5 "$frames")
 numpy=$(elapsed "$t")
 
 mib=$(echo "scale=1; $bytes / 1048576" | bc)

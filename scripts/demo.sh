@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # make demo: a synthetic FLAME corpus through the whole pipeline, printing where everything is.
+# Usage: demo.sh [CLI] [PYTHON]; PYTHON (default .venv/bin/python, see `make venv`) has the
+# flamecare package and numpy for the last step.
 set -euo pipefail
 cli=$(realpath "${1:-build/flamecare}")
+python=${2:-.venv/bin/python}
 root=$(pwd)/demo-output
 if [[ -e "$root" ]]; then
   echo "demo: removing the previous demo run in $root"
@@ -43,11 +46,17 @@ echo "  patches:        $(ls "$data/$name"/*.npz)"
 echo "  patch samples:  $data/$name/patch_samples1.png $data/$name/patch_samples2.png"
 
 echo
-echo "== 6. load the patches with numpy, as CSBDeep's load_training_data does"
-/usr/bin/python3 - "$(ls "$data/$name"/*.npz)" <<'PY'
+echo "== 6. in Python: a raw stack with flamecare, the patches with numpy (as CSBDeep loads them)"
+"$python" - "$first" "$(ls "$data/$name"/*.npz)" <<'PY'
 import sys
 import numpy as np
-f = np.load(sys.argv[1])
+import flamecare as fc
+raw = fc.read_raw(sys.argv[1])
+print(raw)
+print(f"frames 0-4 of channel 0: mean {raw.frames(0, 5)[:, 0].mean():.2f}; "
+      f"framesPerTile {raw.tile_data['TileData']['framesPerTile']}, "
+      f"SI.hScan2D.channelsDataType {raw.header['SI.hScan2D.channelsDataType']!r}")
+f = np.load(sys.argv[2])
 X, Y, axes, coords = f["X"], f["Y"], str(f["axes"]), f["coords"]
 print(f"X {X.shape} {X.dtype}, Y {Y.shape} {Y.dtype}, axes {axes}, values in [{X.min():.2f}, {X.max():.2f}]")
 print(f"first patch: image id {coords[0, 0]}, channel {coords[0, 1]}, y0 {coords[0, 2]}, x0 {coords[0, 3]}")

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages flamecare needs to build, test and run its demo.
+# Installs the Debian packages flamecare needs to build, test and run its demo. Python packages
+# (numpy, tifffile, pandas, CSBDeep, pytest, the build backend) come from PyPI into the project
+# virtualenv instead: `make venv`, pinned in python/requirements-test.txt.
 # Idempotent and quiet when everything is already present.
 set -euo pipefail
 
@@ -8,7 +10,7 @@ packages=(
   libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libminizip-dev zlib1g-dev libcairo2-dev libtomlplusplus-dev
   libgtest-dev googletest fonts-dejavu-core imagej default-jre-headless time
-  python3-numpy python3-tifffile python3-scipy python3-pandas
+  python3 python3-venv python3-dev
 )
 
 missing=()

@@ -8,12 +8,13 @@ The C++ test writes, for S = 3 samples of 1 x 4 x 4:
   coords[i, j] = i * 10 + j                      (int32, shape (3, 4))
 Exits non-zero with a message on the first failed check.
 """
-import collections
 import struct
 import sys
 import zipfile
 
 import numpy as np
+
+from flamecare_testlib import csbdeep_load_training_data
 
 S = 3
 
@@ -27,71 +28,6 @@ def check(cond, msg):
     if not cond:
         fail(msg)
     print("ok:", msg)
-
-
-# --- A faithful re-implementation of CSBDeep's loading path ------------------------------------
-# csbdeep/io/__init__.py load_training_data and csbdeep/utils/utils.py axes_check_and_normalize,
-# axes_dict (CSBDeep itself, with its Keras dependency, is not installable here). The backend is
-# fixed to channels-last, the TensorFlow default.
-def _raise(e):
-    raise e
-
-
-def consume(iterator):
-    collections.deque(iterator, maxlen=0)
-
-
-def axes_check_and_normalize(axes, length=None, disallowed=None, return_allowed=False):
-    allowed = 'STCZYX'
-    axes is not None or _raise(ValueError('axis cannot be None.'))
-    axes = str(axes).upper()
-    consume(a in allowed or _raise(ValueError("invalid axis '%s', must be one of %s." % (a, list(allowed)))) for a in axes)
-    disallowed is None or consume(a not in disallowed or _raise(ValueError("disallowed axis '%s'." % a)) for a in axes)
-    consume(axes.count(a) == 1 or _raise(ValueError("axis '%s' occurs more than once." % a)) for a in axes)
-    length is None or len(axes) == length or _raise(ValueError('axes (%s) must be of length %d.' % (axes, length)))
-    return (axes, allowed) if return_allowed else axes
-
-
-def axes_dict(axes):
-    axes, allowed = axes_check_and_normalize(axes, return_allowed=True)
-    return {a: None if axes.find(a) == -1 else axes.find(a) for a in allowed}
-
-
-def move_channel_for_backend(X, channel):
-    return np.moveaxis(X, channel, -1)  # channels-last backend
-
-
-def load_training_data(file, validation_split=0, axes=None, n_images=None, verbose=False):
-    f = np.load(file)
-    X, Y = f['X'], f['Y']
-    if axes is None:
-        axes = f['axes']
-    axes = axes_check_and_normalize(axes)
-    assert X.shape == Y.shape
-    assert len(axes) == X.ndim
-    assert 'C' in axes
-    if n_images is None:
-        n_images = X.shape[0]
-    assert X.shape[0] == Y.shape[0]
-    assert 0 < n_images <= X.shape[0]
-    assert 0 <= validation_split < 1
-    X, Y = X[:n_images], Y[:n_images]
-    channel = axes_dict(axes)['C']
-    if validation_split > 0:
-        n_val = int(round(n_images * validation_split))
-        n_train = n_images - n_val
-        assert 0 < n_val and 0 < n_train
-        X_t, Y_t = X[-n_val:], Y[-n_val:]
-        X, Y = X[:n_train], Y[:n_train]
-        assert X.shape[0] == n_train and X_t.shape[0] == n_val
-        X_t = move_channel_for_backend(X_t, channel=channel)
-        Y_t = move_channel_for_backend(Y_t, channel=channel)
-    X = move_channel_for_backend(X, channel=channel)
-    Y = move_channel_for_backend(Y, channel=channel)
-    axes = axes.replace('C', '')
-    axes = axes + 'C'
-    data_val = (X_t, Y_t) if validation_split > 0 else None
-    return (X, Y), data_val, axes
 
 
 # --- ZIP64 detection ---------------------------------------------------------------------------
@@ -152,7 +88,7 @@ def main():
     else:
         check(not any(has_zip64), f"no ZIP64 extras in a small plain archive (ids {ids})")
 
-    (Xt, Yt), val, ax = load_training_data(path, validation_split=0.34, verbose=False)
+    (Xt, Yt), val, ax = csbdeep_load_training_data(path, validation_split=0.34, verbose=False)
     check(ax == 'SYXC', f"CSBDeep axes {ax}")
     check(Xt.shape == (2, 4, 4, 1) and val[0].shape == (1, 4, 4, 1),
           f"CSBDeep split {Xt.shape} / {val[0].shape}")

@@ -1,34 +1,23 @@
 """tifffile reads what `flamecare synth` writes as ScanImage stacks of the right shape and type;
 sidecars are complete; a bidirectional image really carries the even-row shift."""
-import argparse
 import json
 import os
 import subprocess
-import sys
-import tempfile
 
 import numpy as np
 import tifffile
 
+from flamecare_testlib import run
+
 REQUIRED = ["tileID", "tileResolution", "tileChannelsAvailable", "channelsAcquired",
             "channelsSaved", "framesPerTile", "tileScannedThisFile", "tileZs"]
-checks = 0
-
-
-def check(cond, message):
-    global checks
-    checks += 1
-    if not cond:
-        print("FAIL:", message)
-        sys.exit(1)
 
 
 def run_synth(cli, out, *args):
-    proc = subprocess.run([cli, "synth", out, *args], capture_output=True, text=True)
-    check(proc.returncode == 0, f"synth {args} exited {proc.returncode}: {proc.stderr}")
+    proc = run(cli, "synth", out, *args)
     good = [line.split(None, 1)[1] for line in proc.stdout.splitlines() if line.startswith("good ")]
     bad = [line.split(None, 1)[1] for line in proc.stdout.splitlines() if line.startswith("bad ")]
-    check(proc.stdout.splitlines()[-1].startswith(f"wrote {len(good)} good"), proc.stdout)
+    assert proc.stdout.splitlines()[-1].startswith(f"wrote {len(good)} good"), proc.stdout
     return good, bad
 
 
@@ -58,92 +47,92 @@ def check_corpus(cli, root, frames, channels, size, dtype, with_bad, seed):
     args = ["--images", "4", "--size", str(size), "--frames", str(frames), "--channels",
             str(channels), "--dtype", dtype, "--seed", str(seed)]
     good, bad = run_synth(cli, root, *args, *(["--with-bad-files"] if with_bad else []))
-    check(len(good) == 4, f"4 good stacks listed, got {good}")
-    check(len(bad) == (5 if with_bad else 0), f"bad list {bad}")
+    assert len(good) == 4, f"4 good stacks listed, got {good}"
+    assert len(bad) == (5 if with_bad else 0), f"bad list {bad}"
     want = (frames, channels, size, size) if channels > 1 else (frames, size, size)
     bidirectional = 0
     for path in good:
-        check(path.startswith(root + "/S001_PL/sample_") and "/mosaic_" in path, path)
+        assert path.startswith(root + "/S001_PL/sample_") and "/mosaic_" in path, path
         with tifffile.TiffFile(path) as tif:
-            check(tif.is_scanimage, f"{path} is ScanImage")
-            check(tif.scanimage_metadata["version"] in (3, 4), "static block version")
+            assert tif.is_scanimage, f"{path} is ScanImage"
+            assert tif.scanimage_metadata["version"] in (3, 4), "static block version"
             frame_data = tif.scanimage_metadata["FrameData"]
-            check(frame_data["SI.hStackManager.framesPerSlice"] == frames, "framesPerSlice")
-            check(frame_data["SI.hScan2D.channelsDataType"] == dtype, "channelsDataType")
+            assert frame_data["SI.hStackManager.framesPerSlice"] == frames, "framesPerSlice"
+            assert frame_data["SI.hScan2D.channelsDataType"] == dtype, "channelsDataType"
             data = tif.series[0].asarray()
-        check(data.shape == want, f"{path} shape {data.shape} != {want}")
-        check(str(data.dtype) == dtype, f"{path} dtype {data.dtype}")
-        tile = json.load(open(sidecar(path)))["TileData"]
+        assert data.shape == want, f"{path} shape {data.shape} != {want}"
+        assert str(data.dtype) == dtype, f"{path} dtype {data.dtype}"
+        with open(sidecar(path)) as f:
+            tile = json.load(f)["TileData"]
         for key in REQUIRED:
-            check(key in tile, f"{path} sidecar has {key}")
-        check(tile["framesPerTile"] == frames, "framesPerTile == F")
-        check(tile["tileResolution"] == [size, size], "tileResolution")
-        check(len(tile["channelsSaved"]) == channels, "channelsSaved")
+            assert key in tile, f"{path} sidecar has {key}"
+        assert tile["framesPerTile"] == frames, "framesPerTile == F"
+        assert tile["tileResolution"] == [size, size], "tileResolution"
+        assert len(tile["channelsSaved"]) == channels, "channelsSaved"
+        corr = row_shift_correlations(data)
+        best = max(corr, key=corr.get)
         if "bidirectionalCorrection" in tile:
             bidirectional += 1
             b = tile["bidirectionalCorrection"]
-            corr = row_shift_correlations(data)
-            best = max(corr, key=corr.get)
-            print(f"  {os.path.relpath(path, root)}: b={b} even/odd row correlation "
-                  f"{corr[0]:.3f} raw -> {corr[b]:.3f} corrected (best shift {best})")
-            # DESIGN.md §2: b > 0 moves even rows left by b, b < 0 right by |b|.
-            check(best == b, f"{path}: best even-row shift {best} != b {b}")
+            # b > 0 moves even rows left by b, b < 0 right by |b|.
+            assert best == b, f"{path}: best even-row shift {best} != b {b} ({corr})"
         else:
-            corr = row_shift_correlations(data)
-            check(max(corr, key=corr.get) == 0, f"{path}: unshifted image {corr}")
+            assert best == 0, f"{path}: unshifted image {corr}"
         if dtype == "int16":
-            check(data.min() < 0, "offset subtraction leaves some negative int16 values")
-    check(bidirectional >= 1, "at least one bidirectional image")
+            assert data.min() < 0, "offset subtraction leaves some negative int16 values"
+    assert bidirectional >= 1, "at least one bidirectional image"
     return good, bad
 
 
 def check_bad_files(bad, frames):
     summed, truncated, plain, no_sidecar, bad_json = bad
     with tifffile.TiffFile(summed) as tif:
-        check(len(tif.pages) == 2, f"summed stack has one frame (2 pages), got {len(tif.pages)}")
-    check(json.load(open(sidecar(summed)))["TileData"]["framesPerTile"] == frames, "summed sidecar")
+        assert len(tif.pages) == 2, f"summed stack has one frame (2 pages), got {len(tif.pages)}"
+    with open(sidecar(summed)) as f:
+        assert json.load(f)["TileData"]["framesPerTile"] == frames, "summed sidecar"
     try:
         tifffile.imread(truncated)
-        check(False, "truncated file reads completely")
-    except Exception as e:  # noqa: BLE001 - any read failure is the expected outcome
-        check(True, f"truncated file fails: {e}")
+        raise AssertionError("truncated file reads completely")
+    except AssertionError:
+        raise
+    except Exception:  # noqa: BLE001 - any read failure is the expected outcome
+        pass
     with tifffile.TiffFile(plain) as tif:
-        check(not tif.is_scanimage and not tif.is_bigtiff, "plain TIFF is not ScanImage")
-    check(not os.path.exists(sidecar(no_sidecar)), "stack without sidecar")
+        assert not tif.is_scanimage and not tif.is_bigtiff, "plain TIFF is not ScanImage"
+    assert not os.path.exists(sidecar(no_sidecar)), "stack without sidecar"
     with tifffile.TiffFile(no_sidecar) as tif:
-        check(tif.is_scanimage, "the stack itself is fine")
+        assert tif.is_scanimage, "the stack itself is fine"
     try:
-        json.load(open(sidecar(bad_json)))
-        check(False, "malformed sidecar parses")
+        with open(sidecar(bad_json)) as f:
+            json.load(f)
+        raise AssertionError("malformed sidecar parses")
     except json.JSONDecodeError:
-        check(True, "")
+        pass
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cli", required=True)
-    parser.add_argument("--fixtures")
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        root = os.path.join(tmp, "int16")
-        _, bad = check_corpus(args.cli, root, 8, 2, 64, "int16", True, 5)  # b = +2
-        check_bad_files(bad, 8)
-        print("int16 2-channel corpus with bad files: ok")
-        check_corpus(args.cli, os.path.join(tmp, "uint16"), 8, 2, 64, "uint16", False, 7)  # b = -2
-        print("uint16 corpus: ok")
-        check_corpus(args.cli, os.path.join(tmp, "one"), 8, 1, 64, "int16", False, 6)  # b = +3
-        print("single-channel corpus: ok")
-        again, _ = run_synth(args.cli, os.path.join(tmp, "again"), "--images", "4", "--size",
-                             "64", "--frames", "8", "--channels", "2", "--seed", "5",
-                             "--with-bad-files")
-        first = open(os.path.join(root, os.path.relpath(again[1], os.path.join(tmp, "again"))),
-                     "rb").read()
-        check(first == open(again[1], "rb").read(), "same seed, same bytes")
-        proc = subprocess.run([args.cli, "synth", os.path.join(tmp, "x"), "--dtype", "complex"],
-                              capture_output=True, text=True)
-        check(proc.returncode == 1 and "--dtype complex" in proc.stderr, "bad dtype rejected")
-    print(f"test_synth_tifffile: {checks} checks passed")
+def test_int16_two_channels_with_bad_files(cli, tmp_path):
+    _, bad = check_corpus(cli, str(tmp_path / "int16"), 8, 2, 64, "int16", True, 5)  # b = +2
+    check_bad_files(bad, 8)
 
 
-if __name__ == "__main__":
-    main()
+def test_uint16(cli, tmp_path):
+    check_corpus(cli, str(tmp_path / "uint16"), 8, 2, 64, "uint16", False, 7)  # b = -2
+
+
+def test_single_channel(cli, tmp_path):
+    check_corpus(cli, str(tmp_path / "one"), 8, 1, 64, "int16", False, 6)  # b = +3
+
+
+def test_same_seed_same_bytes(cli, tmp_path):
+    args = ["--images", "4", "--size", "64", "--frames", "8", "--channels", "2", "--seed", "5",
+            "--with-bad-files"]
+    first, _ = run_synth(cli, str(tmp_path / "a"), *args)
+    again, _ = run_synth(cli, str(tmp_path / "b"), *args)
+    with open(first[1], "rb") as a, open(again[1], "rb") as b:
+        assert a.read() == b.read(), "same seed, same bytes"
+
+
+def test_bad_dtype_rejected(cli, tmp_path):
+    proc = subprocess.run([cli, "synth", str(tmp_path / "x"), "--dtype", "complex"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "--dtype complex" in proc.stderr, proc.stderr

@@ -1,8 +1,10 @@
 #pragma once
-// Small helpers the tests share: whole-file reads and running a helper command (/usr/bin/python3).
+// Small helpers the tests share: whole-file reads, running a helper command, and the Python
+// interpreter of the numpy/tifffile cross-checks.
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,6 +30,17 @@ inline std::string run_command(const std::string& command) {
   while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) text += buf;
   EXPECT_EQ(pipe == nullptr ? -1 : ::pclose(pipe), 0) << command;
   return text;
+}
+
+/// The Python interpreter with numpy, tifffile and scipy for cross-checks, quoted for the shell:
+/// $FLAMECARE_TEST_PYTHON when set, else the project virtualenv that CMake recorded (`make venv`
+/// creates it). The calling test fails when the interpreter does not exist.
+inline std::string test_python() {
+  const char* env = std::getenv("FLAMECARE_TEST_PYTHON");
+  const std::string python = env != nullptr && *env != '\0' ? env : FLAMECARE_TEST_PYTHON;
+  EXPECT_TRUE(std::filesystem::exists(python))
+      << python << " does not exist: run `make venv` (or set FLAMECARE_TEST_PYTHON)";
+  return "'" + python + "'";
 }
 
 }  // namespace flamecare::test_support

@@ -70,7 +70,7 @@ void write_example(const fs::path& path, bool zip64) {
 int run_python_check(const fs::path& file, const char* mode) {
   const fs::path script = fs::path(__FILE__).parent_path().parent_path() / "python/npz_check.py";
   const std::string cmd =
-      "/usr/bin/python3 '" + script.string() + "' '" + file.string() + "' " + mode;
+      test_support::test_python() + " '" + script.string() + "' '" + file.string() + "' " + mode;
   return std::system(cmd.c_str());
 }
 

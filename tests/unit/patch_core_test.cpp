@@ -117,8 +117,8 @@ std::string run_python(const std::string& script, const void* data, std::size_t 
   std::ofstream(data_path, std::ios::binary)
       .write(static_cast<const char*>(data), std::streamsize(bytes));
   std::ofstream(script_path) << script;
-  const std::string command =
-      "/usr/bin/python3 " + script_path.string() + " " + data_path.string() + " " + args;
+  const std::string command = test_support::test_python() + " " + script_path.string() + " " +
+                              data_path.string() + " " + args;
   const std::string text = test_support::run_command(command);
   std::filesystem::remove(data_path);
   std::filesystem::remove(script_path);

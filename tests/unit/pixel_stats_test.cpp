@@ -20,7 +20,7 @@
 namespace flamecare {
 namespace {
 
-// numpy's answers for the concatenated images, computed now by /usr/bin/python3.
+// numpy's answers for the concatenated images, computed now by the test Python (make venv).
 struct NumpyStats {
   std::vector<std::array<double, 6>> percentiles;
   std::vector<double> channel_mean, channel_std;
@@ -55,7 +55,8 @@ NumpyStats numpy_stats(const std::vector<AnyImage>& images) {
   const auto stem = "flamecare_stats_" + std::to_string(::getpid());
   const auto data_path = dir / (stem + ".bin"), script_path = dir / (stem + ".py");
   std::ofstream(script_path) << kScript;
-  std::string command = "/usr/bin/python3 " + script_path.string() + " " + data_path.string();
+  std::string command =
+      test_support::test_python() + " " + script_path.string() + " " + data_path.string();
   {
     std::ofstream out(data_path, std::ios::binary);
     for (const auto& image : images) {

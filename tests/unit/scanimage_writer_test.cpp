@@ -1,5 +1,5 @@
 // write_scanimage_tiff / write_tile_data: bytes checked with a tiny independent BigTIFF walker,
-// plus a tifffile cross-check through /usr/bin/python3.
+// plus a tifffile cross-check through the test Python (make venv).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,6 +18,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/synth.hpp"
 #include "io/atomic_file.hpp"
+#include "support/process.hpp"
 #include "unit/raw_bigtiff.hpp"
 
 namespace flamecare {
@@ -225,7 +226,6 @@ TEST(TileDataWriter, WritesRequiredAndOptionalKeys) {
 // tifffile (the reference reader of the original notebooks) must see a ScanImage file with the
 // right version, squeezed series shape, dtype and every pixel.
 TEST(ScanImageWriter, TifffileReadsFormulaStacks) {
-  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3";
   const fs::path dir = temp_dir("tifffile");
   struct Case {
     StackSpec spec;
@@ -270,7 +270,9 @@ TEST(ScanImageWriter, TifffileReadsFormulaStacks) {
         c.spec.height, c.spec.width);
     const fs::path py = dir / "check.py";
     std::ofstream(py) << script;
-    EXPECT_EQ(std::system(fmt::format("/usr/bin/python3 {}", py.string()).c_str()), 0) << script;
+    EXPECT_EQ(std::system(fmt::format("{} {}", test_support::test_python(), py.string()).c_str()),
+              0)
+        << script;
   }
   fs::remove_all(dir);
 }

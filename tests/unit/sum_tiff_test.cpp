@@ -77,9 +77,9 @@ void expect_kind(ErrorKind kind, const std::function<void()>& fn, const std::str
 int run_python_check(const fs::path& file, PixelType type, int c, int h, int w) {
   const fs::path script =
       fs::path(__FILE__).parent_path().parent_path() / "python/sum_tiff_check.py";
-  const std::string cmd = "/usr/bin/python3 '" + script.string() + "' '" + file.string() + "' " +
-                          std::string(pixel_type_name(type)) + " " + std::to_string(c) + " " +
-                          std::to_string(h) + " " + std::to_string(w);
+  const std::string cmd = test_support::test_python() + " '" + script.string() + "' '" +
+                          file.string() + "' " + std::string(pixel_type_name(type)) + " " +
+                          std::to_string(c) + " " + std::to_string(h) + " " + std::to_string(w);
   return std::system(cmd.c_str());
 }
 

@@ -1,0 +1,49 @@
+// flamecare::Error → Python exceptions, by kind, in this one place. The classes live in
+// flamecare/_errors.py: each derives from FlamecareError and from the matching built-in
+// (NotFoundError is a FileNotFoundError, ...), and carries the library's message.
+#include <exception>
+
+#include "bindings.hpp"
+#include "flamecare/error.hpp"
+
+namespace nb = nanobind;
+
+namespace flamecare::python {
+namespace {
+
+// No default: a new ErrorKind fails the build (-Wswitch) until it is mapped here.
+// TODO(phase 2, issue 8): kAlreadyExists → "AlreadyExistsError" (a FileExistsError) and
+// kCancelled → the built-in KeyboardInterrupt.
+const char* python_class_name(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kInvalidArgument:
+      return "InvalidArgumentError";
+    case ErrorKind::kNotFound:
+      return "NotFoundError";
+    case ErrorKind::kIo:
+      return "IoError";
+    case ErrorKind::kCorrupt:
+      return "CorruptFileError";
+    case ErrorKind::kUnsupported:
+      return "UnsupportedFileError";
+    case ErrorKind::kInternal:
+      return "InternalError";
+  }
+  return "FlamecareError";
+}
+
+void translate(const std::exception_ptr& error, void*) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    const nb::object cls =
+        nb::module_::import_("flamecare._errors").attr(python_class_name(e.kind()));
+    PyErr_SetObject(cls.ptr(), to_str(e.what()).ptr());
+  }
+}
+
+}  // namespace
+
+void bind_errors(nb::module_&) { nb::register_exception_translator(translate); }
+
+}  // namespace flamecare::python

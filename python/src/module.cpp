@@ -1,0 +1,32 @@
+// flamecare._core: the C++ library's Python binding (nanobind). The public Python API lives in
+// python/flamecare/*.py and calls into this module.
+//
+// Why nanobind rather than pybind11: it is pybind11's successor by the same author, for C++17 and
+// later; it compiles several times faster and gives smaller modules (this builds on 2 cores, in
+// every `make test`); nb::ndarray hands numpy buffers to C++ without copies; and its stubgen
+// writes the .pyi stubs the package ships from the compiled module itself.
+#include <nanobind/nanobind.h>
+
+#include "bindings.hpp"
+
+namespace nb = nanobind;
+
+namespace flamecare::python {
+
+nb::str to_str(std::string_view text) {
+  return nb::steal<nb::str>(PyUnicode_DecodeUTF8(text.data(), Py_ssize_t(text.size()), "replace"));
+}
+
+}  // namespace flamecare::python
+
+NB_MODULE(_core, m) {
+  m.doc() = "flamecare's C++ core. Use the functions of the `flamecare` package instead.";
+  // A function, not a module attribute, so the generated stubs declare it.
+  // TODO(phase 2, issue 8): from the generated flamecare/version.hpp.
+  m.def(
+      "version", [] { return FLAMECARE_VERSION; },
+      "flamecare's version, as `flamecare --version`.");
+  flamecare::python::bind_errors(m);
+  flamecare::python::bind_raw(m);
+  flamecare::python::bind_index(m);
+}
