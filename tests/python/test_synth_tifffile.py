@@ -141,7 +141,7 @@ def main():
         check(first == open(again[1], "rb").read(), "same seed, same bytes")
         proc = subprocess.run([args.cli, "synth", os.path.join(tmp, "x"), "--dtype", "complex"],
                               capture_output=True, text=True)
-        check(proc.returncode == 1 and "--dtype complex" in proc.stderr, "bad dtype rejected")
+        check(proc.returncode == 2 and "--dtype complex" in proc.stderr, "bad dtype rejected (usage)")
     print(f"test_synth_tifffile: {checks} checks passed")
 
 

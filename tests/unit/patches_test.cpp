@@ -88,7 +88,7 @@ TEST_F(PatchesTest, DarkSampleIsSkippedAndCountsFollowTheFormula) {
     make_patches(patch_options(name), Reporter());
     FAIL() << "existing npz overwritten";
   } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(e.kind(), ErrorKind::kAlreadyExists);
   }
 }
 
