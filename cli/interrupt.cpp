@@ -21,8 +21,12 @@ void catch_interrupts() {
   // SA_RESETHAND: a second signal gets the default action (the process ends at once);
   // SA_RESTART: system calls in flight continue, the library notices the flag soon after.
   action.sa_flags = SA_RESETHAND | SA_RESTART;
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  for (const int signal : {SIGINT, SIGTERM}) {
+    // A signal ignored by whoever started us (a background job of a script, nohup) stays ignored.
+    struct sigaction before {};
+    if (sigaction(signal, nullptr, &before) == 0 && before.sa_handler == SIG_IGN) continue;
+    sigaction(signal, &action, nullptr);
+  }
 }
 
 bool interrupted() { return g_interrupted.load(); }

@@ -3,7 +3,8 @@
 // up and throws Error(kCancelled)), a second one ends the process at once.
 namespace flamecare::cli {
 
-/// Installs the SIGINT and SIGTERM handlers that set the interrupted() flag.
+/// Installs the SIGINT and SIGTERM handlers that set the interrupted() flag (a signal that was
+/// ignored when the process started stays ignored).
 void catch_interrupts();
 
 /// True once SIGINT or SIGTERM arrived after catch_interrupts().

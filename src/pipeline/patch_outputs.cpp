@@ -103,6 +103,19 @@ void write_legacy_copies(const PatchOutputs& out, PatchResult& result) {
   if (copy_if_absent(result.samples2, sheet2)) result.legacy_copies.push_back(sheet2);
 }
 
+// Removes the files named after the npz unless the npz appeared: a failed run leaves no config
+// or sample sheets of an npz that does not exist.
+struct NamedAfterNpz {
+  std::vector<fs::path> files;
+  bool keep = false;
+  ~NamedAfterNpz() {
+    std::error_code ec;
+    for (const auto& file : files) {
+      if (!keep) fs::remove(file, ec);
+    }
+  }
+};
+
 }  // namespace
 
 void check_patch_resources(const fs::path& out_dir, long double max_patches,
@@ -143,6 +156,7 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
   result.samples1 = dir / (stem + "_samples1.png");
   result.samples2 = dir / (stem + "_samples2.png");
   reporter.check_cancelled();
+  NamedAfterNpz named{{result.config, result.samples1, result.samples2}};
   write_json_file(result.config, patch_config(out, result), /*no_clobber=*/false);
   std::vector<SamplePatch> first;
   for (std::size_t i = 0; i < std::min<std::size_t>(16, order.size()); ++i) {
@@ -151,10 +165,12 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
   }
   write_patch_samples(result.samples1, result.samples2, printable(out.data.dataset.name), first,
                       store, out.channels, out.options.patch_size);
+  test_point("patches:before-npz");
   reporter.info(
       fmt::format("writing {} patches to {}", order.size(), printable(result.npz.string())));
   result.npz_bytes = write_npz(result.npz, order, store, out.channels, out.options.patch_size,
                                out.options.force_zip64, reporter);
+  named.keep = true;
   test_point("patches:npz-committed");
   write_legacy_copies(out, result);
 }
