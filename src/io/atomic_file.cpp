@@ -34,7 +34,9 @@ std::string shown(const std::filesystem::path& path) { return printable(path.str
 int fsync_path(const std::filesystem::path& path, bool directory) {
   const int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
   if (fd < 0) return directory ? 0 : errno;
-  const int result = ::fsync(fd) == 0 ? 0 : errno;
+  int result = ::fsync(fd) == 0 ? 0 : errno;
+  // File systems without fsync (some FUSE mounts) say EINVAL/ENOSYS/ENOTSUP: nothing to report.
+  if (result == EINVAL || result == ENOSYS || result == ENOTSUP) result = 0;
   ::close(fd);
   return directory ? 0 : result;
 }

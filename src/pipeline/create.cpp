@@ -212,7 +212,8 @@ void check_space_for_sums(const CreateOptions& o, const std::vector<PlannedImage
   for (const PlannedImage& image : images) {
     const long double pixels =
         static_cast<long double>(image.channels) * image.height * image.width;
-    const auto type = parse_pixel_type(image.dtype).value_or(PixelType::kFloat64);
+    // Rows screened by old versions may lack the type: take FLAME's usual int16.
+    const auto type = parse_pixel_type(image.dtype).value_or(PixelType::kInt16);
     bytes += pixels * static_cast<long double>(pixel_size(sum_pixel_type(type, o.input_frames)) +
                                                pixel_size(sum_pixel_type(type, o.gt_frames))) +
              2 * kPerFile;
