@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config make git ccache clang-format bc
   libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libminizip-dev zlib1g-dev libcairo2-dev libtomlplusplus-dev
-  libgtest-dev googletest fonts-dejavu-core imagej default-jre-headless time
+  libgtest-dev googletest fonts-dejavu-core imagej default-jre-headless time procps
   python3-numpy python3-tifffile python3-scipy python3-pandas
 )
 
