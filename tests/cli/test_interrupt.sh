@@ -7,7 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/common.sh"
 
-linked_corpus "$tmp/raw" 48 384
+linked_corpus "$tmp/raw" 32 320
 create_args=(create "$tmp/raw" --datasets "$tmp/ds" --out "$tmp/out" --input-frames 5
   --gt-frames 40 --threads 1 --seed 1 --date 20250101)
 
@@ -51,11 +51,11 @@ nothing_left "mid-run SIGINT"
 
 "$cli" "${create_args[@]}" >"$tmp/again.out" 2>"$tmp/again.err"
 check "a re-run works" test $? -eq 0
-check "and takes the name" test -s "$tmp/ds/20250101_48I_denoising_5to40F.json"
+check "and takes the name" test -s "$tmp/ds/20250101_32I_denoising_5to40F.json"
 check "one data dir" test "$(ls "$tmp/out" | wc -l)" -eq 1
 
 # patches: SIGTERM while its temporary store is full removes the store.
-name=20250101_48I_denoising_5to40F
+name=20250101_32I_denoising_5to40F
 start_stopping_at patches:stored patches "$name" --datasets "$tmp/ds" --patch-size 32 --seed 2
 check "patches reaches the test point" wait_stopped "$pid"
 check "the store exists while it runs" test -n "$(find "$tmp/out" -name '.patches-*.tmp')"
