@@ -10,6 +10,7 @@ PY_BUILD ?= build-python
 VENV_PY = $(VENV)/bin/python
 # The unit tests' numpy cross-checks run in the virtualenv too.
 TEST_PYTHON = -DFLAMECARE_TEST_PYTHON=$(abspath $(VENV_PY))
+RELEASE_BUILD ?= build-release
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 # ccache (installed by scripts/install-deps.sh) makes rebuilds and fresh clones cheap; paths are
 # hashed relative to the checkout so a clone elsewhere on the same machine reuses the cache.
@@ -18,23 +19,30 @@ CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build build-asan venv stubs test test-fast test-asan test-python format \
-	format-check demo bench clean
+.PHONY: all deps build build-asan build-release venv stubs test test-fast test-asan test-python \
+	format format-check demo bench clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
+# Developer builds treat warnings as errors (FLAMECARE_WERROR); a user's plain cmake build does not.
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_LAUNCHER) $(TEST_PYTHON) \
-	  >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLAMECARE_WERROR=ON \
+	  $(CMAKE_LAUNCHER) $(TEST_PYTHON) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps
-	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFLAMECARE_SANITIZE=ON $(CMAKE_LAUNCHER) \
-	  $(TEST_PYTHON) >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFLAMECARE_SANITIZE=ON -DFLAMECARE_WERROR=ON \
+	  $(CMAKE_LAUNCHER) $(TEST_PYTHON) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# The build type users pick (-O3 brings warnings the other builds do not see); library and CLI only.
+build-release: deps
+	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DFLAMECARE_WERROR=ON \
+	  -DFLAMECARE_TESTS=OFF -DFLAMECARE_BENCH=OFF $(CMAKE_LAUNCHER) >/dev/null
+	@cmake --build $(RELEASE_BUILD) -j $(JOBS) --target flamecare
 
 # The virtualenv is made once and refreshed when the pinned requirements change; the package is
 # reinstalled every time (CMake rebuilds only what changed): `pip install .` without build
@@ -65,11 +73,13 @@ format:
 	@clang-format -i $(FORMAT_FILES)
 
 # Every test: format check, the release suite (unit, CLI, installed C++ package), the unit and
-# CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer, then the Python suite
-# (pytest in the virtualenv: the package's API and the numpy/tifffile/CSBDeep cross-checks).
+# CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the Python suite (pytest
+# in the virtualenv: the package's API and the numpy/tifffile/CSBDeep cross-checks), then a
+# Release build of the library and CLI as users build it.
 test: format-check build venv test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(VENV_PY) -m pytest
+	@$(MAKE) --no-print-directory build-release
 
 test-fast: build venv
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -91,4 +101,4 @@ bench: build venv
 	@PYTHON=$(VENV_PY) bash bench/run.sh $(BUILD)/flamecare
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(PY_BUILD) demo-output
+	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) $(PY_BUILD) demo-output

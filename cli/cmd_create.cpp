@@ -5,6 +5,8 @@
 #include "config_file.hpp"
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
+#include "interrupt.hpp"
+#include "validators.hpp"
 
 namespace flamecare::cli {
 namespace {
@@ -36,11 +38,23 @@ struct CreateArgs {
   CLI::Option* channels_option = nullptr;
 };
 
+// Checks across options, which CLI11's per-option validators cannot see.
+void check_frames(const CreateArgs& args) {
+  const CreateOptions& o = args.options;
+  if (args.ladder.empty() && o.gt_frames <= o.input_frames) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("--gt-frames ({}) must be larger than --input-frames ({})", o.gt_frames,
+                            o.input_frames));
+  }
+}
+
 int run_create(CreateArgs& args, Console& console) {
   if (!args.config.empty()) apply_config_file(*args.command, args.config);
+  check_frames(args);
   CreateOptions& options = args.options;
   if (args.seed_option->count() > 0) options.seed = args.seed;
   if (args.channels_option->count() > 0) options.channels = args.channels;
+  catch_interrupts();
   std::vector<CreateResult> results;
   try {
     if (args.ladder.empty()) {
@@ -50,11 +64,16 @@ int run_create(CreateArgs& args, Console& console) {
     }
   } catch (const Error& e) {
     console.note(fmt::format("failed: {}", e.what()));
-    console.save_log(options.datasets_dir / "create.log");
+    console.save_log_after_failure(options.datasets_dir / "create.log");
     throw;
   }
   for (const auto& result : results) {
-    console.save_log(result.data_dir / "create.log");
+    try {
+      console.save_log(result.data_dir / "create.log");
+    } catch (const Error& e) {
+      throw Error(e.kind(),
+                  fmt::format("{} (dataset {} itself is complete)", e.what(), result.name));
+    }
     print_summary(result);
   }
   return 0;
@@ -74,24 +93,33 @@ void add_create_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--out", o.out_dir, "Where <name>/{train,test} TIFFs go")->required();
   auto* input =
       cmd->add_option("--input-frames", o.input_frames, "Frames summed for the noisy input")
-          ->capture_default_str();
+          ->capture_default_str()
+          ->check(int_at_least(1));
   auto* gt = cmd->add_option("--gt-frames", o.gt_frames, "Frames summed for the ground truth")
-                 ->capture_default_str();
+                 ->capture_default_str()
+                 ->check(int_at_least(2));
   cmd->add_option(
          "--ladder", args->ladder,
          "Frame ladder, e.g. 5,10,20,40: one dataset per consecutive pair, one shared split")
       ->delimiter(',')
+      ->check(int_at_least(1))
       ->excludes(input)
       ->excludes(gt);
   cmd->add_option("--type", o.type, "Dataset type")->capture_default_str();
   cmd->add_option("--test-fraction", o.test_fraction, "Fraction of images held out for testing")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(number_in(0, 1, /*hi_open=*/true));
   args->seed_option =
-      cmd->add_option("--seed", args->seed, "Random seed for the split (default: fresh, recorded)");
+      cmd->add_option("--seed", args->seed, "Random seed for the split (default: fresh, recorded)")
+          ->check(seed_value());
   args->channels_option =
-      cmd->add_option("--channels", args->channels, "Keep only images with this many channels");
-  cmd->add_option("--threads", o.threads, "Worker threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--date", o.date, "YYYYMMDD used in the dataset name (default: today)");
+      cmd->add_option("--channels", args->channels, "Keep only images with this many channels")
+          ->check(int_at_least(1));
+  cmd->add_option("--threads", o.threads, "Worker threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(int_at_least(0));
+  cmd->add_option("--date", o.date, "YYYYMMDD used in the dataset name (default: today)")
+      ->check(calendar_date());
   cmd->add_option("--config", args->config,
                   "TOML file of these options (keys as the long option names; command line wins)");
   cmd->callback([&runner, args] {

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "flamecare/index.hpp"
+#include "validators.hpp"
 
 namespace flamecare::cli {
 namespace {
@@ -37,7 +38,7 @@ void add_index_command(CLI::App& app, Runner& runner) {
       ->required()
       ->type_name("DIR");
   cmd->add_option("--threads", options->threads, "Screening threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(int_at_least(0));
   cmd->callback([&runner, options] {
     runner = [options](Console& console) -> int {
       console.note(fmt::format("flamecare index {} --datasets {} --threads {}",

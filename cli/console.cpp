@@ -1,13 +1,18 @@
 #include "console.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
-#include <fstream>
 
 #include <fmt/format.h>
+
+#include "flamecare/error.hpp"
+#include "interrupt.hpp"
 
 namespace flamecare::cli {
 namespace {
@@ -46,7 +51,7 @@ Console::Console() : tty_(::isatty(STDERR_FILENO) == 1) {}
 
 Reporter Console::reporter() {
   return Reporter([this](LogLevel level, std::string_view message) { on_log(level, message); },
-                  [this](const ProgressEvent& event) { on_progress(event); });
+                  [this](const ProgressEvent& event) { on_progress(event); }, interrupted);
 }
 
 void Console::note(std::string_view line) {
@@ -109,10 +114,31 @@ void Console::on_progress(const ProgressEvent& event) {
 
 void Console::save_log(const std::filesystem::path& file) {
   std::lock_guard lock(mutex_);
+  std::string text;
+  for (const auto& line : lines_) text += line + '\n';
   std::error_code ec;
   if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path(), ec);
-  std::ofstream out(file, std::ios::app);
-  for (const auto& line : lines_) out << line << '\n';
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+  int err = fd < 0 ? errno : 0;
+  for (std::size_t done = 0; err == 0 && done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) err = n < 0 ? errno : EIO;
+    if (n > 0) done += std::size_t(n);
+  }
+  if (fd >= 0 && ::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    throw Error(ErrorKind::kIo,
+                fmt::format("{}: cannot write the log: {}", file.string(), std::strerror(err)));
+  }
+}
+
+void Console::save_log_after_failure(const std::filesystem::path& file) {
+  try {
+    save_log(file);
+  } catch (const Error& e) {
+    fmt::print(stderr, "flamecare: also: {}\n", e.what());
+  }
 }
 
 }  // namespace flamecare::cli

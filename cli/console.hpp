@@ -16,11 +16,15 @@ class Console {
   Console();
   /// Show info-level messages on stderr too (warnings and errors always show).
   void set_verbose(bool verbose) { verbose_ = verbose; }
-  /// A reporter whose log lines go to stderr (by level) and into the log buffer, and whose
-  /// progress draws a bar on a terminal or prints plain lines otherwise.
+  /// A reporter whose log lines go to stderr (by level) and into the log buffer, whose progress
+  /// draws a bar on a terminal or prints plain lines otherwise, and which asks the library to stop
+  /// once SIGINT or SIGTERM arrived (see catch_interrupts).
   Reporter reporter();
-  /// Appends every line logged so far, with timestamps, to `file`. Never throws.
+  /// Appends every line logged so far, with timestamps, to `file`. Throws Error(kIo) naming the
+  /// file and the system's reason when it cannot be written.
   void save_log(const std::filesystem::path& file);
+  /// save_log for a run that already failed: a second failure is only mentioned on stderr.
+  void save_log_after_failure(const std::filesystem::path& file);
   /// Records a line in the log buffer only.
   void note(std::string_view line);
 

@@ -24,6 +24,8 @@ install(TARGETS flamecare_lib EXPORT flamecareTargets ARCHIVE DESTINATION "${CMA
 install(TARGETS flamecare RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(DIRECTORY include/flamecare DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
         FILES_MATCHING PATTERN "*.hpp")
+install(FILES "${PROJECT_BINARY_DIR}/include/flamecare/version.hpp"
+        DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/flamecare")
 install(EXPORT flamecareTargets NAMESPACE flamecare:: DESTINATION "${flamecare_cmake_dir}")
 
 configure_package_config_file(cmake/flamecareConfig.cmake.in

@@ -1,15 +1,113 @@
 #pragma once
-/// `create`: a dataset of few-frame / many-frame sums with exact statistics (DESIGN.md §2).
+/// Datasets: the typed dataset (what `<datasets>/<name>.json` holds), opening and listing them, and
+/// `create`, which builds one from raw stacks (few-frame / many-frame sums with exact statistics).
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "flamecare/log.hpp"
 
 namespace flamecare {
+
+/// The part of a dataset an image belongs to.
+enum class Split { kTrain, kTest };
+
+/// "train" or "test" (also the sub-folder of the data dir).
+std::string_view split_name(Split split);
+
+/// The statistics of one side of a dataset (input sums or ground-truth sums), as its JSON records
+/// them: percentiles per channel over all pixels of all images of the dataset (numpy's linear
+/// interpolation), mean/std per channel, and min/max/mean/std over all channels.
+struct DatasetStats {
+  int n_frames = 0;                                   ///< frames summed for this side
+  std::vector<double> p0_1, p1, p5, p95, p99, p99_9;  ///< per channel: 0.1 … 99.9th percentile
+  std::vector<double> channel_mean, channel_std;      ///< per channel; empty in JSONs without them
+  double min = 0, max = 0, mean = 0, std = 0;         ///< over all channels (std: population)
+  std::optional<std::uint64_t> n_pixels;              ///< over all channels, when recorded
+};
+
+/// One image of a dataset: which raw stack it came from and the shape of its sums.
+struct DatasetImage {
+  std::int64_t id = 0;  ///< the raw image's index id
+  std::string image;    ///< raw path relative to the raw root ("" when the JSON lacks it)
+  int channels = 0;     ///< the sums' shape is [1, channels, height, width]
+  int height = 0;
+  int width = 0;
+  Split split = Split::kTrain;
+  int bidirectional_correction = 0;  ///< applied before summing (0 = none)
+};
+
+/// A dataset made by `create` (or by the original notebooks), read from or written to its JSON
+/// `{"FLAME_Dataset": {...}}` in one place (see README "Dataset JSON" for the schema).
+struct Dataset {
+  std::string name;
+  std::string type = "denoising";
+  std::uint64_t id = 0;                 ///< written as "0x%04x"
+  std::optional<std::uint64_t> seed;    ///< split seed (absent in the notebooks' JSONs)
+  std::optional<double> test_fraction;  ///< as asked; the split itself is in `images`
+  std::filesystem::path raw_root;       ///< absolute, as the creating run saw it
+  std::filesystem::path data_dir;       ///< `<out>/<name>`, holding train/ and test/
+  DatasetStats input;                   ///< few-frame sums (the JSON's "input")
+  DatasetStats output;                  ///< ground-truth sums (the JSON's "output")
+  std::vector<DatasetImage> images;     ///< in the JSON's image_ids order (ascending id)
+  std::string tool;                     ///< "flamecare X.Y.Z"
+  std::string created;                  ///< local time, ISO 8601
+  std::filesystem::path json_path;      ///< the file it was read from ("" when built in memory)
+  /// Keys this version does not know, as JSON text of an object: top-level keys as they are,
+  /// keys inside FLAME_Dataset under "FLAME_Dataset". Written back unchanged ("" = none).
+  std::string extra_json;
+
+  /// Ids of all images, of the test images and of the train images, in image order.
+  std::vector<std::int64_t> image_ids() const;
+  std::vector<std::int64_t> test_ids() const;
+  std::vector<std::int64_t> train_ids() const;
+  /// The image with this id. Throws Error(kNotFound).
+  const DatasetImage& image(std::int64_t id) const;
+  /// Channels of the images (all images of a dataset share it); 0 for an empty dataset.
+  int channels() const;
+  /// The summed TIFF of image `id` with `frames` frames: dataset_image_path(data_dir, ...).
+  /// Throws Error(kNotFound) for an id not in the dataset.
+  std::filesystem::path image_path(std::int64_t id, int frames) const;
+  /// image_path(id, input.n_frames) and image_path(id, output.n_frames).
+  std::filesystem::path input_path(std::int64_t id) const;
+  std::filesystem::path ground_truth_path(std::int64_t id) const;
+};
+
+/// `<data_dir>/<train|test>/image<id>_frames<frames>.tif`: where every summed TIFF of a dataset is
+/// (the one place this name is spelled).
+std::filesystem::path dataset_image_path(const std::filesystem::path& data_dir, Split split,
+                                         std::int64_t id, int frames);
+
+/// "0x%04x" (at least four hex digits), as dataset ids are written.
+std::string format_dataset_id(std::uint64_t id);
+
+/// Parses dataset JSON text; `source` names it in messages. Accepts the original notebooks' files
+/// (percentiles as one number, no per-image records). Throws Error(kCorrupt) for text that is not
+/// a dataset JSON or lacks or mistypes what the schema needs.
+Dataset parse_dataset_json(std::string_view text, std::string_view source);
+
+/// The dataset's JSON text (two-space indented, keys sorted, ending in a newline): the original
+/// schema, the extras flamecare adds, and `extra_json`. parse_dataset_json of it gives `dataset`
+/// back (but json_path).
+std::string format_dataset_json(const Dataset& dataset);
+
+/// Opens a dataset by name (`<datasets_dir>/<name>.json`) or by the path of its JSON (anything
+/// ending in .json, containing a '/', or naming an existing file). Reads only; creates nothing.
+/// Throws Error(kNotFound) naming the datasets that do exist when there is no such dataset,
+/// Error(kIo) for a file that is not a regular file or cannot be read, Error(kCorrupt) for a JSON
+/// that is not a dataset.
+Dataset open_dataset(const std::string& name_or_path,
+                     const std::filesystem::path& datasets_dir = {});
+
+/// Every dataset JSON in `datasets_dir`, sorted by name. Files that are not dataset JSONs
+/// (foreign or broken JSON, FIFOs, directories named *.json) are skipped with a warning naming
+/// them. A missing dir gives an empty list. Throws Error(kIo) when the dir cannot be listed.
+std::vector<Dataset> list_datasets(const std::filesystem::path& datasets_dir,
+                                   const Reporter& reporter = {});
 
 struct CreateOptions {
   std::filesystem::path raw_root;
@@ -36,18 +134,23 @@ struct CreateResult {
   std::size_t n_train = 0;
   std::size_t n_test = 0;
   std::map<std::string, std::size_t> skipped_by_reason;  ///< images not used and why
+  Dataset dataset;                                       ///< what the JSON holds
 };
 
 /// Updates the index, selects usable images with ≥ gt_frames frames, splits, sums, writes the
-/// TIFFs, statistics JSON and preview. Nothing is overwritten and a failed run leaves no dataset
-/// JSON. Throws Error(kInvalidArgument) for bad options, mixed channel counts or no images.
+/// TIFFs, statistics JSON and preview. Nothing is overwritten, and a failed or cancelled run
+/// leaves no dataset (no JSON, no data dir, no preview, no temporary files). Throws
+/// Error(kInvalidArgument) for bad options, Error(kNotFound) when no image is usable,
+/// Error(kUnsupported) for mixed channel counts, Error(kIo) when an output cannot be written
+/// (naming the path and the system's reason) or free space is short, Error(kCancelled).
 CreateResult create_dataset(const CreateOptions& options, const Reporter& reporter);
 
 /// Step-wise denoising: one dataset per consecutive pair of `rungs` (e.g. 5,10,20,40 gives
 /// 5→10, 10→20 and 20→40), all from the same images (those with at least the top rung's frames)
 /// and the same seed, so every pair has the same train/test split. `options.input_frames` and
 /// `gt_frames` are ignored. Throws Error(kInvalidArgument) unless there are at least two strictly
-/// increasing rungs ≥ 1; otherwise as create_dataset.
+/// increasing rungs ≥ 1; otherwise as create_dataset. When cancelled after some pairs were
+/// complete, those stay and the Error(kCancelled) names them.
 std::vector<CreateResult> create_ladder(const CreateOptions& options, const std::vector<int>& rungs,
                                         const Reporter& reporter);
 

@@ -6,14 +6,17 @@
 
 namespace flamecare {
 
-/// What went wrong, coarsely; the CLI maps every kind to exit code 1.
+/// What went wrong, coarsely. The CLI exits with 2 (usage error) for kInvalidArgument, 130 for
+/// kCancelled and 1 for every other kind.
 enum class ErrorKind {
-  kInvalidArgument,  ///< a caller's option or input value is not acceptable
-  kNotFound,         ///< a file, dataset or key does not exist
+  kInvalidArgument,  ///< a caller's option or input value is not acceptable (and only that)
+  kNotFound,         ///< a file, dataset, key or usable image does not exist
   kIo,               ///< the operating system failed a read, write, rename or lock
   kCorrupt,          ///< a file exists but its content is damaged or truncated
-  kUnsupported,      ///< a valid file using a feature flamecare does not handle
+  kUnsupported,      ///< a valid input using a feature flamecare does not handle
   kInternal,         ///< a broken invariant inside flamecare
+  kCancelled,        ///< the caller asked to stop (Reporter's cancellation check); nothing kept
+  kAlreadyExists,    ///< an output exists already and is never overwritten
 };
 
 /// Short lowercase name of a kind ("invalid argument", "not found", ...).

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "flamecare/error.hpp"
+
 namespace flamecare {
 
 enum class LogLevel { kDebug, kInfo, kWarning, kError };
@@ -16,16 +18,20 @@ struct ProgressEvent {
   std::size_t total = 0;
 };
 
-/// Receives log lines and progress from library functions. Both sinks are optional and must be
-/// safe to call from several threads at once (library stages call them from worker threads).
+/// Receives log lines and progress from library functions, and tells them when to stop. All three
+/// callbacks are optional and must be safe to call from several threads at once (library stages
+/// call them from worker threads).
 class Reporter {
  public:
   using LogSink = std::function<void(LogLevel, std::string_view)>;
   using ProgressSink = std::function<void(const ProgressEvent&)>;
+  /// Returns true once the caller wants the running stage to stop (Ctrl-C, a GUI's cancel
+  /// button). Called often (per image, and inside long per-image loops): keep it cheap.
+  using CancelCheck = std::function<bool()>;
 
   Reporter() = default;
-  Reporter(LogSink log, ProgressSink progress)
-      : log_(std::move(log)), progress_(std::move(progress)) {}
+  Reporter(LogSink log, ProgressSink progress, CancelCheck cancelled = nullptr)
+      : log_(std::move(log)), progress_(std::move(progress)), cancelled_(std::move(cancelled)) {}
 
   void log(LogLevel level, std::string_view message) const {
     if (log_) log_(level, message);
@@ -37,10 +43,18 @@ class Reporter {
   void progress(std::string_view stage, std::size_t done, std::size_t total) const {
     if (progress_) progress_(ProgressEvent{stage, done, total});
   }
+  /// True once the cancellation check says so (never without one).
+  bool cancelled() const { return cancelled_ && cancelled_(); }
+  /// Throws Error(kCancelled) when cancelled(); stages call it between units of work and clean up
+  /// (staging dirs, temporary files) while the exception unwinds.
+  void check_cancelled() const {
+    if (cancelled()) throw Error(ErrorKind::kCancelled, "cancelled; nothing was written");
+  }
 
  private:
   LogSink log_;
   ProgressSink progress_;
+  CancelCheck cancelled_;
 };
 
 }  // namespace flamecare

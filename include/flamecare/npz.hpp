@@ -33,7 +33,8 @@ class NpzWriter {
   void end_array();
   /// A 0-d numpy unicode array (dtype '<U{n}'), e.g. axes = "SCYX".
   void add_unicode_scalar(std::string_view name, std::string_view ascii_value);
-  /// Finishes the archive and renames it into place (refusing to overwrite an existing file).
+  /// Finishes the archive and renames it into place. Throws Error(kAlreadyExists) when the final
+  /// name exists (never overwritten), Error(kIo) naming the system's reason for a failed write.
   void commit();
 
  private:

@@ -1,9 +1,10 @@
 #pragma once
-/// `patches`: normalised CARE training patches streamed into an .npz (DESIGN.md §3).
+/// `patches`: normalised CARE training patches streamed into an .npz.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "flamecare/log.hpp"
 
@@ -19,16 +20,20 @@ struct PatchOptions {
   std::optional<int> patches_per_image;  ///< overrides ⌊Y_max / P⌋ × m
   double background_threshold = 0.5;
   bool all_channels = false;
-  std::uint64_t seed = 0;
+  std::optional<std::uint64_t> seed;  ///< nullopt: a fresh seed, recorded in the config
   int threads = 0;
   bool force_zip64 = false;
 };
 
 struct PatchResult {
-  std::filesystem::path npz;
-  std::filesystem::path config;
-  std::filesystem::path samples1;
-  std::filesystem::path samples2;
+  std::filesystem::path npz;       ///< <out>/<name>/<name>_patch<P>_<n>PpI_<1|All>Chan.npz
+  std::filesystem::path config;    ///< <npz stem>.json: dataset JSON + Patch_Config
+  std::filesystem::path samples1;  ///< <npz stem>_samples1.png
+  std::filesystem::path samples2;  ///< <npz stem>_samples2.png
+  /// Copies under the original notebooks' names (<1|All>Chan_patch_config.json,
+  /// patch_samples1/2.png), written only where no such file existed yet.
+  std::vector<std::filesystem::path> legacy_copies;
+  std::uint64_t seed = 0;  ///< the seed used (given or fresh)
   std::size_t n_samples = 0;
   std::size_t n_skipped = 0;
   std::size_t n_patches = 0;
@@ -36,9 +41,13 @@ struct PatchResult {
   std::uint64_t npz_bytes = 0;
 };
 
-/// Cuts patches from the dataset's train pairs and writes the npz, config JSON and sample PNGs.
-/// Throws Error(kNotFound) for a missing dataset, Error(kInvalidArgument) for bad options,
-/// Error(kCorrupt) for inconsistent dataset files.
+/// Cuts patches from the dataset's train pairs and writes the config JSON and sample PNGs, then the
+/// npz (its presence marks a complete run), then the legacy-named copies. Nothing existing is
+/// overwritten; a failed or cancelled run removes its temporary store and npz.
+/// Throws Error(kNotFound) for a missing dataset or when no patch passes the background
+/// threshold, Error(kInvalidArgument) for bad options (including more patches than memory holds),
+/// Error(kAlreadyExists) when the npz exists, Error(kCorrupt) for inconsistent dataset files,
+/// Error(kIo) for a failed write or too little free space, Error(kCancelled).
 PatchResult make_patches(const PatchOptions& options, const Reporter& reporter);
 
 }  // namespace flamecare

@@ -9,7 +9,8 @@ namespace flamecare {
 /// Writes `image` as a TIFF that tifffile reads as shape (1, C, Y, X) (its "shaped" JSON
 /// ImageDescription) and Fiji opens as a C-slice stack: one uncompressed page per channel, pixel
 /// type kept (int32/uint32/float32/int64/...). Atomic (temp + rename); with no_clobber an
-/// existing file is an Error(kInvalidArgument). Throws Error(kIo).
+/// existing file is an Error(kAlreadyExists). Throws Error(kIo) naming the path and the system's
+/// reason for a failed write ("No space left on device").
 void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image,
                     bool no_clobber = false);
 

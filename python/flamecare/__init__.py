@@ -12,6 +12,7 @@ Log lines go to the ``flamecare`` logger; heavy calls release the GIL.
 """
 from ._core import version as _version
 from ._errors import (
+    AlreadyExistsError,
     CorruptFileError,
     FlamecareError,
     InternalError,
@@ -27,6 +28,7 @@ __version__: str = _version()
 
 __all__ = [
     "__version__",
+    "AlreadyExistsError",
     "CorruptFileError",
     "FlamecareError",
     "InternalError",

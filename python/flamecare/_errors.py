@@ -28,5 +28,9 @@ class UnsupportedFileError(FlamecareError):
     ScanImage metadata)."""
 
 
+class AlreadyExistsError(FlamecareError, FileExistsError):
+    """An output exists already; flamecare never overwrites it."""
+
+
 class InternalError(FlamecareError, RuntimeError):
     """A broken invariant inside flamecare (a bug: please report it)."""

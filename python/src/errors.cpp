@@ -11,9 +11,8 @@ namespace nb = nanobind;
 namespace flamecare::python {
 namespace {
 
-// No default: a new ErrorKind fails the build (-Wswitch) until it is mapped here.
-// TODO(phase 2, issue 8): kAlreadyExists → "AlreadyExistsError" (a FileExistsError) and
-// kCancelled → the built-in KeyboardInterrupt.
+// No default: a new ErrorKind fails the build (-Wswitch) until it is mapped here. kCancelled is
+// handled before: a cancelled call raises the built-in KeyboardInterrupt.
 const char* python_class_name(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kInvalidArgument:
@@ -28,6 +27,10 @@ const char* python_class_name(ErrorKind kind) {
       return "UnsupportedFileError";
     case ErrorKind::kInternal:
       return "InternalError";
+    case ErrorKind::kAlreadyExists:
+      return "AlreadyExistsError";
+    case ErrorKind::kCancelled:
+      return "FlamecareError";
   }
   return "FlamecareError";
 }
@@ -36,6 +39,10 @@ void translate(const std::exception_ptr& error, void*) {
   try {
     std::rethrow_exception(error);
   } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kCancelled) {
+      PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+      return;
+    }
     const nb::object cls =
         nb::module_::import_("flamecare._errors").attr(python_class_name(e.kind()));
     PyErr_SetObject(cls.ptr(), to_str(e.what()).ptr());

@@ -6,6 +6,11 @@
 // every `make test`); nb::ndarray hands numpy buffers to C++ without copies; and its stubgen
 // writes the .pyi stubs the package ships from the compiled module itself.
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+
+#include <string>
+
+#include "flamecare/version.hpp"
 
 #include "bindings.hpp"
 
@@ -22,9 +27,8 @@ nb::str to_str(std::string_view text) {
 NB_MODULE(_core, m) {
   m.doc() = "flamecare's C++ core. Use the functions of the `flamecare` package instead.";
   // A function, not a module attribute, so the generated stubs declare it.
-  // TODO(phase 2, issue 8): from the generated flamecare/version.hpp.
   m.def(
-      "version", [] { return FLAMECARE_VERSION; },
+      "version", [] { return std::string(flamecare::kVersion); },
       "flamecare's version, as `flamecare --version`.");
   flamecare::python::bind_errors(m);
   flamecare::python::bind_raw(m);

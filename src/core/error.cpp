@@ -16,6 +16,10 @@ std::string_view error_kind_name(ErrorKind kind) {
       return "unsupported";
     case ErrorKind::kInternal:
       return "internal error";
+    case ErrorKind::kCancelled:
+      return "cancelled";
+    case ErrorKind::kAlreadyExists:
+      return "already exists";
   }
   return "error";
 }

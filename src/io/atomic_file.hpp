@@ -1,12 +1,20 @@
 #pragma once
-// Atomic outputs: write to a temporary sibling, fsync, rename over the final name.
+// Atomic outputs: write to a temporary sibling, fsync, rename over the final name; and cleaning up
+// what killed runs left behind.
+#include <sys/types.h>
+
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string_view>
+
+#include "flamecare/log.hpp"
 
 namespace flamecare::detail {
 
-/// A temporary path next to `final_path`; commit() renames it into place, the destructor removes
-/// it when commit() was never called (so a failed run leaves nothing that looks complete).
+/// A temporary path next to `final_path` ("<final>.tmp-<pid>-<n>-<hex>"); commit() renames it
+/// into place, the destructor removes it when commit() was never called (so a failed run leaves
+/// nothing that looks complete).
 class AtomicFile {
  public:
   explicit AtomicFile(std::filesystem::path final_path);
@@ -16,8 +24,9 @@ class AtomicFile {
 
   const std::filesystem::path& temp_path() const { return temp_; }
   const std::filesystem::path& final_path() const { return final_; }
-  /// fsyncs the temporary file and renames it to the final path. Throws Error(kIo).
-  /// With no_clobber, fails with Error(kInvalidArgument) if the final path already exists.
+  /// fsyncs the temporary file and renames it to the final path. Throws Error(kIo) naming the
+  /// path and the system's reason (a failed fsync, e.g. ENOSPC, is a failure). With no_clobber,
+  /// fails with Error(kAlreadyExists) if the final path already exists.
   void commit(bool no_clobber = false);
 
  private:
@@ -26,19 +35,25 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-/// Writes `content` to `path` atomically. Throws Error(kIo); with no_clobber an existing `path`
-/// is an Error(kInvalidArgument) and stays untouched.
+/// Writes `content` to `path` atomically. Throws Error(kIo) naming the path and the system's
+/// reason ("No space left on device"); with no_clobber an existing `path` is an
+/// Error(kAlreadyExists) and stays untouched.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content,
                        bool no_clobber = false);
+
+/// Writes all of `size` bytes to `fd` (retrying short writes and EINTR); returns 0 or the errno of
+/// the failed write.
+int write_all(int fd, const void* data, std::size_t size);
 
 /// Reads a whole file. Throws Error(kNotFound / kIo).
 std::string read_file(const std::filesystem::path& path);
 
-/// An exclusive advisory lock (flock) on `lock_path`, created if needed; blocks until held and is
-/// released by the destructor (or by the kernel if the process dies). Throws Error(kIo).
+/// An exclusive advisory lock (flock) on `lock_path`, created if needed; waits until held and is
+/// released by the destructor (or by the kernel if the process dies). While waiting it checks
+/// `reporter` for cancellation. Throws Error(kIo), Error(kCancelled).
 class FileLock {
  public:
-  explicit FileLock(const std::filesystem::path& lock_path);
+  explicit FileLock(const std::filesystem::path& lock_path, const Reporter& reporter = {});
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;
   ~FileLock();
@@ -46,5 +61,19 @@ class FileLock {
  private:
   int fd_ = -1;
 };
+
+/// False when process `pid` is known to be gone (kill(pid, 0) fails with ESRCH); true otherwise,
+/// including for this process and for processes we may not signal.
+bool process_alive(pid_t pid);
+
+/// The pid in an AtomicFile temporary's file name, nullopt for any other name.
+std::optional<pid_t> atomic_temp_owner(std::string_view filename);
+
+/// Removes every entry of `dir` (not recursing; directories with their content) for which
+/// `owner` gives the pid of a process that is gone, logging each at info level; returns how many.
+/// Errors are ignored: what cannot be removed now is tried again by the next run.
+std::size_t remove_left_by_dead(const std::filesystem::path& dir,
+                                const std::function<std::optional<pid_t>(std::string_view)>& owner,
+                                const Reporter& reporter);
 
 }  // namespace flamecare::detail

@@ -69,9 +69,12 @@ struct NpzWriter::Impl {
 
   std::string where() const { return file.final_path().string(); }
 
-  [[noreturn]] void fail(ErrorKind kind, const std::string& cause) const {
-    throw Error(kind, fmt::format("{}: {}", where(), cause));
+  [[noreturn]] void fail(ErrorKind kind, const std::string& why) const {
+    throw Error(kind, fmt::format("{}: {}", where(), why));
   }
+
+  // The system's reason for a failed zip call (minizip itself only says ZIP_ERRNO).
+  static std::string cause(int err) { return err != 0 ? std::strerror(err) : "zip write failed"; }
 
   void require_open(std::string_view what) const {
     if (zip == nullptr) fail(ErrorKind::kInvalidArgument, fmt::format("{} after commit", what));
@@ -81,9 +84,10 @@ struct NpzWriter::Impl {
     const auto* p = static_cast<const char*>(data);
     while (size > 0) {
       const std::size_t n = std::min(size, kMaxWriteChunk);
+      errno = 0;
       if (zipWriteInFileInZip(zip, p, static_cast<unsigned>(n)) != ZIP_OK) {
-        fail(ErrorKind::kIo,
-             fmt::format("cannot write {} bytes of {}: {}", n, member, std::strerror(errno)));
+        const int err = errno;
+        fail(ErrorKind::kIo, fmt::format("cannot write {} bytes of {}: {}", n, member, cause(err)));
       }
       p += n;
       size -= n;
@@ -102,9 +106,11 @@ struct NpzWriter::Impl {
     const std::vector<std::byte> header = npy_header(descr, shape);
     const bool zip64 = force_zip64 || header.size() + data_bytes >= kZip32Limit;
     const zip_fileinfo info = fixed_file_info();
+    errno = 0;
     if (zipOpenNewFileInZip64(zip, member.c_str(), &info, nullptr, 0, nullptr, 0, nullptr, 0, 0,
                               zip64 ? 1 : 0) != ZIP_OK) {
-      fail(ErrorKind::kIo, fmt::format("cannot start member {}: {}", member, std::strerror(errno)));
+      const int err = errno;
+      fail(ErrorKind::kIo, fmt::format("cannot start member {}: {}", member, cause(err)));
     }
     in_array = true;
     expected = data_bytes;
@@ -116,11 +122,13 @@ struct NpzWriter::Impl {
 NpzWriter::NpzWriter(const std::filesystem::path& path, bool force_zip64)
     : impl_(std::make_unique<Impl>(path)) {
   impl_->force_zip64 = force_zip64;
+  errno = 0;
   impl_->zip = zipOpen64(impl_->file.temp_path().c_str(), APPEND_STATUS_CREATE);
   if (impl_->zip == nullptr) {
+    const int err = errno;
     impl_->fail(ErrorKind::kIo,
                 fmt::format("cannot create {}: {}", impl_->file.temp_path().filename().string(),
-                            std::strerror(errno)));
+                            Impl::cause(err)));
   }
 }
 
@@ -160,9 +168,11 @@ void NpzWriter::end_array() {
                             impl_->written, impl_->expected));
   }
   impl_->in_array = false;
+  errno = 0;
   if (zipCloseFileInZip(impl_->zip) != ZIP_OK) {
+    const int err = errno;
     impl_->fail(ErrorKind::kIo,
-                fmt::format("cannot finish member {}: {}", impl_->member, std::strerror(errno)));
+                fmt::format("cannot finish member {}: {}", impl_->member, Impl::cause(err)));
   }
 }
 
@@ -188,10 +198,12 @@ void NpzWriter::commit() {
     impl_->fail(ErrorKind::kInvalidArgument,
                 fmt::format("commit while {} is not ended", impl_->member));
   }
+  errno = 0;
   const int status = zipClose(impl_->zip, nullptr);
+  const int err = errno;
   impl_->zip = nullptr;
   if (status != ZIP_OK) {
-    impl_->fail(ErrorKind::kIo, fmt::format("cannot finish the archive: {}", std::strerror(errno)));
+    impl_->fail(ErrorKind::kIo, fmt::format("cannot finish the archive: {}", Impl::cause(err)));
   }
   impl_->file.commit(/*no_clobber=*/true);
 }

@@ -1,7 +1,11 @@
 #include <cairo.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -11,6 +15,7 @@
 #include "flamecare/preview.hpp"
 #include "io/atomic_file.hpp"
 #include "io/png_preview_layout.hpp"
+#include "util/text.hpp"
 
 namespace flamecare {
 namespace {
@@ -137,6 +142,39 @@ void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& lay
   }
 }
 
+// Where cairo's PNG encoder writes: our file descriptor, keeping the errno of a failed write
+// (cairo itself only says "error while writing to output stream").
+struct PngSink {
+  int fd = -1;
+  int error = 0;
+};
+
+cairo_status_t write_png_bytes(void* closure, const unsigned char* data, unsigned int length) {
+  auto* sink = static_cast<PngSink*>(closure);
+  if (sink->error == 0) sink->error = detail::write_all(sink->fd, data, length);
+  return sink->error == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+void write_png_atomic(const fs::path& path, cairo_surface_t* surface) {
+  const std::string where = detail::printable(path.string());
+  detail::AtomicFile file(path);
+  PngSink sink{::open(file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)};
+  if (sink.fd < 0) {
+    const int err = errno;
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot create {}: {}", where,
+                                            detail::printable(file.temp_path().filename().string()),
+                                            std::strerror(err)));
+  }
+  const cairo_status_t status = cairo_surface_write_to_png_stream(surface, write_png_bytes, &sink);
+  if (::close(sink.fd) != 0 && sink.error == 0) sink.error = errno;
+  if (sink.error != 0 || status != CAIRO_STATUS_SUCCESS) {
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", where,
+                                            sink.error != 0 ? std::strerror(sink.error)
+                                                            : cairo_status_to_string(status)));
+  }
+  file.commit();
+}
+
 }  // namespace
 
 RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
@@ -197,13 +235,7 @@ void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {
     throw Error(ErrorKind::kInternal, fmt::format("{}: drawing failed: {}", path.string(),
                                                   cairo_status_to_string(cairo_status(cr.get()))));
   }
-  detail::AtomicFile file(path);
-  const cairo_status_t status = cairo_surface_write_to_png(surface.get(), file.temp_path().c_str());
-  if (status != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", path.string(),
-                                            cairo_status_to_string(status)));
-  }
-  file.commit();
+  write_png_atomic(path, surface.get());
 }
 
 namespace detail {

@@ -3,6 +3,8 @@
 #include <tiffio.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <string>
 
 #include <fmt/format.h>
@@ -20,6 +22,15 @@ using namespace detail::sum_tiff;  // NOLINT: private helpers of this module
 constexpr std::uint64_t kStripBytes = 8u << 20;
 // Classic TIFF offsets are 32-bit; leave room for the IFDs and the description.
 constexpr std::uint64_t kClassicLimit = 0xffffffffULL - (16u << 20);
+
+// Why a libtiff write failed: the system's reason first (libtiff's own message for a failed write
+// is only "Write error at scanline ..."), then libtiff's messages. errno is cleared before each
+// libtiff call whose failure is reported here, so a stale value is never blamed.
+std::string write_cause(const TiffFile& file, int err) {
+  if (err == 0) return file.errors().empty() ? "libtiff write failed" : file.errors();
+  return file.errors().empty() ? std::strerror(err)
+                               : fmt::format("{} ({})", std::strerror(err), file.errors());
+}
 
 // tifffile's "shaped" description: tifffile.imread then returns exactly this shape.
 std::string shaped_description(const ImageShape& s) {
@@ -55,9 +66,11 @@ void write_strips(const fs::path& path, const TiffFile& file, const ImageShape& 
     // libtiff only modifies the buffer when it must byte-swap, which a native-order file never
     // needs, so handing it the const pixels is safe.
     auto* data = const_cast<std::byte*>(plane + row * row_bytes);
+    errno = 0;
     if (TIFFWriteEncodedStrip(file.get(), strip, data, tmsize_t(rows * row_bytes)) < 0) {
+      const int err = errno;
       fail(ErrorKind::kIo, path,
-           fmt::format("cannot write page {} strip {}: {}", c, strip, file.errors()));
+           fmt::format("cannot write page {} strip {}: {}", c, strip, write_cause(file, err)));
     }
   }
 }
@@ -76,9 +89,12 @@ void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& ima
   TIFF* tif = file.get();
   for (int c = 0; c < s.channels; ++c) {
     set_page_tags(tif, s, type, c, rows_per_strip);
+    errno = 0;
     if (!TIFFDeferStrileArrayWriting(tif) || !TIFFWriteCheck(tif, 0, "write_sum_tiff") ||
         !TIFFWriteDirectory(tif)) {
-      fail(ErrorKind::kIo, path, fmt::format("cannot write page {}: {}", c, file.errors()));
+      const int err = errno;
+      fail(ErrorKind::kIo, path,
+           fmt::format("cannot write page {}: {}", c, write_cause(file, err)));
     }
   }
   const std::byte* pixels = pixel_bytes(image);
@@ -88,9 +104,11 @@ void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& ima
       fail(ErrorKind::kIo, path, fmt::format("cannot reopen page {}: {}", c, file.errors()));
     }
     write_strips(path, file, s, row_bytes, rows_per_strip, c, pixels + c * plane_bytes);
+    errno = 0;
     if (!TIFFForceStrileArrayWriting(tif)) {
+      const int err = errno;
       fail(ErrorKind::kIo, path,
-           fmt::format("cannot write page {} strip offsets: {}", c, file.errors()));
+           fmt::format("cannot write page {} strip offsets: {}", c, write_cause(file, err)));
     }
   }
 }
@@ -109,13 +127,19 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
 
   detail::AtomicFile file(path);
   {
+    errno = 0;
     TiffFile tif(file.temp_path(), big ? "w8" : "w");
     if (tif.get() == nullptr) {
+      const int err = errno;
       fail(ErrorKind::kIo, path,
-           fmt::format("cannot create {}: {}", file.temp_path().string(), tif.errors()));
+           fmt::format("cannot create {}: {}", file.temp_path().string(), write_cause(tif, err)));
     }
     write_pages(path, tif, image);
-    if (!tif.close()) fail(ErrorKind::kIo, path, tif.errors());
+    errno = 0;
+    if (!tif.close()) {
+      const int err = errno;
+      fail(ErrorKind::kIo, path, write_cause(tif, err));
+    }
   }
   file.commit(no_clobber);
 }

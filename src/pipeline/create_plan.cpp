@@ -3,17 +3,44 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <fstream>
+#include <limits>
 #include <random>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/regular_file.hpp"
+#include "pipeline/dataset_json.hpp"
 #include "util/random.hpp"
+#include "util/text.hpp"
 
 namespace flamecare::detail {
 namespace fs = std::filesystem;
+namespace {
+
+// The highest dataset id ever given in a datasets dir ("0x%04x"), so a deleted JSON's id is not
+// given again.
+constexpr const char* kLastIdFile = ".last_dataset_id";
+
+std::optional<std::uint64_t> read_recorded_id(const fs::path& file, const Reporter& reporter) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(file, ec))) return std::nullopt;
+  try {
+    std::string text = read_regular_file(file, 64);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    const auto id = dataset_id_of(nlohmann::json{{"FLAME_Dataset", {{"id", text}}}});
+    if (id) return id;
+    reporter.warn(fmt::format("{}: ignored: not a dataset id", printable(file.string())));
+  } catch (const Error& e) {
+    reporter.warn(fmt::format("ignored: {}", e.what()));
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Selection select_images(const ImageIndex& index, int gt_frames, std::optional<int> channels) {
   Selection selection;
@@ -36,7 +63,7 @@ Selection select_images(const ImageIndex& index, int gt_frames, std::optional<in
       continue;
     }
     selection.images.push_back(PlannedImage{entry.id, entry.image, *entry.frames, entry.channels,
-                                            entry.height, entry.width,
+                                            entry.height, entry.width, entry.dtype,
                                             entry.bidirectional_correction});
   }
   std::sort(selection.images.begin(), selection.images.end(),
@@ -64,10 +91,10 @@ void check_channel_counts(const std::vector<PlannedImage>& images) {
                              count == 1 ? "" : "s");
     }
   }
-  message +=
-      fmt::format("\nnothing was written; use --channels {} to keep only the {}-channel images",
-                  majority->first, majority->first);
-  throw Error(ErrorKind::kInvalidArgument, message);
+  message += fmt::format(
+      "\nnothing was written; set the channels option to {} to keep only the {}-channel images",
+      majority->first, majority->first);
+  throw Error(ErrorKind::kUnsupported, message);
 }
 
 std::size_t test_count(std::size_t n, double fraction) {
@@ -77,13 +104,14 @@ std::size_t test_count(std::size_t n, double fraction) {
   return std::min(k, n);
 }
 
-std::vector<int> choose_test_ids(const std::vector<int>& ids, double fraction, std::uint64_t seed) {
-  std::vector<int> pool = ids;
+std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, double fraction,
+                                          std::uint64_t seed) {
+  std::vector<std::int64_t> pool = ids;
   std::sort(pool.begin(), pool.end());
   const std::size_t k = test_count(pool.size(), fraction);
   std::mt19937_64 rng(seed);
   partial_shuffle(pool, k, rng);
-  std::vector<int> chosen(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k));
+  std::vector<std::int64_t> chosen(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k));
   std::sort(chosen.begin(), chosen.end());
   return chosen;
 }
@@ -93,40 +121,43 @@ std::string dataset_name(const std::string& date, std::size_t n_images, const st
   return fmt::format("{}_{}I_{}_{}to{}F", date, n_images, type, input_frames, gt_frames);
 }
 
-int next_dataset_id(const fs::path& datasets_dir) {
-  int highest = 0;
+std::uint64_t next_dataset_id(const fs::path& datasets_dir, const Reporter& reporter) {
+  std::uint64_t highest = 0;
+  std::string holder;  // the file holding the highest id, for the overflow message
   std::error_code ec;
   for (fs::directory_iterator it(datasets_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() != ".json") continue;
-    std::ifstream in(it->path());
-    const auto json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_object() || !json.contains("FLAME_Dataset")) continue;
-    const auto& id = json["FLAME_Dataset"].value("id", nlohmann::json());
-    int value = 0;
-    if (id.is_string()) {
-      value = static_cast<int>(std::strtol(id.get<std::string>().c_str(), nullptr, 0));
-    } else if (id.is_number_integer()) {
-      value = id.get<int>();
+    const fs::path& path = it->path();
+    if (path.extension() != ".json") continue;
+    std::optional<std::uint64_t> id;
+    try {
+      id = dataset_id_of(
+          parse_json_bounded(read_regular_file(path, kMaxDatasetJsonBytes), path.string()));
+      if (!id)
+        reporter.warn(fmt::format("{}: ignored: not a dataset JSON (no FLAME_Dataset id)",
+                                  printable(path.string())));
+    } catch (const Error& e) {
+      reporter.warn(fmt::format("ignored (not a dataset): {}", e.what()));
     }
-    highest = std::max(highest, value);
+    if (id && *id >= highest) {
+      highest = *id;
+      holder = path.string();
+    }
+  }
+  const fs::path counter = datasets_dir / kLastIdFile;
+  if (const auto recorded = read_recorded_id(counter, reporter); recorded && *recorded >= highest) {
+    highest = *recorded;
+    holder = counter.string();
+  }
+  if (highest == std::numeric_limits<std::uint64_t>::max()) {
+    throw Error(ErrorKind::kUnsupported,
+                fmt::format("{}: dataset id {} is the largest possible; no new id can be given",
+                            printable(holder), format_dataset_id(highest)));
   }
   return highest + 1;
 }
 
-std::string format_dataset_id(int id) { return fmt::format("0x{:04x}", id); }
-
-std::string unused_name(const std::string& base, const fs::path& datasets_dir,
-                        const fs::path& out_dir) {
-  auto taken = [&](const std::string& name) {
-    std::error_code ec;
-    return fs::exists(datasets_dir / (name + ".json"), ec) || fs::exists(out_dir / name, ec) ||
-           fs::exists(datasets_dir / (name + ".png"), ec);
-  };
-  if (!taken(base)) return base;
-  for (int suffix = 2;; ++suffix) {
-    const std::string name = fmt::format("{}_{}", base, suffix);
-    if (!taken(name)) return name;
-  }
+void record_dataset_id(const fs::path& datasets_dir, std::uint64_t id) {
+  write_file_atomic(datasets_dir / kLastIdFile, format_dataset_id(id) + "\n");
 }
 
 std::string local_time_now(const char* format) {

@@ -8,17 +8,19 @@
 #include <vector>
 
 #include "flamecare/index.hpp"
+#include "flamecare/log.hpp"
 
 namespace flamecare::detail {
 
 /// One indexed raw image chosen for a dataset.
 struct PlannedImage {
-  int id = 0;
+  std::int64_t id = 0;
   std::string image;  ///< path relative to the raw root
   int frames = 0;
   int channels = 0;
   int height = 0;
   int width = 0;
+  std::string dtype;  ///< raw pixel type name ("int16", ...), for the output size estimate
   std::optional<int> bidirectional_correction;
 };
 
@@ -31,30 +33,31 @@ struct Selection {
 /// given). Everything else is counted in `skipped` under a short reason.
 Selection select_images(const ImageIndex& index, int gt_frames, std::optional<int> channels);
 
-/// Throws Error(kInvalidArgument) listing every channel count with its number of images and the
-/// images of the minority counts, when the selection mixes channel counts.
+/// Throws Error(kUnsupported) listing every channel count with its number of images and the
+/// images of the minority counts, when the selection mixes channel counts (a dataset has one
+/// channel count; which to keep is the caller's choice, so nothing is picked silently).
 void check_channel_counts(const std::vector<PlannedImage>& images);
 
 /// ⌊fraction·n⌋, at least 1 when n ≥ 2 and fraction > 0, and never all n images when n ≥ 2.
 std::size_t test_count(std::size_t n, double fraction);
 
 /// test_count(ids.size(), fraction) distinct ids chosen with the seed, sorted ascending.
-std::vector<int> choose_test_ids(const std::vector<int>& ids, double fraction, std::uint64_t seed);
+std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, double fraction,
+                                          std::uint64_t seed);
 
 /// `<YYYYMMDD>_<n>I_<type>_<in>to<gt>F`.
 std::string dataset_name(const std::string& date, std::size_t n_images, const std::string& type,
                          int input_frames, int gt_frames);
 
-/// One more than the highest `FLAME_Dataset.id` of the JSON files in `datasets_dir` (1 if none).
-/// Unreadable or foreign JSON files are ignored.
-int next_dataset_id(const std::filesystem::path& datasets_dir);
+/// One more than the highest dataset id ever given in `datasets_dir`: the largest of the ids of
+/// its dataset JSONs and the id recorded by record_dataset_id (1 if none). JSON files that are not
+/// datasets are skipped with a warning naming them. Call under the create lock. Throws
+/// Error(kUnsupported) when the highest id is already 2^64 − 1.
+std::uint64_t next_dataset_id(const std::filesystem::path& datasets_dir, const Reporter& reporter);
 
-/// "0x%04x".
-std::string format_dataset_id(int id);
-
-/// A name not yet used by `<datasets>/<name>.json` nor `<out>/<name>`: `base`, else `base_2`, ...
-std::string unused_name(const std::string& base, const std::filesystem::path& datasets_dir,
-                        const std::filesystem::path& out_dir);
+/// Records `id` as the highest id given (atomically, in `<datasets_dir>/.last_dataset_id`), so
+/// deleting the newest dataset JSON never hands its id out again. Throws Error(kIo).
+void record_dataset_id(const std::filesystem::path& datasets_dir, std::uint64_t id);
 
 /// The current local time in strftime `format` ("%Y%m%d" for dataset names).
 std::string local_time_now(const char* format);

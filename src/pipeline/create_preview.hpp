@@ -3,17 +3,15 @@
 #include <cstdint>
 #include <filesystem>
 
-#include <nlohmann/json.hpp>
-
+#include "flamecare/dataset.hpp"
 #include "flamecare/log.hpp"
 
 namespace flamecare::detail {
 
-/// Reads the summed TIFFs under `data_dir` ({train,test}/image<id>_frames<N>.tif) of up to five
-/// images picked with `seed` and writes `png`: one row per image, channels 1–3 as RGB, each
-/// clipped to the dataset's 1st–99th percentiles. Throws Error(kIo) when the PNG cannot be written.
-void write_dataset_preview(const std::filesystem::path& png, const nlohmann::json& dataset,
-                           const std::filesystem::path& data_dir, std::uint64_t seed,
-                           const Reporter& reporter);
+/// Reads the summed TIFFs (dataset.input_path / ground_truth_path) of up to five images picked
+/// with `seed` and writes `png`: one row per image, channels 1–3 as RGB, each clipped to the
+/// dataset's 1st–99th percentiles. Throws Error(kIo) when the PNG cannot be written.
+void write_dataset_preview(const std::filesystem::path& png, const Dataset& dataset,
+                           std::uint64_t seed, const Reporter& reporter);
 
 }  // namespace flamecare::detail

@@ -1,61 +1,369 @@
 #include "pipeline/dataset_json.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <limits>
+#include <set>
+
 #include <fmt/format.h>
 
 #include "flamecare/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/regular_file.hpp"
+#include "util/text.hpp"
 
 namespace flamecare::detail {
 namespace {
 
-// Key for each entry of kStatPercentiles, as the original notebooks named them.
-constexpr const char* kPercentileKeys[] = {"pixel_p1pct", "pixel_1pct",  "pixel_5pct",
-                                           "pixel_95pct", "pixel_99pct", "pixel_99p9pct"};
+using Json = nlohmann::json;
 
-}  // namespace
+// Deeper nesting than any dataset JSON has; bounds the parser's work on hostile files.
+constexpr int kMaxJsonDepth = 64;
 
-nlohmann::json stats_to_json(int n_frames, const StatsSummary& stats) {
-  nlohmann::json block;
-  block["n_frames"] = n_frames;
-  block["pixel_mean"] = stats.mean;
-  block["pixel_min"] = stats.min;
-  block["pixel_max"] = stats.max;
-  for (std::size_t q = 0; q < kStatPercentiles.size(); ++q) {
-    nlohmann::json values = nlohmann::json::array();
-    for (const auto& channel : stats.channels) values.push_back(channel.percentiles[q]);
-    block[kPercentileKeys[q]] = values;
+// Key for each percentile of DatasetStats, as the original notebooks named them.
+constexpr std::array<const char*, 6> kPercentileKeys = {
+    "pixel_p1pct", "pixel_1pct", "pixel_5pct", "pixel_95pct", "pixel_99pct", "pixel_99p9pct"};
+
+constexpr std::array<const char*, 15> kDatasetKeys = {
+    "name",     "type",      "id",       "image_shapes", "input",
+    "output",   "image_ids", "test_ids", "seed",         "test_fraction",
+    "raw_root", "data_dir",  "images",   "tool",         "created"};
+
+std::array<std::vector<double>*, 6> percentiles(DatasetStats& s) {
+  return {&s.p0_1, &s.p1, &s.p5, &s.p95, &s.p99, &s.p99_9};
+}
+
+std::array<const std::vector<double>*, 6> percentiles(const DatasetStats& s) {
+  return {&s.p0_1, &s.p1, &s.p5, &s.p95, &s.p99, &s.p99_9};
+}
+
+[[noreturn]] void corrupt(std::string_view source, const std::string& what) {
+  throw Error(ErrorKind::kCorrupt, fmt::format("{}: {}", printable(source), what));
+}
+
+const Json& member(const Json& object, const char* key, std::string_view source) {
+  const auto it = object.find(key);
+  if (it == object.end()) corrupt(source, fmt::format("missing \"{}\"", key));
+  return *it;
+}
+
+std::int64_t as_int64(const Json& value, const char* key, std::string_view source) {
+  if (value.is_number_unsigned() &&
+      value.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+    return std::int64_t(value.get<std::uint64_t>());
   }
-  block["pixel_std"] = stats.std;
-  nlohmann::json means = nlohmann::json::array();
-  nlohmann::json stds = nlohmann::json::array();
-  for (const auto& channel : stats.channels) {
-    means.push_back(channel.mean);
-    stds.push_back(channel.std);
+  if (value.is_number_integer() && !value.is_number_unsigned()) return value.get<std::int64_t>();
+  corrupt(source, fmt::format("\"{}\" is not a 64-bit integer", key));
+}
+
+int as_int(const Json& value, const char* key, std::string_view source) {
+  const std::int64_t v = as_int64(value, key, source);
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    corrupt(source, fmt::format("\"{}\" = {} is out of range", key, v));
+  return int(v);
+}
+
+double as_double(const Json& value, const char* key, std::string_view source) {
+  if (!value.is_number()) corrupt(source, fmt::format("\"{}\" is not a number", key));
+  return value.get<double>();
+}
+
+std::string as_string(const Json& value, const char* key, std::string_view source) {
+  if (!value.is_string()) corrupt(source, fmt::format("\"{}\" is not a string", key));
+  return value.get<std::string>();
+}
+
+// A per-channel list; a bare number (the notebooks' files) is one channel.
+std::vector<double> as_doubles(const Json& value, const char* key, std::string_view source) {
+  if (value.is_number()) return {value.get<double>()};
+  if (!value.is_array()) corrupt(source, fmt::format("\"{}\" is not a number or a list", key));
+  std::vector<double> out;
+  for (const auto& v : value) out.push_back(as_double(v, key, source));
+  return out;
+}
+
+std::vector<std::int64_t> as_ids(const Json& value, const char* key, std::string_view source) {
+  if (!value.is_array()) corrupt(source, fmt::format("\"{}\" is not a list", key));
+  std::vector<std::int64_t> out;
+  for (const auto& v : value) out.push_back(as_int64(v, key, source));
+  return out;
+}
+
+DatasetStats parse_stats(const Json& block, const char* side, std::string_view source) {
+  if (!block.is_object()) corrupt(source, fmt::format("\"{}\" is not an object", side));
+  DatasetStats s;
+  s.n_frames = as_int(member(block, "n_frames", source), "n_frames", source);
+  s.mean = as_double(member(block, "pixel_mean", source), "pixel_mean", source);
+  s.min = as_double(member(block, "pixel_min", source), "pixel_min", source);
+  s.max = as_double(member(block, "pixel_max", source), "pixel_max", source);
+  s.std = as_double(member(block, "pixel_std", source), "pixel_std", source);
+  const auto lists = percentiles(s);
+  for (std::size_t q = 0; q < lists.size(); ++q) {
+    *lists[q] = as_doubles(member(block, kPercentileKeys[q], source), kPercentileKeys[q], source);
+    if (lists[q]->size() != s.p0_1.size())
+      corrupt(source, fmt::format("\"{}\" percentile lists differ in length", side));
   }
-  block["channel_mean"] = means;
-  block["channel_std"] = stds;
-  block["n_pixels"] = stats.count;
+  if (block.contains("channel_mean"))
+    s.channel_mean = as_doubles(block["channel_mean"], "channel_mean", source);
+  if (block.contains("channel_std"))
+    s.channel_std = as_doubles(block["channel_std"], "channel_std", source);
+  if (block.contains("n_pixels")) {
+    const std::int64_t n = as_int64(block["n_pixels"], "n_pixels", source);
+    if (n < 0) corrupt(source, "\"n_pixels\" is negative");
+    s.n_pixels = std::uint64_t(n);
+  }
+  return s;
+}
+
+Json stats_json(const DatasetStats& s) {
+  Json block;
+  block["n_frames"] = s.n_frames;
+  block["pixel_mean"] = s.mean;
+  block["pixel_min"] = s.min;
+  block["pixel_max"] = s.max;
+  block["pixel_std"] = s.std;
+  const auto lists = percentiles(s);
+  for (std::size_t q = 0; q < lists.size(); ++q) block[kPercentileKeys[q]] = *lists[q];
+  if (!s.channel_mean.empty()) block["channel_mean"] = s.channel_mean;
+  if (!s.channel_std.empty()) block["channel_std"] = s.channel_std;
+  if (s.n_pixels) block["n_pixels"] = *s.n_pixels;
   return block;
 }
 
-std::vector<double> channel_values(const nlohmann::json& block, const std::string& key,
-                                   const std::string& source) {
-  const auto it = block.find(key);
-  if (it == block.end()) {
-    throw Error(ErrorKind::kCorrupt, fmt::format("{}: statistics lack \"{}\"", source, key));
+// image_ids, image_shapes and test_ids (the original schema) decide the images; the optional
+// per-image records add the raw path and the correction.
+std::vector<DatasetImage> parse_images(const Json& d, std::string_view source) {
+  const auto ids = as_ids(member(d, "image_ids", source), "image_ids", source);
+  const auto test = as_ids(member(d, "test_ids", source), "test_ids", source);
+  const Json& shapes = member(d, "image_shapes", source);
+  if (!shapes.is_array() || shapes.size() != ids.size()) {
+    corrupt(source, fmt::format("{} image_shapes for {} image_ids",
+                                shapes.is_array() ? shapes.size() : 0, ids.size()));
   }
-  std::vector<double> values;
-  if (it->is_number()) return {it->get<double>()};
-  if (!it->is_array()) {
-    throw Error(ErrorKind::kCorrupt,
-                fmt::format("{}: \"{}\" is not a number or a list", source, key));
-  }
-  for (const auto& value : *it) {
-    if (!value.is_number()) {
-      throw Error(ErrorKind::kCorrupt, fmt::format("{}: \"{}\" holds a non-number", source, key));
+  const Json* records = d.contains("images") ? &d["images"] : nullptr;
+  if (records != nullptr && (!records->is_array() || records->size() != ids.size()))
+    corrupt(source, "\"images\" does not list every image of image_ids");
+  const std::set<std::int64_t> test_set(test.begin(), test.end());
+  std::vector<DatasetImage> images;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const Json& shape = shapes[i];
+    if (!shape.is_array() || shape.size() != 4)
+      corrupt(source, fmt::format("image_shapes[{}] is not [1, C, Y, X]", i));
+    DatasetImage image;
+    image.id = ids[i];
+    image.channels = as_int(shape[1], "image_shapes", source);
+    image.height = as_int(shape[2], "image_shapes", source);
+    image.width = as_int(shape[3], "image_shapes", source);
+    if (image.channels < 1 || image.height < 1 || image.width < 1)
+      corrupt(source, fmt::format("image_shapes[{}] has an empty axis", i));
+    image.split = test_set.count(image.id) > 0 ? Split::kTest : Split::kTrain;
+    if (records != nullptr) {
+      const Json& r = (*records)[i];
+      if (!r.is_object() || as_int64(member(r, "id", source), "id", source) != image.id)
+        corrupt(source, fmt::format("images[{}] is not image {}", i, image.id));
+      if (r.contains("image")) image.image = as_string(r["image"], "image", source);
+      if (r.contains("bidirectional_correction")) {
+        image.bidirectional_correction =
+            as_int(r["bidirectional_correction"], "bidirectional_correction", source);
+      }
     }
-    values.push_back(value.get<double>());
+    images.push_back(std::move(image));
   }
-  return values;
+  for (const std::int64_t id : test_set) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end())
+      corrupt(source, fmt::format("test id {} is not in image_ids", id));
+  }
+  return images;
+}
+
+std::optional<std::uint64_t> id_from(const Json& id) {
+  if (id.is_number_unsigned()) return id.get<std::uint64_t>();
+  if (id.is_number_integer() && id.get<std::int64_t>() >= 0) return id.get<std::uint64_t>();
+  if (!id.is_string()) return std::nullopt;
+  const std::string text = id.get<std::string>();
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string digits = hex ? text.substr(2) : text;
+  if (digits.empty() || digits.size() > 16 + (hex ? 0 : 4) ||
+      digits.find_first_not_of(hex ? "0123456789abcdefABCDEF" : "0123456789") != std::string::npos)
+    return std::nullopt;
+  errno = 0;
+  const unsigned long long value = std::strtoull(digits.c_str(), nullptr, hex ? 16 : 10);
+  if (errno == ERANGE) return std::nullopt;
+  return value;
+}
+
+// All images share one channel count, and each statistics list has one value per channel.
+void check_channels(const Dataset& dataset, std::string_view source) {
+  for (const DatasetImage& image : dataset.images) {
+    if (image.channels != dataset.images.front().channels) {
+      corrupt(source, fmt::format("images with {} and {} channels", dataset.images.front().channels,
+                                  image.channels));
+    }
+  }
+  const std::size_t channels = dataset.images.empty() ? 0 : std::size_t(dataset.channels());
+  for (const DatasetStats* s : {&dataset.input, &dataset.output}) {
+    if (channels != 0 && s->p1.size() != channels)
+      corrupt(source, fmt::format("{} percentile values for {} channels", s->p1.size(), channels));
+  }
+}
+
+// Everything of `json` this version does not read, so writing the dataset back keeps it.
+std::string unknown_keys(const Json& json) {
+  Json extra = Json::object();
+  for (const auto& [key, value] : json.items()) {
+    if (key != "FLAME_Dataset") extra[key] = value;
+  }
+  Json inner = Json::object();
+  for (const auto& [key, value] : json["FLAME_Dataset"].items()) {
+    if (std::find_if(kDatasetKeys.begin(), kDatasetKeys.end(),
+                     [&](const char* k) { return key == k; }) == kDatasetKeys.end())
+      inner[key] = value;
+  }
+  if (!inner.empty()) extra["FLAME_Dataset"] = inner;
+  return extra.empty() ? std::string() : extra.dump();
+}
+
+}  // namespace
+
+DatasetStats stats_from_summary(int n_frames, const StatsSummary& stats) {
+  DatasetStats s;
+  s.n_frames = n_frames;
+  s.min = stats.min;
+  s.max = stats.max;
+  s.mean = stats.mean;
+  s.std = stats.std;
+  s.n_pixels = stats.count;
+  const auto lists = percentiles(s);
+  for (const auto& channel : stats.channels) {
+    for (std::size_t q = 0; q < lists.size(); ++q) lists[q]->push_back(channel.percentiles[q]);
+    s.channel_mean.push_back(channel.mean);
+    s.channel_std.push_back(channel.std);
+  }
+  return s;
+}
+
+nlohmann::json parse_json_bounded(std::string_view text, std::string_view source) {
+  const auto depth_check = [&](int depth, Json::parse_event_t, Json&) {
+    if (depth > kMaxJsonDepth)
+      corrupt(source, fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+    return true;
+  };
+  try {
+    return Json::parse(text.begin(), text.end(), depth_check);
+  } catch (const Json::exception& e) {
+    corrupt(source, fmt::format("not valid JSON: {}", e.what()));
+  }
+}
+
+std::optional<std::uint64_t> dataset_id_of(const nlohmann::json& json) {
+  if (!json.is_object()) return std::nullopt;
+  const auto d = json.find("FLAME_Dataset");
+  if (d == json.end() || !d->is_object()) return std::nullopt;
+  const auto id = d->find("id");
+  return id == d->end() ? std::nullopt : id_from(*id);
+}
+
+nlohmann::json dataset_to_json(const Dataset& dataset) {
+  Json d;
+  d["name"] = printable(dataset.name);
+  d["type"] = printable(dataset.type);
+  d["id"] = format_dataset_id(dataset.id);
+  Json shapes = Json::array(), ids = Json::array(), records = Json::array();
+  for (const DatasetImage& image : dataset.images) {
+    const Json shape = {1, image.channels, image.height, image.width};
+    shapes.push_back(shape);
+    ids.push_back(image.id);
+    records.push_back({{"id", image.id},
+                       {"image", printable(image.image)},
+                       {"shape", shape},
+                       {"split", split_name(image.split)},
+                       {"bidirectional_correction", image.bidirectional_correction}});
+  }
+  d["image_shapes"] = shapes;
+  d["image_ids"] = ids;
+  d["test_ids"] = dataset.test_ids();
+  d["images"] = records;
+  d["input"] = stats_json(dataset.input);
+  d["output"] = stats_json(dataset.output);
+  if (dataset.seed) d["seed"] = *dataset.seed;
+  if (dataset.test_fraction) d["test_fraction"] = *dataset.test_fraction;
+  if (!dataset.raw_root.empty()) d["raw_root"] = printable(dataset.raw_root.string());
+  if (!dataset.data_dir.empty()) d["data_dir"] = printable(dataset.data_dir.string());
+  if (!dataset.tool.empty()) d["tool"] = printable(dataset.tool);
+  if (!dataset.created.empty()) d["created"] = printable(dataset.created);
+  Json json = {{"FLAME_Dataset", d}};
+  if (!dataset.extra_json.empty()) {
+    const Json extra = parse_json_bounded(dataset.extra_json, "extra_json");
+    for (const auto& [key, value] : extra.items()) {
+      if (key != "FLAME_Dataset") json[key] = value;
+    }
+    if (extra.contains("FLAME_Dataset") && extra["FLAME_Dataset"].is_object()) {
+      for (const auto& [key, value] : extra["FLAME_Dataset"].items()) {
+        if (!json["FLAME_Dataset"].contains(key)) json["FLAME_Dataset"][key] = value;
+      }
+    }
+  }
+  return json;
+}
+
+Dataset read_dataset_json(const std::filesystem::path& path) {
+  const std::string text = read_regular_file(path, kMaxDatasetJsonBytes);
+  Dataset dataset = parse_dataset_json(text, path.string());
+  dataset.json_path = path;
+  return dataset;
+}
+
+void write_json_file(const std::filesystem::path& path, const nlohmann::json& json,
+                     bool no_clobber) {
+  write_file_atomic(path, json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n",
+                    no_clobber);
+}
+
+void write_dataset_json(const std::filesystem::path& path, const Dataset& dataset,
+                        bool no_clobber) {
+  write_json_file(path, dataset_to_json(dataset), no_clobber);
 }
 
 }  // namespace flamecare::detail
+
+namespace flamecare {
+
+Dataset parse_dataset_json(std::string_view text, std::string_view source) {
+  using namespace detail;  // NOLINT: this file's private readers
+  const Json json = parse_json_bounded(text, source);
+  if (!json.is_object() || !json.contains("FLAME_Dataset") || !json["FLAME_Dataset"].is_object())
+    corrupt(source, "not a dataset JSON (no FLAME_Dataset object)");
+  const Json& d = json["FLAME_Dataset"];
+  Dataset out;
+  out.name = as_string(member(d, "name", source), "name", source);
+  if (d.contains("type")) out.type = as_string(d["type"], "type", source);
+  const auto id = id_from(member(d, "id", source));
+  if (!id) corrupt(source, "\"id\" is not a dataset id such as \"0x0001\"");
+  out.id = *id;
+  out.input = parse_stats(member(d, "input", source), "input", source);
+  out.output = parse_stats(member(d, "output", source), "output", source);
+  out.images = parse_images(d, source);
+  if (d.contains("seed")) {
+    if (!d["seed"].is_number_unsigned()) corrupt(source, "\"seed\" is not an unsigned integer");
+    out.seed = d["seed"].get<std::uint64_t>();
+  }
+  if (d.contains("test_fraction"))
+    out.test_fraction = as_double(d["test_fraction"], "test_fraction", source);
+  if (d.contains("raw_root")) out.raw_root = as_string(d["raw_root"], "raw_root", source);
+  if (d.contains("data_dir")) out.data_dir = as_string(d["data_dir"], "data_dir", source);
+  if (d.contains("tool")) out.tool = as_string(d["tool"], "tool", source);
+  if (d.contains("created")) out.created = as_string(d["created"], "created", source);
+  check_channels(out, source);
+  out.extra_json = unknown_keys(json);
+  return out;
+}
+
+std::string format_dataset_json(const Dataset& dataset) {
+  return detail::dataset_to_json(dataset).dump(2, ' ', false,
+                                               nlohmann::json::error_handler_t::replace) +
+         "\n";
+}
+
+}  // namespace flamecare

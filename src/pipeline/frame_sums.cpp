@@ -12,12 +12,12 @@
 namespace flamecare::detail {
 
 FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_frames,
-                         int bidirectional) {
+                         int bidirectional, const Reporter& reporter) {
   const ScanImageReader reader(tif);
   const ScanImageInfo& info = reader.info();
   if (info.frames < gt_frames) {
-    throw Error(ErrorKind::kInvalidArgument, fmt::format("{}: {} frames on disk, {} needed",
-                                                         tif.string(), info.frames, gt_frames));
+    throw Error(ErrorKind::kCorrupt, fmt::format("{}: {} frames on disk, {} needed", tif.string(),
+                                                 info.frames, gt_frames));
   }
   const int channels = info.channels;
   AnyImage input =
@@ -28,6 +28,7 @@ FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int
                               pixel_size(info.pixel_type));
   // Pages are channel-fastest: page = f·C + c for the single slice.
   for (int f = 0; f < gt_frames; ++f) {
+    reporter.check_cancelled();
     for (int c = 0; c < channels; ++c) {
       reader.read_page(std::size_t(f) * std::size_t(channels) + std::size_t(c), page);
       accumulate_plane(page, info.pixel_type, truth, c);

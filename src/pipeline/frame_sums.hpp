@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "flamecare/image.hpp"
+#include "flamecare/log.hpp"
 
 namespace flamecare::detail {
 
@@ -13,9 +14,10 @@ struct FramePair {
   AnyImage ground_truth;
 };
 
-/// Reads only the pages of frames [0, gt_frames). Throws Error (kNotFound, kCorrupt, ...) naming
-/// the file, or Error(kInvalidArgument) when it holds fewer than gt_frames frames.
+/// Reads only the pages of frames [0, gt_frames), checking `reporter` for cancellation after each
+/// frame. Throws Error (kNotFound, kCorrupt, ...) naming the file, Error(kCorrupt) when it holds
+/// fewer than gt_frames frames (it changed since screening), Error(kCancelled).
 FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_frames,
-                         int bidirectional);
+                         int bidirectional, const Reporter& reporter);
 
 }  // namespace flamecare::detail

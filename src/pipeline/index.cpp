@@ -151,6 +151,7 @@ void screen_all(ImageIndex& index, const std::vector<std::size_t>& to_screen,
   const std::size_t total = to_screen.size();
   reporter.progress("screening", 0, total);
   detail::parallel_for(total, options.threads, [&](std::size_t k) {
+    reporter.check_cancelled();  // a cancelled run writes no CSV: screened results are dropped
     IndexEntry& entry = index.entries[to_screen[k]];
     const FoundFile& file = *found_by_path.at(entry.image);
     ScreenResult result;
@@ -197,7 +198,7 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   summary.csv = options.datasets_dir / kIndexFileName;
   fs::path lock_path = summary.csv;
   lock_path += ".lock";
-  detail::FileLock lock(lock_path);
+  detail::FileLock lock(lock_path, reporter);
   remove_stale_temporaries(summary.csv);
 
   ImageIndex& index = result.index;

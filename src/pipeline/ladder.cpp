@@ -1,10 +1,9 @@
 // Step-wise denoising datasets: consecutive rungs of a frame ladder, one shared split.
-#include <random>
-
 #include <fmt/format.h>
 
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
+#include "util/random.hpp"
 
 namespace flamecare {
 
@@ -23,8 +22,7 @@ std::vector<CreateResult> create_ladder(const CreateOptions& options, const std:
   }
   CreateOptions pair = options;
   // One seed and one image set for every rung pair, so all pairs split the same way.
-  if (!pair.seed)
-    pair.seed = (std::uint64_t(std::random_device{}()) << 32) ^ std::random_device{}();
+  if (!pair.seed) pair.seed = detail::fresh_seed();
   pair.min_frames = rungs.back();
   std::vector<CreateResult> results;
   for (std::size_t i = 0; i + 1 < rungs.size(); ++i) {
@@ -32,7 +30,17 @@ std::vector<CreateResult> create_ladder(const CreateOptions& options, const std:
     pair.gt_frames = rungs[i + 1];
     reporter.info(fmt::format("ladder rung {}/{}: {} → {} frames", i + 1, rungs.size() - 1,
                               rungs[i], rungs[i + 1]));
-    results.push_back(create_dataset(pair, reporter));
+    try {
+      results.push_back(create_dataset(pair, reporter));
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kCancelled || results.empty()) throw;
+      // The pairs made before the interruption are complete datasets and stay; say which.
+      std::string done;
+      for (const auto& r : results) done += (done.empty() ? "" : ", ") + r.name;
+      throw Error(
+          ErrorKind::kCancelled,
+          fmt::format("cancelled; kept the complete datasets {}; nothing else was written", done));
+    }
   }
   return results;
 }

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -19,9 +21,11 @@ void write_all(int fd, const void* data, std::size_t size, off_t offset,
   while (size > 0) {
     const ssize_t n = ::pwrite(fd, bytes, size, offset);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
+    if (n <= 0) {
+      const int err = n < 0 ? errno : EIO;
       throw Error(ErrorKind::kIo,
-                  fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
+                  fmt::format("{}: write failed: {}", path.string(), std::strerror(err)));
+    }
     bytes += n;
     size -= static_cast<std::size_t>(n);
     offset += n;
@@ -36,10 +40,26 @@ PatchStore::PatchStore(const std::filesystem::path& dir, std::size_t patch_bytes
     paths_[i] = dir / fmt::format(".patches-{}-{}.tmp", ::getpid(), i == 0 ? "X" : "Y");
     fds_[i] = ::open(paths_[i].c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fds_[i] < 0) {
+      const int err = errno;
+      if (i == 1) {  // the destructor will not run: do its work for the first file
+        ::close(fds_[0]);
+        std::error_code ec;
+        std::filesystem::remove(paths_[0], ec);
+      }
       throw Error(ErrorKind::kIo,
-                  fmt::format("{}: cannot create: {}", paths_[i].string(), std::strerror(errno)));
+                  fmt::format("{}: cannot create: {}", paths_[i].string(), std::strerror(err)));
     }
   }
+}
+
+std::optional<pid_t> PatchStore::owner_of(std::string_view filename) {
+  int pid = 0;
+  char which = 0;
+  const std::string name(filename);
+  if (std::sscanf(name.c_str(), ".patches-%d-%c.tmp", &pid, &which) != 2 || pid <= 0 ||
+      name != fmt::format(".patches-{}-{}.tmp", pid, which) || (which != 'X' && which != 'Y'))
+    return std::nullopt;
+  return static_cast<pid_t>(pid);
 }
 
 PatchStore::~PatchStore() {
@@ -65,8 +85,10 @@ void PatchStore::read(int which, std::size_t slot, std::span<float> out) const {
     const ssize_t n = ::pread(fds_[which], bytes, size, offset);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
+      const int err = n < 0 ? errno : 0;
       throw Error(ErrorKind::kIo,
-                  fmt::format("{}: read of patch {} failed", paths_[which].string(), slot));
+                  fmt::format("{}: read of patch {} failed: {}", paths_[which].string(), slot,
+                              err != 0 ? std::strerror(err) : "unexpected end"));
     }
     bytes += n;
     size -= static_cast<std::size_t>(n);

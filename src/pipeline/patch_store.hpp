@@ -1,15 +1,20 @@
 #pragma once
 // Temporary on-disk store of patches: written in any order by worker threads, read back in the
 // shuffled output order, so memory never holds all patches.
+#include <sys/types.h>
+
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <span>
+#include <string_view>
 
 namespace flamecare::detail {
 
 class PatchStore {
  public:
-  /// Creates two temporary files (inputs, targets) in `dir`. Throws Error(kIo).
+  /// Creates two temporary files (inputs, targets) in `dir`: `.patches-<pid>-X.tmp` and
+  /// `.patches-<pid>-Y.tmp`. Throws Error(kIo).
   PatchStore(const std::filesystem::path& dir, std::size_t patch_bytes);
   PatchStore(const PatchStore&) = delete;
   PatchStore& operator=(const PatchStore&) = delete;
@@ -20,6 +25,8 @@ class PatchStore {
   /// Reads the input (which = 0) or target (which = 1) patch of `slot`. Throws Error(kIo).
   void read(int which, std::size_t slot, std::span<float> out) const;
   std::size_t patch_bytes() const { return patch_bytes_; }
+  /// The pid in a store file's name, nullopt for any other name (to sweep killed runs' stores).
+  static std::optional<pid_t> owner_of(std::string_view filename);
 
  private:
   std::filesystem::path paths_[2];

@@ -9,6 +9,13 @@
 
 namespace flamecare::detail {
 
+/// A fresh 64-bit seed from the system's entropy source, for runs given no seed (the seed used is
+/// always recorded, so the run can be repeated).
+inline std::uint64_t fresh_seed() {
+  std::random_device device;
+  return (std::uint64_t(device()) << 32) ^ device();
+}
+
 /// Uniform integer in [0, n) for n > 0, unbiased (Lemire's multiply-and-reject).
 inline std::uint64_t uniform_below(std::mt19937_64& rng, std::uint64_t n) {
   __extension__ typedef unsigned __int128 Uint128;

@@ -20,7 +20,7 @@ check "missing raw root exits 1" test $? -eq 1
 check "missing raw root is named" grep -q "$tmp/nope" "$tmp/err"
 
 "$cli" create "$tmp/raw" --datasets "$tmp/ds" --out "$tmp/out" --input-frames 6 --gt-frames 2 2>"$tmp/err"
-check "gt frames below input frames exits 1" test $? -eq 1
+check "gt frames below input frames is a usage error (2)" test $? -eq 2
 check "the message names both options" grep -q -- "--gt-frames (2) must be larger than --input-frames (6)" "$tmp/err"
 
 cat >"$tmp/dataset.toml" <<'TOML'

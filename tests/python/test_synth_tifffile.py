@@ -135,4 +135,4 @@ def test_same_seed_same_bytes(cli, tmp_path):
 def test_bad_dtype_rejected(cli, tmp_path):
     proc = subprocess.run([cli, "synth", str(tmp_path / "x"), "--dtype", "complex"],
                           capture_output=True, text=True)
-    assert proc.returncode == 1 and "--dtype complex" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "--dtype complex" in proc.stderr, proc.stderr

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
 
@@ -190,11 +191,12 @@ TEST_F(CreateTest, MixedChannelCountsStopBeforeWritingAnything) {
     FAIL() << "mixed channel counts accepted";
   } catch (const Error& e) {
     const std::string message = e.what();
-    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(e.kind(), ErrorKind::kUnsupported);
     EXPECT_NE(message.find("2 channels: 2 images"), std::string::npos) << message;
     EXPECT_NE(message.find("1 channel: 1 image"), std::string::npos) << message;
     EXPECT_NE(message.find("b/Im_00003.tif"), std::string::npos) << message;
-    EXPECT_NE(message.find("--channels 2"), std::string::npos) << message;
+    EXPECT_NE(message.find("channels option to 2"), std::string::npos) << message;
+    EXPECT_EQ(message.find("--"), std::string::npos) << "names a CLI flag: " << message;
   }
   std::size_t outputs = 0;
   for (const auto& entry : fs::directory_iterator(dir_ / "out"))
@@ -292,6 +294,42 @@ TEST_F(CreateTest, KilledRunLeavesNoDatasetJson) {
   for (const auto& entry : fs::directory_iterator(dir_ / "out"))
     dirs += entry.is_directory() ? 1 : 0;
   EXPECT_EQ(dirs, 1u);
+}
+
+TEST_F(CreateTest, CancelledRunThrowsCancelledAndLeavesNothing) {
+  for (int id = 1; id <= 6; ++id) {
+    write_stack(dir_ / "raw", "a/Im_0000" + std::to_string(id) + ".tif",
+                {id, 1, 16, 16, 8, std::nullopt});
+  }
+  // Cancel once the second image is summed: the check is asked per image and per frame.
+  std::atomic<int> summed{0};
+  const Reporter reporter(
+      nullptr,
+      [&](const ProgressEvent& e) {
+        if (e.stage == "summing") summed = int(e.done);
+      },
+      [&] { return summed >= 2; });
+  CreateOptions o = options();
+  o.threads = 1;
+  try {
+    create_dataset(o, reporter);
+    FAIL() << "not cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCancelled) << e.what();
+  }
+  EXPECT_EQ(summed, 2);
+  EXPECT_TRUE(fs::is_empty(dir_ / "out"));
+  for (const auto& entry : fs::directory_iterator(dir_ / "datasets")) {
+    EXPECT_NE(entry.path().extension(), ".json") << entry.path();
+    EXPECT_NE(entry.path().extension(), ".png") << entry.path();
+  }
+  // The result carries the typed dataset, as its JSON reads back.
+  const CreateResult r = create_dataset(options(), Reporter());
+  const Dataset opened = open_dataset(r.name, dir_ / "datasets");
+  EXPECT_EQ(format_dataset_json(r.dataset), format_dataset_json(opened));
+  EXPECT_EQ(r.dataset.images.size(), 6u);
+  EXPECT_TRUE(fs::exists(opened.input_path(opened.test_ids().front())));
+  EXPECT_TRUE(fs::exists(opened.ground_truth_path(opened.train_ids().front())));
 }
 
 TEST_F(CreateTest, LadderGivesOneDatasetPerRungPairWithOneSplit) {

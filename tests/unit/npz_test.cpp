@@ -165,7 +165,7 @@ TEST(NpzWriter, ExistingDestinationIsKept) {
     npz.commit();
     ADD_FAILURE() << "overwrote an existing file";
   } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(e.kind(), ErrorKind::kAlreadyExists);
     EXPECT_NE(std::string(e.what()).find("a.npz"), std::string::npos);
   }
   EXPECT_EQ(slurp(dir.path() / "a.npz"), "precious");

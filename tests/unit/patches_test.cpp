@@ -1,6 +1,7 @@
 // `patches` on small formula datasets: counts, dark samples, errors, determinism.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 
 #include "flamecare/dataset.hpp"
@@ -88,7 +89,7 @@ TEST_F(PatchesTest, DarkSampleIsSkippedAndCountsFollowTheFormula) {
     make_patches(patch_options(name), Reporter());
     FAIL() << "existing npz overwritten";
   } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+    EXPECT_EQ(e.kind(), ErrorKind::kAlreadyExists);
   }
 }
 
@@ -102,6 +103,34 @@ TEST_F(PatchesTest, AllChannelsAndOverrides) {
   EXPECT_EQ(r.n_samples, 1u);
   EXPECT_EQ(r.n_patches, 7u);
   EXPECT_NE(r.npz.filename().string().find("_7PpI_AllChan.npz"), std::string::npos) << r.npz;
+}
+
+TEST_F(PatchesTest, CancelledRunRemovesItsStoreAndWritesNothing) {
+  stack("a/Im_00001.tif", 1, false);
+  stack("a/Im_00002.tif", 2, false);
+  const std::string name = make_dataset();
+  std::atomic<bool> cut_one{false};
+  const Reporter reporter(
+      nullptr,
+      [&](const ProgressEvent& e) {
+        if (e.stage == "patches" && e.done >= 1) cut_one = true;
+      },
+      [&] { return cut_one.load(); });
+  try {
+    make_patches(patch_options(name), reporter);
+    FAIL() << "not cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCancelled) << e.what();
+  }
+  for (const auto& entry : fs::directory_iterator(dir_ / "patches" / name)) {
+    EXPECT_EQ(entry.path().filename(), ".patches.lock") << entry.path();
+  }
+  // A fresh seed is used and reported when none is given.
+  PatchOptions o = patch_options(name);
+  o.seed.reset();
+  const PatchResult r = make_patches(o, Reporter());
+  EXPECT_NE(r.seed, 0u);
+  EXPECT_TRUE(fs::exists(r.config));
 }
 
 TEST_F(PatchesTest, ErrorsNameTheProblem) {

@@ -128,7 +128,7 @@ TEST(SumTiff, NoClobberKeepsExistingFile) {
   const fs::path path = dir.path() / "a.tif";
   { std::ofstream(path) << "precious"; }
   expect_kind(
-      ErrorKind::kInvalidArgument,
+      ErrorKind::kAlreadyExists,
       [&] { write_sum_tiff(path, formula_image(PixelType::kInt32, 1, 2, 2), true); },
       path.string());
   EXPECT_EQ(slurp(path), "precious");

@@ -1,0 +1,178 @@
+#include "pipeline/patch_outputs.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <span>
+
+#include <fmt/format.h>
+
+#include "flamecare/error.hpp"
+#include "flamecare/npz.hpp"
+#include "flamecare/version.hpp"
+#include "io/atomic_file.hpp"
+#include "io/free_space.hpp"
+#include "pipeline/dataset_json.hpp"
+#include "pipeline/patch_samples.hpp"
+#include "util/test_point.hpp"
+#include "util/text.hpp"
+
+namespace flamecare::detail {
+namespace fs = std::filesystem;
+namespace {
+
+// Patches between two cancellation checks while streaming the npz.
+constexpr std::size_t kCheckEvery = 1024;
+
+// Streams the stored patches into the npz in `order` and commits it (never overwriting).
+std::uint64_t write_npz(const fs::path& path, const std::vector<PatchRecord>& order,
+                        const PatchStore& store, int channels, int p, bool force_zip64,
+                        const Reporter& reporter) {
+  NpzWriter npz(path, force_zip64);
+  const std::vector<std::size_t> shape = {order.size(), std::size_t(channels), std::size_t(p),
+                                          std::size_t(p)};
+  std::vector<float> patch(store.patch_bytes() / sizeof(float));
+  for (int which = 0; which < 2; ++which) {
+    npz.begin_array(which == 0 ? "X" : "Y", PixelType::kFloat32, shape);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      if (i % kCheckEvery == 0) reporter.check_cancelled();
+      store.read(which, order[i].slot, patch);
+      npz.append(std::as_bytes(std::span<const float>(patch)));
+    }
+    npz.end_array();
+  }
+  npz.add_unicode_scalar("axes", "SCYX");
+  npz.begin_array("coords", PixelType::kInt32, {order.size(), 4});
+  for (const auto& record : order)
+    npz.append(std::as_bytes(std::span<const std::int32_t>(record.coords)));
+  npz.end_array();
+  test_point("patches:npz-written");
+  npz.commit();
+  std::error_code ec;
+  return fs::file_size(path, ec);
+}
+
+nlohmann::json patch_config(const PatchOutputs& out, const PatchResult& r) {
+  const PatchOptions& o = out.options;
+  nlohmann::json config = dataset_to_json(out.data.dataset);
+  config["Patch_Config"] = {
+      {"npz_name", printable(r.npz.filename().string())},
+      {"n_patches", r.n_patches},
+      {"patch_size", o.patch_size},
+      {"patch_axes", "SCYX"},
+      {"patch_shape", {r.n_patches, out.channels, o.patch_size, o.patch_size}},
+      {"patch_multiple", o.patch_multiple},
+      {"n_patch_per_im", r.patches_per_image},
+      {"background_patch_threshold", o.background_threshold},
+      {"seed", out.seed},
+      {"channels_one_by_one", !o.all_channels},
+      {"n_samples", r.n_samples},
+      {"n_skipped_samples", r.n_skipped},
+      {"y_max", out.data.max_height},
+      {"x_max", out.data.max_width},
+      {"coords_columns", {"image_id", "channel", "y0", "x0"}},
+      {"tool", fmt::format("flamecare {}", kVersion)}};
+  return config;
+}
+
+// Copies `from` to `to` unless `to` exists; true when copied.
+bool copy_if_absent(const fs::path& from, const fs::path& to) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(to, ec))) return false;
+  try {
+    write_file_atomic(to, read_file(from), /*no_clobber=*/true);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kAlreadyExists) return false;  // another run was faster
+    throw;
+  }
+  return true;
+}
+
+// The original notebooks' names, for whoever still looks there; never overwritten.
+void write_legacy_copies(const PatchOutputs& out, PatchResult& result) {
+  const fs::path dir = result.npz.parent_path();
+  const fs::path config =
+      dir / fmt::format("{}Chan_patch_config.json", out.options.all_channels ? "All" : "1");
+  if (copy_if_absent(result.config, config)) result.legacy_copies.push_back(config);
+  // The two sheets are a pair: both or neither.
+  std::error_code ec;
+  const fs::path sheet1 = dir / "patch_samples1.png", sheet2 = dir / "patch_samples2.png";
+  if (fs::exists(fs::symlink_status(sheet1, ec)) || fs::exists(fs::symlink_status(sheet2, ec)))
+    return;
+  if (copy_if_absent(result.samples1, sheet1)) result.legacy_copies.push_back(sheet1);
+  if (copy_if_absent(result.samples2, sheet2)) result.legacy_copies.push_back(sheet2);
+}
+
+// Removes the files named after the npz unless the npz appeared: a failed run leaves no config
+// or sample sheets of an npz that does not exist.
+struct NamedAfterNpz {
+  std::vector<fs::path> files;
+  bool keep = false;
+  ~NamedAfterNpz() {
+    std::error_code ec;
+    for (const auto& file : files) {
+      if (!keep) fs::remove(file, ec);
+    }
+  }
+};
+
+}  // namespace
+
+void check_patch_resources(const fs::path& out_dir, long double max_patches,
+                           std::size_t patch_bytes) {
+  const long double pixels = max_patches * 2 * static_cast<long double>(patch_bytes);
+  // The store holds every patch once, the npz again, plus 16 bytes of coords per patch.
+  const long double disk = 2 * pixels + 16 * max_patches + (1 << 20);
+  const long double memory = max_patches * sizeof(PatchRecord) * 2;  // records + centres
+  const long double ram = static_cast<long double>(::sysconf(_SC_PHYS_PAGES)) *
+                          static_cast<long double>(::sysconf(_SC_PAGE_SIZE));
+  if (ram > 0 && memory > ram) {
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        fmt::format("{:.0f} patches need about {} of memory for their records, this "
+                    "machine has {}; ask for fewer patches per image",
+                    static_cast<double>(max_patches), format_bytes(memory), format_bytes(ram)));
+  }
+  require_free_space(
+      out_dir, disk,
+      fmt::format("{:.0f} patches (temporary store and npz)", static_cast<double>(max_patches)));
+}
+
+void remove_stale_patch_files(const fs::path& dir, const Reporter& reporter) {
+  remove_left_by_dead(
+      dir,
+      [](std::string_view name) {
+        const auto store = PatchStore::owner_of(name);
+        return store ? store : atomic_temp_owner(name);
+      },
+      reporter);
+}
+
+void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>& order,
+                         const PatchStore& store, PatchResult& result, const Reporter& reporter) {
+  const fs::path dir = result.npz.parent_path();
+  const std::string stem = result.npz.stem().string();
+  result.config = dir / (stem + ".json");
+  result.samples1 = dir / (stem + "_samples1.png");
+  result.samples2 = dir / (stem + "_samples2.png");
+  reporter.check_cancelled();
+  NamedAfterNpz named{{result.config, result.samples1, result.samples2}};
+  write_json_file(result.config, patch_config(out, result), /*no_clobber=*/false);
+  std::vector<SamplePatch> first;
+  for (std::size_t i = 0; i < std::min<std::size_t>(16, order.size()); ++i) {
+    const auto& c = order[i].coords;
+    first.push_back({order[i].slot, {c[0], c[1], c[2], c[3]}});
+  }
+  write_patch_samples(result.samples1, result.samples2, printable(out.data.dataset.name), first,
+                      store, out.channels, out.options.patch_size);
+  test_point("patches:before-npz");
+  reporter.info(
+      fmt::format("writing {} patches to {}", order.size(), printable(result.npz.string())));
+  result.npz_bytes = write_npz(result.npz, order, store, out.channels, out.options.patch_size,
+                               out.options.force_zip64, reporter);
+  named.keep = true;
+  test_point("patches:npz-committed");
+  write_legacy_copies(out, result);
+}
+
+}  // namespace flamecare::detail
