@@ -25,6 +25,7 @@
 #include "pipeline/dataset_json.hpp"
 #include "pipeline/frame_sums.hpp"
 #include "util/parallel.hpp"
+#include "util/text.hpp"
 
 namespace flamecare {
 namespace fs = std::filesystem;
@@ -78,13 +79,13 @@ struct Staging {
   }
 };
 
-fs::path tiff_path(const fs::path& dir, int id, int frames) {
+fs::path tiff_path(const fs::path& dir, std::int64_t id, int frames) {
   return dir / fmt::format("image{}_frames{}.tif", id, frames);
 }
 
 struct Accumulated {
-  std::vector<PlannedImage> images;  // summed successfully, by id
-  std::map<int, ImageShape> shapes;  // id → corrected shape
+  std::vector<PlannedImage> images;           // summed successfully, by id
+  std::map<std::int64_t, ImageShape> shapes;  // id → corrected shape
   PixelStats input;
   PixelStats truth;
 };
@@ -110,7 +111,7 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
       acc.shapes[image.id] = shape_of(pair.input);
       ok[i] = 1;
     } catch (const Error& e) {
-      reporter.warn(fmt::format("{}: skipped: {}", image.image, e.what()));
+      reporter.warn(fmt::format("{}: skipped: {}", detail::printable(image.image), e.what()));
     }
     std::lock_guard lock(mutex);
     reporter.progress("summing", ++done, plan.size());
@@ -136,10 +137,10 @@ void finish_statistics(Accumulated& acc, const CreateOptions& o, const fs::path&
 }
 
 // Moves the test images' TIFFs from train/ to test/.
-void split_files(const fs::path& staging, const std::vector<int>& test_ids,
+void split_files(const fs::path& staging, const std::vector<std::int64_t>& test_ids,
                  const CreateOptions& o) {
   fs::create_directories(staging / "test");
-  for (const int id : test_ids) {
+  for (const std::int64_t id : test_ids) {
     for (const int frames : {o.input_frames, o.gt_frames}) {
       fs::rename(tiff_path(staging / "train", id, frames), tiff_path(staging / "test", id, frames));
     }
@@ -147,7 +148,7 @@ void split_files(const fs::path& staging, const std::vector<int>& test_ids,
 }
 
 nlohmann::json dataset_json(const CreateOptions& o, const CreateResult& r, const Accumulated& acc,
-                            const std::vector<int>& test_ids) {
+                            const std::vector<std::int64_t>& test_ids) {
   nlohmann::json d;
   d["name"] = r.name;
   d["type"] = o.type;
@@ -160,7 +161,7 @@ nlohmann::json dataset_json(const CreateOptions& o, const CreateResult& r, const
     ids.push_back(image.id);
     const bool test = std::binary_search(test_ids.begin(), test_ids.end(), image.id);
     images.push_back({{"id", image.id},
-                      {"image", image.image},
+                      {"image", detail::printable(image.image)},
                       {"shape", {1, s.channels, s.height, s.width}},
                       {"split", test ? "test" : "train"},
                       {"bidirectional_correction", image.bidirectional_correction.value_or(0)}});
@@ -262,9 +263,10 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   }
   finish_statistics(acc, o, staging.dir / "train", reporter);
 
-  std::vector<int> ids;
+  std::vector<std::int64_t> ids;
   for (const auto& image : acc.images) ids.push_back(image.id);
-  const std::vector<int> test_ids = detail::choose_test_ids(ids, o.test_fraction, result.seed);
+  const std::vector<std::int64_t> test_ids =
+      detail::choose_test_ids(ids, o.test_fraction, result.seed);
   split_files(staging.dir, test_ids, o);
   name_dataset(o, ids.size(), result, reporter);
   result.n_test = test_ids.size();

@@ -19,13 +19,12 @@ Selection select_images(const ImageIndex& index, int gt_frames, std::optional<in
   Selection selection;
   for (const auto& entry : index.entries) {
     std::string skip;
-    if (entry.status == "missing") {
+    if (entry.status == IndexStatus::kMissing) {
       skip = "missing";
     } else if (!entry.frames.has_value()) {
       skip = "not_screened";
     } else if (*entry.frames < 0) {
-      const auto colon = entry.reason.find(':');
-      skip = entry.reason.empty() ? "unusable" : entry.reason.substr(0, colon);
+      skip = entry.reason == ScreenReason::kNone ? "unusable" : to_string(entry.reason);
     } else if (*entry.frames < gt_frames) {
       skip = "too_few_frames";
     } else if (channels.has_value() && entry.channels != *channels) {
@@ -77,13 +76,14 @@ std::size_t test_count(std::size_t n, double fraction) {
   return std::min(k, n);
 }
 
-std::vector<int> choose_test_ids(const std::vector<int>& ids, double fraction, std::uint64_t seed) {
-  std::vector<int> pool = ids;
+std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, double fraction,
+                                          std::uint64_t seed) {
+  std::vector<std::int64_t> pool = ids;
   std::sort(pool.begin(), pool.end());
   const std::size_t k = test_count(pool.size(), fraction);
   std::mt19937_64 rng(seed);
   partial_shuffle(pool, k, rng);
-  std::vector<int> chosen(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k));
+  std::vector<std::int64_t> chosen(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(k));
   std::sort(chosen.begin(), chosen.end());
   return chosen;
 }

@@ -13,7 +13,7 @@ namespace flamecare::detail {
 
 /// One indexed raw image chosen for a dataset.
 struct PlannedImage {
-  int id = 0;
+  std::int64_t id = 0;
   std::string image;  ///< path relative to the raw root
   int frames = 0;
   int channels = 0;
@@ -39,7 +39,8 @@ void check_channel_counts(const std::vector<PlannedImage>& images);
 std::size_t test_count(std::size_t n, double fraction);
 
 /// test_count(ids.size(), fraction) distinct ids chosen with the seed, sorted ascending.
-std::vector<int> choose_test_ids(const std::vector<int>& ids, double fraction, std::uint64_t seed);
+std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, double fraction,
+                                          std::uint64_t seed);
 
 /// `<YYYYMMDD>_<n>I_<type>_<in>to<gt>F`.
 std::string dataset_name(const std::string& date, std::size_t n_images, const std::string& type,

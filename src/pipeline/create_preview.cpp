@@ -9,6 +9,7 @@
 #include "flamecare/sum_tiff.hpp"
 #include "pipeline/dataset_json.hpp"
 #include "util/random.hpp"
+#include "util/text.hpp"
 
 namespace flamecare::detail {
 namespace {
@@ -50,13 +51,13 @@ void write_dataset_preview(const std::filesystem::path& png, const nlohmann::jso
   const auto frames = [](int n) { return fmt::format("sum of {} frame{}", n, n == 1 ? "" : "s"); };
   sheet.column_titles = {"input: " + frames(n_in), "ground truth: " + frames(n_gt)};
   for (const auto& image : images) {
-    const int id = image.at("id").get<int>();
+    const auto id = image.at("id").get<std::int64_t>();
     const auto dir = data_dir / image.at("split").get<std::string>();
     const AnyImage input = read_sum_tiff(dir / fmt::format("image{}_frames{}.tif", id, n_in));
     const AnyImage truth = read_sum_tiff(dir / fmt::format("image{}_frames{}.tif", id, n_gt));
     sheet.rows.push_back(
         PreviewRow{fmt::format("image {} ({}): {}", id, image.at("split").get<std::string>(),
-                               image.at("image").get<std::string>()),
+                               printable(image.at("image").get<std::string>())),
                    {to_rgb(input, in_lo, in_hi), to_rgb(truth, gt_lo, gt_hi)}});
   }
   write_preview_png(png, sheet);

@@ -13,8 +13,11 @@ struct FramePair {
   AnyImage ground_truth;
 };
 
-/// Reads only the pages of frames [0, gt_frames). Throws Error (kNotFound, kCorrupt, ...) naming
-/// the file, or Error(kInvalidArgument) when it holds fewer than gt_frames frames.
+/// Reads only the pages of frames [0, gt_frames), after checking they exist, so nothing is
+/// allocated for a file that cannot be read. Throws Error naming the file: a RawFileError
+/// (kNotFound, kIo, kCorrupt, kUnsupported) when the reader refuses it, Error(kCorrupt) when the
+/// pages are missing, Error(kInvalidArgument) when it holds fewer than gt_frames frames. A
+/// failure concerns this image only: callers skip it.
 FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_frames,
                          int bidirectional);
 
