@@ -93,6 +93,8 @@ TileData parse_tile_data(std::string_view text, std::string_view source) {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
     bad(source, fmt::format("malformed JSON at byte {}: {}", e.byte, detail::printable(e.what())));
+  } catch (const json::exception& e) {  // e.g. out_of_range.406: a number beyond double's range
+    bad(source, fmt::format("unreadable JSON: {}", detail::printable(e.what())));
   }
   if (!doc.is_object() || !doc.contains("TileData") || !doc["TileData"].is_object())
     bad(source, "no \"TileData\" object");

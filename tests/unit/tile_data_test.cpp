@@ -155,6 +155,15 @@ TEST(TileData, DeepUtf16AndNonUtf8TextIsRefusedBeforeParsing) {
   EXPECT_EQ(fc::parse_tile_data("\xEF\xBB\xBF" + good_tile().dump(), "s").tile_id, 7);  // BOM
 }
 
+// Found by fuzz_tile_data: nlohmann throws out_of_range (not parse_error) for a number beyond
+// double's range; it escaped parse_tile_data instead of being Error(kCorrupt).
+TEST(TileData, NumbersBeyondDoubleAreCorrupt) {
+  const auto e = parse_error("{\"TileData\": {\"framesPerTile\": 1E1111111111111111111111}}");
+  EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
+  EXPECT_TRUE(contains(e, "x.tileData.txt: unreadable JSON: [json.exception.out_of_range.406]"))
+      << e.what();
+}
+
 TEST(TileData, OnlyRegularFilesOfBoundedSizeAreRead) {
   const auto dir = fs::temp_directory_path() / ("flamecare_tile2_" + std::to_string(::getpid()));
   fs::remove_all(dir);
