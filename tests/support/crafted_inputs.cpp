@@ -204,6 +204,8 @@ std::vector<std::pair<std::string, std::string>> all_crafted_files() {
       {"deep_sidecar.tileData.txt", deep_sidecar()},
       {"utf16_sidecar.tif", si3_stack(1)},
       {"utf16_sidecar.tileData.txt", utf16_sidecar(1)},
+      {"number_overflow.tileData.txt",  // found by fuzz_tile_data
+       "{\"TileData\": {\"framesPerTile\": 1E1111111111111111111111}}"},
       {"index_id_2147483647.csv", index_csv_with_id(2147483647)},
   };
 }
