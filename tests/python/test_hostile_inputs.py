@@ -119,8 +119,11 @@ def check_index(cli, raw, datasets):
                   latin["image_bytes"]))), latin["image_bytes"])
     check("image_bytes empty for UTF-8 paths",
           all(r["image_bytes"] == "" for k, r in rows.items() if b"\xe9" not in k))
-    text = open(csv, "rb").read()
-    check("index CSV is valid UTF-8", text.decode("utf-8", "strict") is not None)
+    try:
+        open(csv, "rb").read().decode("utf-8", "strict")
+        check("index CSV is valid UTF-8", True)
+    except UnicodeDecodeError as e:
+        check("index CSV is valid UTF-8", False, str(e))
     return rows
 
 
@@ -202,12 +205,10 @@ def check_fingerprint(cli, raw, good, bad, datasets, out_dir):
     check("index --rescreen screens every file", code == 0 and f"screened: {found}\n" in out, out)
 
 
-def check_ids(cli, crafted_tool, tmp):
+def check_ids(cli, tmp):
     raw = os.path.join(tmp, "ids_raw")
     os.makedirs(raw)
     write(os.path.join(raw, "new.tif"), b"x")
-    seeds = os.path.join(tmp, "seeds")
-    subprocess.run([crafted_tool, seeds], check=True)
     for last, expect_ok in ((2147483647, True), (9223372036854775807, False)):
         ds = os.path.join(tmp, f"ids_{last}")
         os.makedirs(ds)
@@ -246,7 +247,7 @@ def main():
         check_inspect(args.cli, raw)
         check_create(args.cli, raw, datasets, out_dir)
         check_fingerprint(args.cli, raw, good, bad, datasets, out_dir)
-        check_ids(args.cli, crafted_tool, tmp)
+        check_ids(args.cli, tmp)
     if failures:
         print(f"{len(failures)} failure(s)")
         return 1

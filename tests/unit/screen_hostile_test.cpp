@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -181,4 +182,52 @@ TEST_F(ScreenHostile, PathsThatAreNotUtf8AreEscapedInReasons) {
   expect_reason(tif, fc::ScreenReason::kNoSidecar, "caf\\xE9.tileData.txt does not exist");
   write(dir_ / (name + ".tileData.txt"), fc::test::sidecar_json(1));
   EXPECT_TRUE(fc::screen_raw_image(tif).usable());
+}
+
+TEST_F(ScreenHostile, PagesShortOfBytesOrTooWideAreRefused) {
+  // Two strips of 100 bytes for a 2048-byte page, in a file larger than the page. (With one strip
+  // libtiff itself replaces a byte count that is too small by the page size, and the strip then
+  // passes the end: truncated.)
+  fc::test::ClassicTiffSpec shortpage;
+  shortpage.description = fc::test::si3_description(1, 1, 1);
+  shortpage.rows_per_strip = 16;
+  shortpage.layout = [](int, std::uint32_t at, std::uint64_t) {
+    return fc::test::StripLayout{{at, at + 100}, {100, 100}, std::string(3000, 'x')};
+  };
+  expect_reason(stack("short", fc::test::classic_tiff(shortpage), fc::test::sidecar_json(1)),
+                fc::ScreenReason::kCorrupt,
+                "page 0 holds 200 pixel bytes but 32x32 uint16 needs 2048");
+  fc::test::ClassicTiffSpec wide;  // 70000 x 1 uint8: fits in the file, wider than 65536
+  wide.width = 70000;
+  wide.height = 1;
+  wide.bits = 8;
+  wide.description = fc::test::si3_description(1, 1, 1);
+  expect_reason(stack("wide", fc::test::classic_tiff(wide), fc::test::sidecar_json(1)),
+                fc::ScreenReason::kUnsupported,
+                "page 0 is 70000x1 uint8 pixels, more than 65536 on a side");
+}
+
+TEST_F(ScreenHostile, StaticHeaderAbove16MiBIsUnsupported) {
+  std::string data = flamecare::test_support::slurp(kBigTiff).substr(0, 32);
+  const std::uint32_t size0 = (16u << 20) + 1;
+  std::memcpy(data.data() + 24, &size0, 4);  // size0 of the static block (little-endian host)
+  data.resize(32 + size0 + 64, ' ');
+  expect_reason(stack("big", data, ""), fc::ScreenReason::kUnsupported,
+                "the static header text has 16777217 bytes, more than the 16777216 flamecare "
+                "reads");
+}
+
+TEST_F(ScreenHostile, AFileThatShrinksAfterOpeningIsTruncatedWhenRead) {
+  const auto tif = stack("shrinks", fc::test::si3_stack(2), "");
+  const fc::ScanImageReader reader(tif);
+  std::vector<std::byte> page(reader.page_bytes());
+  reader.read_page(1, page);
+  fs::resize_file(tif, 300);
+  try {
+    reader.read_page(1, page);
+    ADD_FAILURE() << "no error";
+  } catch (const fc::RawFileError& e) {
+    EXPECT_EQ(e.reason(), fc::ScreenReason::kTruncated) << e.what();
+    EXPECT_NE(e.detail().find("page 1 strip at byte"), std::string::npos) << e.detail();
+  }
 }
