@@ -10,7 +10,11 @@ PY_BUILD ?= build-python
 VENV_PY = $(VENV)/bin/python
 # The unit tests' numpy cross-checks run in the virtualenv too.
 TEST_PYTHON = -DFLAMECARE_TEST_PYTHON=$(abspath $(VENV_PY))
-RELEASE_BUILD ?= build-release
+FUZZ_BUILD ?= build-fuzz
+# Seconds per fuzz target: `make fuzz` explores, `make test` checks the seeds and a short run.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 15
+FUZZ_CXX ?= clang++-14
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
 # ccache (installed by scripts/install-deps.sh) makes rebuilds and fresh clones cheap; paths are
 # hashed relative to the checkout so a clone elsewhere on the same machine reuses the cache.
@@ -19,8 +23,8 @@ CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build build-asan build-release venv stubs test test-fast test-asan test-python \
-	format format-check demo bench clean
+.PHONY: all deps build build-asan build-fuzz venv stubs test test-fast test-asan test-python \
+	test-fuzz fuzz format format-check demo bench clean
 
 all: build
 
@@ -38,16 +42,11 @@ build-asan: deps
 	  $(CMAKE_LAUNCHER) $(TEST_PYTHON) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# The build type users pick (-O3 brings warnings the other builds do not see); library and CLI only.
-build-release: deps
-	@cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DFLAMECARE_WERROR=ON \
-	  -DFLAMECARE_TESTS=OFF -DFLAMECARE_BENCH=OFF $(CMAKE_LAUNCHER) >/dev/null
-	@cmake --build $(RELEASE_BUILD) -j $(JOBS) --target flamecare
-
 # The virtualenv is made once and refreshed when the pinned requirements change; the package is
 # reinstalled every time (CMake rebuilds only what changed): `pip install .` without build
-# isolation, with the compiler and flags of $(BUILD) (c++ unless CXX is set, RelWithDebInfo,
-# -Werror) so ccache serves both; scikit-build-core would otherwise pick Python's compiler name.
+# isolation, as users build it (CMAKE_BUILD_TYPE=Release: -O3 brings warnings the other builds do
+# not see) but with warnings as errors; c++ unless CXX is set (scikit-build-core would otherwise
+# pick Python's compiler name).
 $(VENV)/.requirements: python/requirements-test.txt
 	@test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
 	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r $<
@@ -65,6 +64,23 @@ venv: deps $(VENV)/.requirements
 stubs: venv
 	@$(VENV_PY) -m nanobind.stubgen -q -m flamecare._core -o python/flamecare/_core.pyi
 
+# libFuzzer targets (fuzz/): the library built with clang, libFuzzer coverage, ASan and UBSan.
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+	  -DFLAMECARE_FUZZ=ON -DFLAMECARE_TESTS=OFF $(CMAKE_LAUNCHER) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_scanimage_reader fuzz_si_text \
+	  fuzz_tile_data fuzz_index_csv
+
+# Each fuzz target for FUZZ_SECONDS on a corpus kept in $(FUZZ_BUILD)/corpus (seeds: fixtures,
+# synth output, the crafted crash inputs); a crash keeps its input in $(FUZZ_BUILD)/artifacts.
+fuzz: build build-fuzz
+	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(BUILD) $(FUZZ_SECONDS) keep
+
+# make test's share: every seed (each crash input of issue 7 among them) and FUZZ_TEST_SECONDS of
+# fuzzing per target from the seeds alone.
+test-fuzz: build build-fuzz
+	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(BUILD) $(FUZZ_TEST_SECONDS) fresh
+
 format-check: deps
 	@clang-format --dry-run --Werror $(FORMAT_FILES)
 	@echo "format-check: $(words $(FORMAT_FILES)) files clean"
@@ -74,18 +90,18 @@ format:
 
 # Every test: format check, the release suite (unit, CLI, installed C++ package), the unit and
 # CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the Python suite (pytest
-# in the virtualenv: the package's API and the numpy/tifffile/CSBDeep cross-checks), then a
-# Release build of the library and CLI as users build it.
+# in the virtualenv, on the package built as users build it: the package's API and the
+# numpy/tifffile/CSBDeep cross-checks), then a short fuzzing run.
 test: format-check build venv test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(VENV_PY) -m pytest
-	@$(MAKE) --no-print-directory build-release
+	@$(MAKE) --no-print-directory test-fuzz
 
 test-fast: build venv
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(VENV_PY) -m pytest
 
-test-python: venv
+test-python: build venv
 	@$(VENV_PY) -m pytest
 
 test-asan: build-asan venv
@@ -101,4 +117,4 @@ bench: build venv
 	@PYTHON=$(VENV_PY) bash bench/run.sh $(BUILD)/flamecare
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(RELEASE_BUILD) $(PY_BUILD) demo-output
+	rm -rf $(BUILD) $(ASAN_BUILD) $(PY_BUILD) $(FUZZ_BUILD) demo-output

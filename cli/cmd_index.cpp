@@ -5,13 +5,14 @@
 
 #include "commands.hpp"
 #include "flamecare/index.hpp"
+#include "flamecare/text.hpp"
 #include "validators.hpp"
 
 namespace flamecare::cli {
 namespace {
 
 void print_summary(const IndexSummary& s) {
-  fmt::print("index: {}\n", s.csv.string());
+  fmt::print("index: {}\n", printable(s.csv.native()));
   fmt::print("files found: {}\n", s.found);
   fmt::print("new: {}\n", s.added);
   fmt::print("screened: {}\n", s.screened);
@@ -39,11 +40,14 @@ void add_index_command(CLI::App& app, Runner& runner) {
       ->type_name("DIR");
   cmd->add_option("--threads", options->threads, "Screening threads (0 = all cores)")
       ->check(int_at_least(0));
+  cmd->add_flag("--rescreen", options->rescreen,
+                "Screen every file again, even those whose TIFF and sidecar did not change");
   cmd->callback([&runner, options] {
     runner = [options](Console& console) -> int {
-      console.note(fmt::format("flamecare index {} --datasets {} --threads {}",
-                               options->raw_root.string(), options->datasets_dir.string(),
-                               options->threads));
+      console.note(fmt::format("flamecare index {} --datasets {} --threads {}{}",
+                               printable(options->raw_root.native()),
+                               printable(options->datasets_dir.native()), options->threads,
+                               options->rescreen ? " --rescreen" : ""));
       const IndexResult result = update_index(*options, console.reporter());
       print_summary(result.summary);
       console.save_log(options->datasets_dir / "index.log");

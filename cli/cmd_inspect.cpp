@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/screen.hpp"
+#include "flamecare/text.hpp"
 
 namespace flamecare::cli {
 namespace {
@@ -35,12 +36,15 @@ nlohmann::ordered_json sidecar_json(const TileData& t) {
   return s;
 }
 
+// Paths and header text are bytes; JSON (and a terminal) get them with invalid UTF-8 escaped.
+std::string text_of(std::string_view bytes) { return printable(bytes); }
+
 nlohmann::ordered_json to_json(const std::filesystem::path& file, const ScreenResult& r) {
   nlohmann::ordered_json j;
-  j["file"] = file.string();
+  j["file"] = text_of(file.native());
   const auto* i = r.info ? &*r.info : nullptr;
   j["format"] = i ? nlohmann::ordered_json(i->big_tiff ? "BigTIFF" : "classic TIFF") : nullptr;
-  j["scanimage_version"] = i ? nlohmann::ordered_json(i->scanimage_version) : nullptr;
+  j["scanimage_version"] = i ? nlohmann::ordered_json(text_of(i->scanimage_version)) : nullptr;
   j["header_version"] =
       i && i->header_version ? nlohmann::ordered_json(i->header_version) : nullptr;
   j["frames"] = i ? nlohmann::ordered_json(i->frames) : nullptr;
@@ -53,18 +57,18 @@ nlohmann::ordered_json to_json(const std::filesystem::path& file, const ScreenRe
   j["file_size"] = size_of(file, r);
   j["sidecar"] = r.tile ? sidecar_json(*r.tile) : nullptr;
   j["usable"] = r.usable();
-  j["reason"] = r.reason;
+  j["reason"] = r.reason_text();
   return j;
 }
 
 void print_text(const std::filesystem::path& file, const ScreenResult& r) {
-  fmt::print("file:      {}\n", file.string());
+  fmt::print("file:      {}\n", text_of(file.native()));
   if (const auto* i = r.info ? &*r.info : nullptr) {
     fmt::print("format:    {}, ScanImage {}, static header {}\n",
                i->big_tiff ? "BigTIFF" : "classic TIFF",
-               i->scanimage_version.empty() ? "?" : i->scanimage_version,
+               i->scanimage_version.empty() ? "?" : text_of(i->scanimage_version),
                i->header_version ? fmt::format("v{}", i->header_version) : "none");
-    fmt::print("metadata:  {}\n", i->flavor);
+    fmt::print("metadata:  {}\n", text_of(i->flavor));
     fmt::print("shape:     F={} C={} Z={} Y={} X={}\n", i->frames, i->channels, i->slices,
                i->height, i->width);
     fmt::print("dtype:     {}\n", pixel_type_name(i->pixel_type));
@@ -84,7 +88,7 @@ void print_text(const std::filesystem::path& file, const ScreenResult& r) {
   if (r.usable())
     fmt::print("usable:    yes ({} frames)\n", r.frames);
   else
-    fmt::print("usable:    no ({})\n", r.reason);
+    fmt::print("usable:    no ({})\n", r.reason_text());
 }
 
 }  // namespace
@@ -98,8 +102,9 @@ void add_inspect_command(CLI::App& app, Runner& runner) {
     runner = [options](Console&) -> int {
       const std::filesystem::path file(options->file);
       std::error_code ec;
-      if (!std::filesystem::exists(file, ec))
-        throw Error(ErrorKind::kNotFound, fmt::format("{}: no such file", file.string()));
+      // A broken symlink exists (as a name) and is reported as unreadable, like `index` does.
+      if (!std::filesystem::exists(std::filesystem::symlink_status(file, ec)))
+        throw Error(ErrorKind::kNotFound, fmt::format("{}: no such file", text_of(file.native())));
       const auto result = screen_raw_image(file);
       if (options->json)
         fmt::print("{}\n", to_json(file, result).dump(2));

@@ -49,18 +49,24 @@ std::optional<std::vector<double>> parse_matlab_numbers(std::string_view raw);
 /// are read on demand. Thread-compatible: use one reader per thread.
 class ScanImageReader {
  public:
-  /// Opens and validates `path`. Throws Error: kNotFound (missing), kIo (unreadable),
-  /// kCorrupt (not a TIFF, truncated, strips beyond the end of the file),
-  /// kUnsupported (not ScanImage, compressed, several samples per pixel, pixel type).
+  /// Opens and validates `path`: only a regular file is opened (a FIFO, device or directory is
+  /// refused, never read); the header, every IFD and its tag data are checked against the file
+  /// size; header numbers are range-checked; pixel strips must lie inside the file without
+  /// overlapping each other or the header, so a page never needs more bytes than the file holds.
+  /// Throws RawFileError (flamecare/screen.hpp: an Error carrying the ScreenReason): kNotFound or
+  /// kIo (unreadable), kCorrupt (empty, not a TIFF, truncated, corrupt), kUnsupported (not
+  /// ScanImage, compressed, several samples per pixel, pixel type).
   explicit ScanImageReader(const std::filesystem::path& path);
   ScanImageReader(ScanImageReader&&) noexcept;
   ScanImageReader& operator=(ScanImageReader&&) noexcept;
   ~ScanImageReader();
 
   const ScanImageInfo& info() const;
+  /// Bytes of one page: height · width · pixel size (at most the file size).
+  std::size_t page_bytes() const;
   /// Reads page `page` (height × width pixels of info().pixel_type, native byte order) into `out`
   /// (exactly height·width·pixel_size bytes). Throws Error(kInvalidArgument) for a page out of
-  /// range, Error(kCorrupt/kIo) when the bytes cannot be read.
+  /// range, RawFileError(kCorrupt/kIo) when the bytes cannot be read (the file shrank).
   void read_page(std::size_t page, std::span<std::byte> out) const;
 
  private:

@@ -12,15 +12,55 @@
 #include "flamecare/error.hpp"
 #include "flamecare/index.hpp"
 #include "io/atomic_file.hpp"
+#include "io/regular_file.hpp"
+#include "util/text.hpp"
 
 namespace flamecare {
 
-const std::vector<std::string_view> kIndexColumns = {
-    "id",         "image",    "imgarr_nframes", "channels",
-    "height",     "width",    "dtype",          "bidirectional_correction",
-    "size_bytes", "mtime_ns", "status",         "reason"};
+const std::vector<std::string_view> kIndexColumns = {"id",
+                                                     "image",
+                                                     "imgarr_nframes",
+                                                     "channels",
+                                                     "height",
+                                                     "width",
+                                                     "dtype",
+                                                     "bidirectional_correction",
+                                                     "size_bytes",
+                                                     "mtime_ns",
+                                                     "sidecar_size_bytes",
+                                                     "sidecar_mtime_ns",
+                                                     "status",
+                                                     "reason",
+                                                     "image_bytes"};
+
+std::string IndexEntry::reason_text() const {
+  if (reason == ScreenReason::kNone) return "";
+  return fmt::format("{}: {}", to_string(reason), reason_detail);
+}
 
 namespace {
+
+// The status words of the CSV; the only place they are spelled.
+constexpr std::pair<IndexStatus, std::string_view> kStatusWords[] = {
+    {IndexStatus::kUnscreened, ""},
+    {IndexStatus::kUsable, "usable"},
+    {IndexStatus::kUnusable, "unusable"},
+    {IndexStatus::kMissing, "missing"},
+};
+
+std::string_view status_word(IndexStatus status) {
+  for (const auto& [s, word] : kStatusWords) {
+    if (s == status) return word;
+  }
+  return "";
+}
+
+std::optional<IndexStatus> parse_status(std::string_view word) {
+  for (const auto& [s, w] : kStatusWords) {
+    if (w == word) return s;
+  }
+  return std::nullopt;
+}
 
 struct Record {
   std::size_t line = 0;  // physical line where the record starts
@@ -137,7 +177,8 @@ class RowReader {
     if (value == nullptr || value->empty()) return std::nullopt;
     const auto parsed = parse_integer<T>(*value);
     if (!parsed) {
-      corrupt(source_, record_.line, fmt::format("{} '{}' is not an integer", column, *value));
+      corrupt(source_, record_.line,
+              fmt::format("{} '{}' is not an integer", column, detail::printable(*value)));
     }
     return parsed;
   }
@@ -171,17 +212,46 @@ std::unordered_map<std::string, std::size_t> map_header(const Record& header,
   return columns;
 }
 
+// "<code>: <detail>" into the entry; false when the code is unknown (the row is screened again).
+bool parse_reason(const std::string& text, IndexEntry& entry) {
+  const auto colon = text.find(':');
+  const auto reason = parse_screen_reason(std::string_view(text).substr(0, colon));
+  if (!reason) return false;
+  entry.reason = *reason;
+  entry.reason_detail = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (entry.reason_detail.starts_with(' ')) entry.reason_detail.erase(0, 1);
+  return true;
+}
+
+std::optional<FileStamp> sidecar_stamp(const RowReader& row) {
+  const auto size = row.number<std::uint64_t>("sidecar_size_bytes");
+  const auto mtime = row.number<std::int64_t>("sidecar_mtime_ns");
+  if (!size || !mtime) return std::nullopt;
+  return FileStamp{*size, *mtime};
+}
+
+// The exact path: `image_bytes` (percent-encoded bytes) when given, else `image`.
+std::string exact_path(const RowReader& row, const Record& record, std::string_view source) {
+  const std::string encoded = row.string("image_bytes");
+  if (encoded.empty()) return row.string("image");
+  auto bytes = detail::percent_decode(encoded);
+  if (!bytes) corrupt(source, record.line, "image_bytes is not percent-encoded");
+  return std::move(*bytes);
+}
+
 IndexEntry parse_row(const RowReader& row, const Record& record, std::string_view source,
                      bool complete) {
   IndexEntry entry;
   const std::string id_text = row.string("id");
-  int id = -1;
+  std::int64_t id = -1;
   const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
   if (ec != std::errc() || end != id_text.data() + id_text.size() || id < 0) {
-    corrupt(source, record.line, fmt::format("id '{}' is not a non-negative integer", id_text));
+    corrupt(
+        source, record.line,
+        fmt::format("id '{}' is not a non-negative 64-bit integer", detail::printable(id_text)));
   }
   entry.id = id;
-  entry.image = row.string("image");
+  entry.image = exact_path(row, record, source);
   if (entry.image.empty()) corrupt(source, record.line, "image path is empty");
   entry.frames = row.number<int>("imgarr_nframes");
   entry.channels = row.number<int>("channels").value_or(0);
@@ -191,14 +261,24 @@ IndexEntry parse_row(const RowReader& row, const Record& record, std::string_vie
   entry.bidirectional_correction = row.number<int>("bidirectional_correction");
   entry.size_bytes = row.number<std::uint64_t>("size_bytes").value_or(0);
   entry.mtime_ns = row.number<std::int64_t>("mtime_ns").value_or(0);
-  entry.status = row.string("status");
-  entry.reason = row.string("reason");
-  if (entry.status != "" && entry.status != "usable" && entry.status != "unusable" &&
-      entry.status != "missing") {
-    corrupt(source, record.line, fmt::format("unknown status '{}'", entry.status));
+  entry.sidecar = sidecar_stamp(row);
+  const std::string status = row.string("status");
+  const auto parsed = parse_status(status);
+  if (!parsed) {
+    corrupt(source, record.line, fmt::format("unknown status '{}'", detail::printable(status)));
   }
-  // Without size/mtime/status we cannot tell whether the old result still holds: screen again.
-  if (!complete && entry.status != "missing") entry.status.clear();
+  entry.status = *parsed;
+  const bool known_reason = parse_reason(row.string("reason"), entry);
+  if (entry.status == IndexStatus::kUsable) {
+    entry.reason = ScreenReason::kNone;
+    entry.reason_detail.clear();
+  }
+  // Without the fingerprint columns we cannot tell whether the old result still holds, and an
+  // unusable row without a known reason code has none to give: screen them again.
+  const bool unknown = entry.status == IndexStatus::kUnusable && !known_reason;
+  if ((!complete || unknown) && entry.status != IndexStatus::kMissing) {
+    entry.status = IndexStatus::kUnscreened;
+  }
   return entry;
 }
 
@@ -222,10 +302,13 @@ ImageIndex parse_index_csv(std::string_view text, std::string_view source) {
   ImageIndex index;
   if (records.empty()) return index;
   const auto columns = map_header(records.front(), source);
-  const bool complete = columns.contains("imgarr_nframes") && columns.contains("size_bytes") &&
-                        columns.contains("mtime_ns") && columns.contains("status");
+  bool complete = true;
+  for (const char* column : {"imgarr_nframes", "size_bytes", "mtime_ns", "sidecar_size_bytes",
+                             "sidecar_mtime_ns", "status"}) {
+    complete = complete && columns.contains(column);
+  }
   const std::size_t width = records.front().fields.size();
-  std::unordered_set<int> ids;
+  std::unordered_set<std::int64_t> ids;
   std::unordered_set<std::string> paths;
   for (std::size_t r = 1; r < records.size(); ++r) {
     const Record& record = records[r];
@@ -238,7 +321,8 @@ ImageIndex parse_index_csv(std::string_view text, std::string_view source) {
       corrupt(source, record.line, fmt::format("duplicate id {}", entry.id));
     }
     if (!paths.insert(entry.image).second) {
-      corrupt(source, record.line, fmt::format("duplicate image path '{}'", entry.image));
+      corrupt(source, record.line,
+              fmt::format("duplicate image path '{}'", detail::printable(entry.image)));
     }
     index.entries.push_back(std::move(entry));
   }
@@ -256,24 +340,32 @@ std::string format_index_csv(const ImageIndex& index) {
   std::string out = fmt::format("{}\n", fmt::join(kIndexColumns, ","));
   for (const IndexEntry* e : rows) {
     out += fmt::format("{},", e->id);
-    append_field(out, e->image);
+    append_field(out, detail::printable(e->image));
     out += ',';
     if (e->frames) out += fmt::format("{}", *e->frames);
     out += fmt::format(",{},{},{},", e->channels, e->height, e->width);
-    append_field(out, e->dtype);
+    append_field(out, detail::printable(e->dtype));
     out += ',';
     if (e->bidirectional_correction) out += fmt::format("{}", *e->bidirectional_correction);
     out += fmt::format(",{},{},", e->size_bytes, e->mtime_ns);
-    append_field(out, e->status);
+    if (e->sidecar)
+      out += fmt::format("{},{}", e->sidecar->size_bytes, e->sidecar->mtime_ns);
+    else
+      out += ',';
     out += ',';
-    append_field(out, e->reason);
+    append_field(out, status_word(e->status));
+    out += ',';
+    append_field(out, detail::one_line(detail::printable(e->reason_text())));
+    out += ',';
+    if (!detail::is_valid_utf8(e->image)) append_field(out, detail::percent_encode(e->image));
     out += '\n';
   }
   return out;
 }
 
 ImageIndex read_index_csv(const std::filesystem::path& csv) {
-  return parse_index_csv(detail::read_file(csv), csv.string());
+  return parse_index_csv(detail::read_regular_file(csv, kMaxIndexBytes),
+                         detail::printable(csv.native()));
 }
 
 void write_index_csv(const std::filesystem::path& csv, const ImageIndex& index) {

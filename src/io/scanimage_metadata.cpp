@@ -1,5 +1,6 @@
 // ScanImage header text: tifffile-compatible `KEY = VALUE` parsing and the C/F/Z derivation of
 // SCANIMAGE.md §3.1 and §4.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,7 @@
 
 #include "flamecare/error.hpp"
 #include "io/scanimage_detail.hpp"
+#include "util/text.hpp"
 
 namespace flamecare {
 namespace {
@@ -96,50 +98,95 @@ std::optional<std::vector<double>> parse_matlab_numbers(std::string_view raw) {
 namespace detail {
 namespace {
 
-std::optional<double> si_number(const ScanImageInfo& info, std::string_view key) {
-  const auto* raw = find_si_value(info, key);
-  return raw ? parse_matlab_scalar(*raw) : std::nullopt;
+[[noreturn]] void out_of_range(const ScanImageInfo& info, std::string_view key,
+                               std::string_view raw, int limit) {
+  throw RawFileError(ErrorKind::kCorrupt, ScreenReason::kCorrupt, info.path,
+                     fmt::format("header value {} = {} is out of range (1..{})", key, raw, limit));
 }
 
-std::optional<double> state_number(const ScanImageInfo& info, const std::string& key) {
+// A count from the header: nullopt when absent or not a positive whole number (the caller then
+// falls back as ScanImage readers do); a RawFileError when it is a whole number above `limit`.
+std::optional<int> header_count(const ScanImageInfo& info, std::string_view key,
+                                const std::string* raw, int limit) {
+  const auto v = raw ? parse_matlab_scalar(*raw) : std::nullopt;
+  if (!v || !std::isfinite(*v) || *v < 1 || *v != std::floor(*v)) return std::nullopt;
+  if (*v > limit) out_of_range(info, key, trim(*raw), limit);
+  return int(*v);
+}
+
+const std::string* state_value(const ScanImageInfo& info, const std::string& key) {
   const auto it = info.metadata.find(key);
-  return it == info.metadata.end() ? std::nullopt : parse_matlab_scalar(it->second);
+  return it == info.metadata.end() ? nullptr : &it->second;
+}
+
+std::optional<int> state_count(const ScanImageInfo& info, const std::string& key, int limit) {
+  return header_count(info, key, state_value(info, key), limit);
+}
+
+std::optional<int> si_count(const ScanImageInfo& info, std::string_view key, int limit) {
+  return header_count(info, fmt::format("SI.{}", key), find_si_value(info, key), limit);
 }
 
 std::string unquote(std::string_view s) {
   s = trim(s);
   if (s.size() >= 2 && s.front() == '\'' && s.back() == '\'') s = s.substr(1, s.size() - 2);
-  return std::string(s);
+  return printable(s);
 }
 
-bool positive_int(std::optional<double> v) {
-  return v && std::isfinite(*v) && *v >= 1 && *v == std::floor(*v) && *v < 1e9;
+// Frames when the header does not say: the pages of one channel of one slice. channels and
+// slices are range-checked, so their product cannot overflow; the result may be 0 (too few
+// pages), which screening reports as frames_mismatch.
+int frames_from_pages(const ScanImageInfo& info) {
+  const std::uint64_t per_frame = std::uint64_t(info.channels) * std::uint64_t(info.slices);
+  return int(std::min<std::uint64_t>(info.pages / per_frame, kMaxFrames));
 }
 
 // SI 3.x: state.acq.* keys.
 void derive_legacy_shape(ScanImageInfo& info) {
-  const auto chans = state_number(info, "state.acq.numberOfChannelsSave");
-  info.channels = positive_int(chans) ? int(*chans) : 1;
+  info.channels = state_count(info, "state.acq.numberOfChannelsSave", kMaxChannels).value_or(1);
   for (int id = 1; id <= 4; ++id) {
-    const auto saving = state_number(info, fmt::format("state.acq.savingChannel{}", id));
-    if (saving && *saving != 0) info.saved_channels.push_back(id);
+    const auto* saving = state_value(info, fmt::format("state.acq.savingChannel{}", id));
+    const auto value = saving ? parse_matlab_scalar(*saving) : std::nullopt;
+    if (value && *value != 0) info.saved_channels.push_back(id);
   }
-  const auto z = state_number(info, "state.acq.numberOfZSlices");
-  info.slices = positive_int(z) ? int(*z) : 1;
-  const auto f = state_number(info, "state.acq.numberOfFrames");
-  info.frames =
-      positive_int(f) ? int(*f) : int(info.pages / std::size_t(info.channels * info.slices));
-  if (const auto it = info.metadata.find("state.software.version"); it != info.metadata.end())
-    info.scanimage_version = unquote(it->second);
+  info.slices = state_count(info, "state.acq.numberOfZSlices", kMaxSlices).value_or(1);
+  const auto frames = state_count(info, "state.acq.numberOfFrames", kMaxFrames);
+  info.frames = frames ? *frames : frames_from_pages(info);
+  if (const auto* version = state_value(info, "state.software.version"))
+    info.scanimage_version = unquote(*version);
 }
 
 int derive_slices(const ScanImageInfo& info) {
   for (const auto* key :
        {"hStackManager.actualNumSlices", "hStackManager.slicesPerAcq", "hStackManager.numSlices"}) {
-    const auto z = si_number(info, key);
-    if (positive_int(z)) return int(*z);
+    if (const auto z = si_count(info, key, kMaxSlices)) return *z;
   }
   return 1;
+}
+
+// SI.hChannels.channelSave: a scalar or a list of channel ids, each a whole number 1..64.
+void derive_channels(ScanImageInfo& info) {
+  const auto* save = find_si_value(info, "hChannels.channelSave");
+  const auto ids = save ? parse_matlab_numbers(*save) : std::nullopt;
+  if (!ids || ids->empty()) {
+    throw RawFileError(ErrorKind::kUnsupported, ScreenReason::kUnsupported, info.path,
+                       fmt::format("cannot determine the saved channels (SI.hChannels.channelSave "
+                                   "= '{}')",
+                                   save ? printable(trim(*save)) : std::string("<missing>")));
+  }
+  if (ids->size() > std::size_t(kMaxChannels)) {
+    out_of_range(info, "the number of SI.hChannels.channelSave ids", std::to_string(ids->size()),
+                 kMaxChannels);
+  }
+  info.channels = int(ids->size());
+  info.saved_channels.clear();
+  for (const double id : *ids) {
+    if (!(id >= 1 && id <= kMaxChannels && id == std::floor(id))) {
+      out_of_range(info, "a channel id of SI.hChannels.channelSave", fmt::format("{}", id),
+                   kMaxChannels);
+    }
+    info.saved_channels.push_back(int(id));
+  }
 }
 
 }  // namespace
@@ -158,25 +205,12 @@ void derive_si_shape(ScanImageInfo& info) {
     derive_legacy_shape(info);
     return;
   }
-  const auto* save = find_si_value(info, "hChannels.channelSave");
-  const auto ids = save ? parse_matlab_numbers(*save) : std::nullopt;
-  if (!ids || ids->empty())
-    throw Error(ErrorKind::kUnsupported,
-                fmt::format("{}: cannot determine the saved channels (SI.hChannels.channelSave = "
-                            "'{}')",
-                            info.path.string(), save ? *save : std::string("<missing>")));
-  info.channels = int(ids->size());
-  info.saved_channels.clear();
-  for (double id : *ids) info.saved_channels.push_back(int(id));
+  derive_channels(info);
   info.slices = derive_slices(info);
-  const auto fps = si_number(info, "hStackManager.framesPerSlice");
-  auto avg = si_number(info, "hScan2D.logAverageFactor");
-  if (!positive_int(avg)) avg = 1.0;
-  if (positive_int(fps)) {
-    info.frames = std::max(1, int(*fps / *avg));
-  } else {  // Inf (focus / unlimited grab) or missing: the pages decide.
-    info.frames = int(info.pages / std::size_t(info.channels * info.slices));
-  }
+  const auto fps = si_count(info, "hStackManager.framesPerSlice", kMaxFrames);
+  const int average = si_count(info, "hScan2D.logAverageFactor", kMaxFrames).value_or(1);
+  // Inf (focus / unlimited grab) or missing framesPerSlice: the pages decide.
+  info.frames = fps ? std::max(1, *fps / average) : frames_from_pages(info);
   const auto* major = find_si_value(info, "VERSION_MAJOR");
   const auto* minor = find_si_value(info, "VERSION_MINOR");
   if (major) {

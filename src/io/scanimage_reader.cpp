@@ -1,74 +1,40 @@
-// ScanImage TIFF access: static block with plain file I/O, the IFD chain through libtiff (its
-// messages captured per file, never printed), pixel strips with pread.
-#include <fcntl.h>
+// ScanImage TIFF access: the file opened only if it is a regular file, the header, every IFD and
+// the tag data checked against the file size without libtiff (tiff_structure.cpp), the tags read
+// through libtiff (its messages captured per file, never printed), pixel strips with pread.
+// Every failure is a RawFileError whose ScreenReason says why the file is unusable.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
-#include <cstdarg>
 #include <cstring>
+#include <unordered_set>
 
 #include <fmt/format.h>
-#include <tiffio.h>
 
-#include "flamecare/error.hpp"
+#include "io/regular_file.hpp"
 #include "io/scanimage_detail.hpp"
+#include "io/tiff_file.hpp"
+#include "util/text.hpp"
 
 namespace flamecare {
 namespace {
 
 constexpr std::uint32_t kStaticMagic = 117637889;
-
-struct Captured {
-  std::string errors;
-  int error_count = 0;
-};
-
-int capture_error(TIFF*, void* user, const char* module, const char* format, va_list ap) {
-  auto* cap = static_cast<Captured*>(user);
-  char buf[512];
-  std::vsnprintf(buf, sizeof buf, format, ap);
-  if (!cap->errors.empty()) cap->errors += "; ";
-  cap->errors += module ? fmt::format("{}: {}", module, buf) : std::string(buf);
-  ++cap->error_count;
-  return 1;  // handled: libtiff must not call its global (printing) handler
-}
-
-// libtiff reports a short read of an IFD this way (as opposed to "Sanity check", "Bogus" ... for
-// damaged content), so these messages mean the file ends inside the IFD.
-bool looks_truncated(const std::string& errors) {
-  for (const char* needle : {"Can not read TIFF directory", "Cannot read TIFF directory",
-                             "Seek error", "Read error", "end of file"})
-    if (errors.find(needle) != std::string::npos) return true;
-  return false;
-}
-
-int ignore_warning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
-
-struct TiffCloser {
-  void operator()(TIFF* t) const { TIFFClose(t); }
-};
+// Pixels are returned in native order; big-endian files are swapped (see read_page).
+static_assert(std::endian::native == std::endian::little, "flamecare reads on little-endian hosts");
 
 std::uint32_t le32(const unsigned char* p) {
   return std::uint32_t(p[0]) | std::uint32_t(p[1]) << 8 | std::uint32_t(p[2]) << 16 |
          std::uint32_t(p[3]) << 24;
 }
 
-std::optional<PixelType> pixel_type_from(int bits, int format) {
-  if (format == SAMPLEFORMAT_IEEEFP)
-    return bits == 32 ? std::optional(PixelType::kFloat32) : std::nullopt;
-  const bool sign = format == SAMPLEFORMAT_INT;
-  if (format != SAMPLEFORMAT_UINT && !sign) return std::nullopt;
-  switch (bits) {
-    case 8:
-      return sign ? PixelType::kInt8 : PixelType::kUint8;
-    case 16:
-      return sign ? PixelType::kInt16 : PixelType::kUint16;
-    case 32:
-      return sign ? PixelType::kInt32 : PixelType::kUint32;
-    default:
-      return std::nullopt;
-  }
+// The pixel types ScanImage writes (SCANIMAGE.md §2.4); 64-bit samples are not raw data.
+std::optional<PixelType> raw_pixel_type(std::uint16_t bits, std::uint16_t format) {
+  const auto type = detail::pixel_type_from_tiff(bits, format);
+  if (!type || pixel_size(*type) > 4 || (is_float(*type) && bits != 32)) return std::nullopt;
+  return type;
 }
 
 std::string tag_text(TIFF* tif, ttag_t tag) {
@@ -77,12 +43,16 @@ std::string tag_text(TIFF* tif, ttag_t tag) {
   return text;
 }
 
-// The SI header text after dropping the frame-varying lines of SI 4/5 descriptions.
+// The SI header text after dropping the frame-varying lines of SI 4/5 descriptions: from the
+// first line that starts with "scanimage.SI", else with "SI.".
 std::string_view header_part(std::string_view description) {
-  for (std::string_view start : {"scanimage.SI", "SI."}) {
-    if (description.substr(0, start.size()) == start) return description;
-    const auto at = description.find("\n" + std::string(start));
-    if (at != std::string_view::npos) return description.substr(at + 1);
+  for (std::string_view start : {std::string_view("scanimage.SI"), std::string_view("SI.")}) {
+    for (std::size_t line = 0; line < description.size();) {
+      if (description.substr(line, start.size()) == start) return description.substr(line);
+      const auto newline = description.find('\n', line);
+      if (newline == std::string_view::npos) break;
+      line = newline + 1;
+    }
   }
   return {};
 }
@@ -91,79 +61,97 @@ std::string_view header_part(std::string_view description) {
 
 struct ScanImageReader::Impl {
   ScanImageInfo info;
-  int fd = -1;
-  bool swap = false;
+  detail::UniqueFd fd;
+  detail::TiffLayout layout;
+  std::uint64_t reserved = 0;  // header (and static header) bytes no strip may use
   std::size_t page_bytes = 0;
+  std::uint32_t declared_width = 0;  // page 0's, checked in add_strips before becoming info's
+  std::uint32_t declared_height = 0;
   std::vector<std::uint64_t> strip_offsets;
   std::vector<std::uint64_t> strip_counts;
   std::vector<std::size_t> first_strip;  // pages + 1 entries
 
-  ~Impl() {
-    if (fd >= 0) ::close(fd);
+  [[noreturn]] void fail(ErrorKind kind, ScreenReason reason, const std::string& detail) const {
+    throw RawFileError(kind, reason, info.path, detail);
   }
-  std::string name() const { return info.path.string(); }
+  std::size_t read_at(void* dst, std::size_t n, std::uint64_t offset) const;
   void pread_all(void* dst, std::size_t n, std::uint64_t offset, std::string_view what) const;
   void open_file();
-  void read_static_block(const unsigned char* head);
+  void read_static_block();
   void read_metadata(TIFF* tif);
-  void check_page(TIFF* tif, std::size_t page, int bits, int format);
-  void walk_pages(TIFF* tif, Captured& cap);
+  void check_page(TIFF* tif, std::size_t page, std::uint16_t bits, std::uint16_t format);
+  void add_strips(TIFF* tif, std::size_t page, std::vector<detail::StripExtent>& extents);
+  void walk_pages(detail::TiffFile& tif, std::uint64_t next);
 };
+
+std::size_t ScanImageReader::Impl::read_at(void* dst, std::size_t n, std::uint64_t offset) const {
+  auto* p = static_cast<char*>(dst);
+  std::size_t done = 0;
+  while (done < n) {
+    const auto got = ::pread(fd.get(), p + done, n - done, off_t(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      fail(ErrorKind::kIo, ScreenReason::kUnreadable,
+           fmt::format("cannot read {} bytes at byte {}: {}", n, offset, std::strerror(errno)));
+    }
+    if (got == 0) break;
+    done += std::size_t(got);
+  }
+  return done;
+}
 
 void ScanImageReader::Impl::pread_all(void* dst, std::size_t n, std::uint64_t offset,
                                       std::string_view what) const {
-  auto* p = static_cast<char*>(dst);
-  while (n > 0) {
-    const auto got = ::pread(fd, p, n, off_t(offset));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0)
-      throw Error(ErrorKind::kIo, fmt::format("{}: cannot read {} at byte {}: {}", name(), what,
-                                              offset, std::strerror(errno)));
-    if (got == 0)
-      throw Error(ErrorKind::kCorrupt,
-                  fmt::format("{}: truncated: {} at byte {} lies past the end of the file ({} "
-                              "bytes)",
-                              name(), what, offset, info.file_size));
-    p += got;
-    n -= std::size_t(got);
-    offset += std::uint64_t(got);
+  if (read_at(dst, n, offset) != n) {
+    fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
+         fmt::format("truncated: {} at byte {} lies past the end of the file ({} bytes)", what,
+                     offset, info.file_size));
   }
 }
 
 void ScanImageReader::Impl::open_file() {
-  std::error_code ec;
-  const auto status = std::filesystem::status(info.path, ec);
-  if (status.type() == std::filesystem::file_type::not_found)
-    throw Error(ErrorKind::kNotFound, fmt::format("{}: no such file", name()));
-  if (std::filesystem::is_directory(status))
-    throw Error(ErrorKind::kIo, fmt::format("{}: is a directory, not a file", name()));
-  fd = ::open(info.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw Error(ErrorKind::kIo, fmt::format("{}: cannot open: {}", name(), std::strerror(errno)));
+  try {
+    fd = detail::open_regular_file(info.path);
+  } catch (const Error& e) {
+    // open_regular_file's message is "<file>: <cause>"; keep the cause.
+    const std::string what = e.what();
+    const std::string prefix = detail::printable(info.path.native()) + ": ";
+    fail(e.kind(), ScreenReason::kUnreadable,
+         what.starts_with(prefix) ? what.substr(prefix.size()) : what);
+  }
   struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    throw Error(ErrorKind::kIo, fmt::format("{}: cannot stat: {}", name(), std::strerror(errno)));
+  if (::fstat(fd.get(), &st) != 0) {
+    fail(ErrorKind::kIo, ScreenReason::kUnreadable,
+         fmt::format("cannot stat: {}", std::strerror(errno)));
+  }
   info.file_size = std::uint64_t(st.st_size);
-  if (info.file_size == 0)
-    throw Error(ErrorKind::kCorrupt, fmt::format("{}: empty file (0 bytes)", name()));
 }
 
-void ScanImageReader::Impl::read_static_block(const unsigned char* head) {
-  if (le32(head + 16) != kStaticMagic) return;
-  info.header_version = int(le32(head + 20));
+void ScanImageReader::Impl::read_static_block() {
+  unsigned char head[32] = {};
+  if (read_at(head, sizeof head, 0) < sizeof head || le32(head + 16) != kStaticMagic) return;
+  info.header_version = int(le32(head + 20) & 0x7fffffff);
   const std::uint64_t size0 = le32(head + 24);
-  if (32 + size0 > info.file_size)
-    throw Error(ErrorKind::kCorrupt,
-                fmt::format("{}: truncated: the static header needs {} bytes but the file has {}",
-                            name(), 32 + size0, info.file_size));
+  const std::uint64_t size1 = le32(head + 28);
+  reserved = std::min(32 + size0 + size1, info.file_size);
+  if (32 + size0 > info.file_size) {
+    fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
+         fmt::format("truncated: the static header needs {} bytes but the file has {}", 32 + size0,
+                     info.file_size));
+  }
+  if (size0 > detail::kMaxStaticHeaderBytes) {
+    fail(ErrorKind::kUnsupported, ScreenReason::kUnsupported,
+         fmt::format("the static header text has {} bytes, more than the {} flamecare reads", size0,
+                     detail::kMaxStaticHeaderBytes));
+  }
   std::string text(size0, '\0');
   pread_all(text.data(), text.size(), 32, "the static header");
   while (!text.empty() && text.back() == '\0') text.pop_back();
   if (const auto first = text.find_first_not_of(" \t\r\n");
-      first < text.size() && text[first] == '{')
-    throw Error(
-        ErrorKind::kUnsupported,
-        fmt::format("{}: ScanImage JSON header (useJsonHeaderFormat) is not supported", name()));
+      first < text.size() && text[first] == '{') {
+    fail(ErrorKind::kUnsupported, ScreenReason::kUnsupported,
+         "ScanImage JSON header (useJsonHeaderFormat) is not supported");
+  }
   info.metadata = parse_si_text(text);
   info.flavor = fmt::format("ScanImage 2016+ BigTIFF (static header v{})", info.header_version);
 }
@@ -188,85 +176,132 @@ void ScanImageReader::Impl::read_metadata(TIFF* tif) {
   }
 }
 
-void ScanImageReader::Impl::check_page(TIFF* tif, std::size_t page, int bits, int format) {
+void ScanImageReader::Impl::check_page(TIFF* tif, std::size_t page, std::uint16_t bits,
+                                       std::uint16_t format) {
   std::uint32_t w = 0, h = 0;
   std::uint16_t b = 1, f = SAMPLEFORMAT_UINT, spp = 1, comp = COMPRESSION_NONE;
-  std::uint16_t planar = PLANARCONFIG_CONTIG;
   TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w);
   TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h);
   TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &b);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &f);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
   TIFFGetFieldDefaulted(tif, TIFFTAG_COMPRESSION, &comp);
-  TIFFGetFieldDefaulted(tif, TIFFTAG_PLANARCONFIG, &planar);
+  const auto unsupported = [&](const std::string& what) {
+    fail(ErrorKind::kUnsupported, ScreenReason::kUnsupported, what);
+  };
   if (comp != COMPRESSION_NONE)
-    throw Error(ErrorKind::kUnsupported,
-                fmt::format("{}: page {} is compressed (compression {})", name(), page, comp));
-  if (spp != 1)
-    throw Error(ErrorKind::kUnsupported,
-                fmt::format("{}: page {} has {} samples per pixel", name(), page, spp));
+    unsupported(fmt::format("page {} is compressed (compression {})", page, comp));
+  if (spp != 1) unsupported(fmt::format("page {} has {} samples per pixel", page, spp));
+  if (TIFFIsTiled(tif)) unsupported(fmt::format("page {} is tiled", page));
   if (page == 0) {
-    const auto type = pixel_type_from(b, f);
-    if (!type)
-      throw Error(
-          ErrorKind::kUnsupported,
-          fmt::format("{}: unsupported pixel type ({} bits, sample format {})", name(), b, f));
+    const auto type = raw_pixel_type(b, f);
+    if (!type) unsupported(fmt::format("unsupported pixel type ({} bits, sample format {})", b, f));
     info.pixel_type = *type;
-    info.width = int(w);
-    info.height = int(h);
-    if (w == 0 || h == 0)
-      throw Error(ErrorKind::kCorrupt, fmt::format("{}: page 0 is {}x{}", name(), w, h));
-    page_bytes = std::size_t(w) * h * pixel_size(*type);
-  } else if (int(w) != info.width || int(h) != info.height || b != bits || f != format) {
-    throw Error(ErrorKind::kCorrupt,
-                fmt::format("{}: page {} is {}x{} ({} bits, format {}) but page 0 is {}x{} ({} "
-                            "bits, format {})",
-                            name(), page, w, h, b, f, info.width, info.height, bits, format));
+    if (w == 0 || h == 0) {
+      fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt, fmt::format("page 0 is {}x{}", w, h));
+    }
+    // (2^32 - 1)^2 fits in 64 bits; times the pixel size may not. add_strips compares the page
+    // with the file (a page larger than the whole file is impossible).
+    std::uint64_t bytes = 0;
+    if (__builtin_mul_overflow(std::uint64_t(w) * h, pixel_size(*type), &bytes)) {
+      fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+           fmt::format("page 0 declares {}x{} {} pixels, more bytes than any file has", w, h,
+                       pixel_type_name(*type)));
+    }
+    declared_width = w;
+    declared_height = h;
+    page_bytes = std::size_t(bytes);
+  } else if (w != declared_width || h != declared_height || b != bits || f != format) {
+    fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+         fmt::format("page {} is {}x{} ({} bits, format {}) but page 0 is {}x{} ({} bits, format "
+                     "{})",
+                     page, w, h, b, f, info.width, info.height, bits, format));
   }
 }
 
-void ScanImageReader::Impl::walk_pages(TIFF* tif, Captured& cap) {
+void ScanImageReader::Impl::add_strips(TIFF* tif, std::size_t page,
+                                       std::vector<detail::StripExtent>& extents) {
+  const auto n = TIFFNumberOfStrips(tif);
+  std::uint64_t* offsets = nullptr;
+  std::uint64_t* counts = nullptr;
+  if (TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets) != 1 ||
+      TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) != 1 || !offsets || !counts) {
+    fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+         fmt::format("page {} has no strip offsets/byte counts", page));
+  }
+  std::uint64_t total = 0;
+  for (std::uint32_t s = 0; s < n && total < page_bytes; ++s) {
+    if (offsets[s] > info.file_size || counts[s] > info.file_size - offsets[s]) {
+      fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
+           fmt::format("truncated: page {} strip {} ends at byte {} but the file has {} bytes",
+                       page, s, offsets[s] + counts[s], info.file_size));
+    }
+    // Only the bytes a page read uses count; what a strip holds beyond the page is ignored.
+    const std::uint64_t used = std::min<std::uint64_t>(counts[s], page_bytes - total);
+    strip_offsets.push_back(offsets[s]);
+    strip_counts.push_back(used);
+    if (used > 0) extents.push_back({offsets[s], offsets[s] + used, page, s});
+    total += used;
+  }
+  const std::string declared =
+      fmt::format("{}x{} {}", declared_width, declared_height, pixel_type_name(info.pixel_type));
+  if (page_bytes > info.file_size) {  // only now: a short file is `truncated` (above) first
+    fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+         fmt::format("page {} declares {} pixels ({} bytes), more than the whole file has ({})",
+                     page, declared, page_bytes, info.file_size));
+  }
+  if (total < page_bytes) {
+    fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+         fmt::format("page {} holds {} pixel bytes but {} needs {}", page, total, declared,
+                     page_bytes));
+  }
+  if (declared_width > detail::kMaxSide || declared_height > detail::kMaxSide) {
+    fail(ErrorKind::kUnsupported, ScreenReason::kUnsupported,
+         fmt::format("page {} is {} pixels, more than {} on a side", page, declared,
+                     detail::kMaxSide));
+  }
+  info.width = int(declared_width);
+  info.height = int(declared_height);
+}
+
+// `next` is the offset of the IFD after page 0's, from probe_ifd.
+void ScanImageReader::Impl::walk_pages(detail::TiffFile& file, std::uint64_t next) {
+  TIFF* tif = file.get();
+  const detail::ReadAt read = [this](void* d, std::size_t n, std::uint64_t o) {
+    return read_at(d, n, o);
+  };
   std::uint16_t bits = 0, format = SAMPLEFORMAT_UINT;
   TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
+  std::unordered_set<std::uint64_t> seen = {layout.first_ifd};
+  std::vector<detail::StripExtent> extents;
   std::size_t page = 0;
   first_strip.push_back(0);
-  do {
+  for (;;) {
     check_page(tif, page, bits, format);
-    const auto n = TIFFNumberOfStrips(tif);
-    std::uint64_t* offsets = nullptr;
-    std::uint64_t* counts = nullptr;
-    if (TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets) != 1 ||
-        TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) != 1 || !offsets || !counts)
-      throw Error(ErrorKind::kCorrupt,
-                  fmt::format("{}: page {} has no strip offsets/byte counts", name(), page));
-    std::uint64_t total = 0;
-    for (std::uint32_t s = 0; s < n; ++s) {
-      if (offsets[s] + counts[s] > info.file_size || offsets[s] + counts[s] < offsets[s])
-        throw Error(ErrorKind::kCorrupt,
-                    fmt::format("{}: truncated: page {} strip {} ends at byte {} but the file "
-                                "has {} bytes",
-                                name(), page, s, offsets[s] + counts[s], info.file_size));
-      strip_offsets.push_back(offsets[s]);
-      strip_counts.push_back(counts[s]);
-      total += counts[s];
-    }
-    if (total < page_bytes)
-      throw Error(
-          ErrorKind::kCorrupt,
-          fmt::format("{}: page {} holds {} pixel bytes but {}x{} {} needs {}", name(), page, total,
-                      info.width, info.height, pixel_type_name(info.pixel_type), page_bytes));
+    add_strips(tif, page, extents);
     first_strip.push_back(strip_offsets.size());
     ++page;
-  } while (TIFFReadDirectory(tif) == 1);
-  if (cap.error_count > 0) {
-    // libtiff stops at an IFD it cannot read; past the end of the file means truncation.
-    const bool cut = looks_truncated(cap.errors);
-    throw Error(
-        ErrorKind::kCorrupt,
-        fmt::format("{}: {}cannot read the IFD after page {} (file has {} bytes): {}", name(),
-                    cut ? "truncated: " : "", page - 1, info.file_size, cap.errors));
+    if (next == 0) break;
+    if (!seen.insert(next).second) {
+      fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+           fmt::format("IFD loop: the IFD after page {} points back to byte {}, an earlier IFD",
+                       page - 1, next));
+    }
+    const std::uint64_t at = next;
+    next = detail::probe_ifd(read, info.file_size, layout, at, page, info.path);
+    if (TIFFReadDirectory(tif) != 1 || TIFFCurrentDirOffset(tif) != at) {
+      fail(
+          ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+          fmt::format("cannot read the IFD of page {} at byte {} (file has {} bytes): {}", page, at,
+                      info.file_size, file.errors().empty() ? "libtiff stopped" : file.errors()));
+    }
   }
+  if (file.error_count() > 0) {
+    fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+         fmt::format("damaged IFD content: {}", file.errors()));
+  }
+  detail::check_strips_disjoint(extents, std::max(reserved, layout.header_bytes), info.path);
   info.pages = page;
 }
 
@@ -275,39 +310,28 @@ ScanImageReader::ScanImageReader(const std::filesystem::path& path)
   auto& d = *impl_;
   d.info.path = path;
   d.open_file();
-  unsigned char head[32] = {};
-  const auto n = ::pread(d.fd, head, sizeof head, 0);
-  if (n < 0)
-    throw Error(ErrorKind::kIo,
-                fmt::format("{}: cannot read the TIFF header: {}", d.name(), std::strerror(errno)));
-  const std::string_view magic(reinterpret_cast<const char*>(head), 4);
-  const bool classic =
-      magic == std::string_view("II*\0", 4) || magic == std::string_view("MM\0*", 4);
-  d.info.big_tiff = magic == std::string_view("II+\0", 4) || magic == std::string_view("MM\0+", 4);
-  if (n < 8 || (!classic && !d.info.big_tiff))
-    throw Error(ErrorKind::kCorrupt,
-                fmt::format("{}: not a TIFF file (no TIFF magic in the first {} bytes)", d.name(),
-                            n < 0 ? 0 : n));
-  if (d.info.big_tiff && head[0] == 'I' && n >= 32) d.read_static_block(head);
-
-  Captured cap;
-  std::unique_ptr<TIFFOpenOptions, void (*)(TIFFOpenOptions*)> opts(TIFFOpenOptionsAlloc(),
-                                                                    TIFFOpenOptionsFree);
-  TIFFOpenOptionsSetErrorHandlerExtR(opts.get(), capture_error, &cap);
-  TIFFOpenOptionsSetWarningHandlerExtR(opts.get(), ignore_warning, nullptr);
-  std::unique_ptr<TIFF, TiffCloser> tif(TIFFOpenExt(path.c_str(), "rc", opts.get()));
-  if (!tif) {
-    throw Error(ErrorKind::kCorrupt,
-                fmt::format("{}: {}cannot read the first IFD (file has {} bytes): {}", d.name(),
-                            looks_truncated(cap.errors) ? "truncated: " : "", d.info.file_size,
-                            cap.errors));
+  const detail::ReadAt read = [&d](void* dst, std::size_t n, std::uint64_t o) {
+    return d.read_at(dst, n, o);
+  };
+  d.layout = detail::read_tiff_layout(read, d.info.file_size, path);
+  d.info.big_tiff = d.layout.big_tiff;
+  if (d.layout.big_tiff && d.layout.little_endian) d.read_static_block();
+  // Checked before libtiff reads it, so a short file is `truncated` whatever libtiff would say.
+  const std::uint64_t next =
+      detail::probe_ifd(read, d.info.file_size, d.layout, d.layout.first_ifd, 0, path);
+  // No memory mapping: a file truncated by someone else while mapped would raise SIGBUS.
+  detail::TiffFile tif(d.fd.get(), path, "rcm");
+  if (tif.get() == nullptr) {
+    d.fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+           fmt::format("cannot read the first IFD (file has {} bytes): {}", d.info.file_size,
+                       tif.errors()));
   }
-  d.swap = TIFFIsByteSwapped(tif.get()) != 0;
   d.read_metadata(tif.get());
-  if (d.info.metadata.empty())
-    throw Error(ErrorKind::kUnsupported,
-                fmt::format("{}: not a ScanImage file (no SI.* metadata)", d.name()));
-  d.walk_pages(tif.get(), cap);
+  if (d.info.metadata.empty()) {
+    d.fail(ErrorKind::kUnsupported, ScreenReason::kNotScanImage,
+           "not a ScanImage file (no SI.* metadata)");
+  }
+  d.walk_pages(tif, next);
   detail::derive_si_shape(d.info);
 }
 
@@ -317,16 +341,20 @@ ScanImageReader::~ScanImageReader() = default;
 
 const ScanImageInfo& ScanImageReader::info() const { return impl_->info; }
 
+std::size_t ScanImageReader::page_bytes() const { return impl_->page_bytes; }
+
 void ScanImageReader::read_page(std::size_t page, std::span<std::byte> out) const {
   const auto& d = *impl_;
-  if (page >= d.info.pages)
-    throw Error(
-        ErrorKind::kInvalidArgument,
-        fmt::format("{}: page {} out of range (file has {} pages)", d.name(), page, d.info.pages));
-  if (out.size() != d.page_bytes)
+  if (page >= d.info.pages) {
     throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("{}: page buffer has {} bytes, page needs {}", d.name(), out.size(),
-                            d.page_bytes));
+                fmt::format("{}: page {} out of range (file has {} pages)",
+                            detail::printable(d.info.path.native()), page, d.info.pages));
+  }
+  if (out.size() != d.page_bytes) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("{}: page buffer has {} bytes, page needs {}",
+                            detail::printable(d.info.path.native()), out.size(), d.page_bytes));
+  }
   std::size_t done = 0;
   for (auto s = d.first_strip[page]; s < d.first_strip[page + 1] && done < out.size(); ++s) {
     const auto n = std::min<std::uint64_t>(d.strip_counts[s], out.size() - done);
@@ -334,7 +362,7 @@ void ScanImageReader::read_page(std::size_t page, std::span<std::byte> out) cons
                 fmt::format("page {} strip", page));
     done += std::size_t(n);
   }
-  if (!d.swap) return;
+  if (d.layout.little_endian) return;
   const auto size = pixel_size(d.info.pixel_type);
   if (size == 2) TIFFSwabArrayOfShort(reinterpret_cast<std::uint16_t*>(out.data()), out.size() / 2);
   if (size == 4) TIFFSwabArrayOfLong(reinterpret_cast<std::uint32_t*>(out.data()), out.size() / 4);

@@ -39,7 +39,7 @@ std::string shaped_description(const ImageShape& s) {
 
 void set_page_tags(TIFF* tif, const ImageShape& s, PixelType type, int c,
                    std::uint32_t rows_per_strip) {
-  const TiffType tt = tiff_type(type);
+  const detail::TiffSampleType tt = detail::tiff_sample_type(type);
   TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, std::uint32_t(s.width));
   TIFFSetField(tif, TIFFTAG_IMAGELENGTH, std::uint32_t(s.height));
   TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, tt.bits);

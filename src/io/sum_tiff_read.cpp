@@ -1,8 +1,8 @@
-#include <fcntl.h>
+#include <sys/stat.h>
 #include <tiffio.h>
-#include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <string>
 
@@ -10,6 +10,7 @@
 
 #include "flamecare/error.hpp"
 #include "flamecare/sum_tiff.hpp"
+#include "io/regular_file.hpp"
 #include "io/sum_tiff_internal.hpp"
 
 namespace flamecare {
@@ -46,7 +47,7 @@ PageLayout inspect_page(const fs::path& path, TIFF* tif, int index, std::uint64_
   if (TIFFIsTiled(tif)) unsupported("tiled pages are not read");
   const auto bits = get_or<std::uint16_t>(tif, TIFFTAG_BITSPERSAMPLE, 1);
   const auto format = get_or<std::uint16_t>(tif, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_UINT);
-  const std::optional<PixelType> type = pixel_type_from(format, bits);
+  const std::optional<PixelType> type = detail::pixel_type_from_tiff(bits, format);
   if (!type) unsupported(fmt::format("{}-bit samples of SampleFormat {}", bits, format));
 
   PageLayout page{get_or<std::uint32_t>(tif, TIFFTAG_IMAGEWIDTH, 0),
@@ -62,7 +63,7 @@ PageLayout inspect_page(const fs::path& path, TIFF* tif, int index, std::uint64_
     fail(ErrorKind::kCorrupt, path, fmt::format("page {} has no strips", index));
   }
   for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif); ++s) {
-    if (offsets[s] + counts[s] > file_size) {
+    if (offsets[s] > file_size || counts[s] > file_size - offsets[s]) {
       fail(ErrorKind::kCorrupt, path,
            fmt::format("page {} strip {} ends at byte {} but the file has {} bytes", index, s,
                        offsets[s] + counts[s], file_size));
@@ -90,22 +91,17 @@ void read_page(const fs::path& path, const TiffFile& file, int index, const Page
   }
 }
 
-std::uint64_t readable_file_size(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) fail(ErrorKind::kNotFound, path, "no such file");
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) fail(ErrorKind::kIo, path, fmt::format("cannot open: {}", std::strerror(errno)));
-  ::close(fd);
-  const std::uint64_t size = fs::file_size(path, ec);
-  if (ec) fail(ErrorKind::kIo, path, fmt::format("cannot stat: {}", ec.message()));
-  return size;
-}
-
 }  // namespace
 
 AnyImage read_sum_tiff(const fs::path& path) {
-  const std::uint64_t file_size = readable_file_size(path);
-  TiffFile file(path, "r");
+  // Sum TIFFs are ours, but patches reads whatever a data dir holds: regular files only.
+  const detail::UniqueFd fd = detail::open_regular_file(path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    fail(ErrorKind::kIo, path, fmt::format("cannot stat: {}", std::strerror(errno)));
+  }
+  const auto file_size = std::uint64_t(st.st_size);
+  TiffFile file(fd.get(), path, "rm");
   if (file.get() == nullptr) fail(ErrorKind::kCorrupt, path, "not a TIFF: " + file.errors());
 
   // First pass: every page must match page 0, so nothing is allocated for a file we reject.
@@ -124,9 +120,16 @@ AnyImage read_sum_tiff(const fs::path& path) {
   if (!file.errors().empty()) fail(ErrorKind::kCorrupt, path, file.errors());
 
   const PageLayout& first = pages[0];
-  AnyImage image = make_image(first.type, int(pages.size()), int(first.height), int(first.width));
   const std::uint64_t plane_bytes =
       std::uint64_t(first.width) * first.height * pixel_size(first.type);
+  // Uncompressed pages need their bytes in the file: checked before allocating, so strips that
+  // overlap cannot make a small file claim a huge image.
+  if (first.width > INT_MAX || first.height > INT_MAX || plane_bytes > file_size / pages.size()) {
+    fail(ErrorKind::kCorrupt, path,
+         fmt::format("{} pages of {} x {} {} need more than the {} bytes of the file", pages.size(),
+                     first.height, first.width, pixel_type_name(first.type), file_size));
+  }
+  AnyImage image = make_image(first.type, int(pages.size()), int(first.height), int(first.width));
   for (std::size_t c = 0; c < pages.size(); ++c) {
     if (!TIFFSetDirectory(file.get(), tdir_t(c))) {
       fail(ErrorKind::kCorrupt, path, fmt::format("cannot reread page {}: {}", c, file.errors()));

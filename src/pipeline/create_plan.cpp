@@ -46,13 +46,12 @@ Selection select_images(const ImageIndex& index, int gt_frames, std::optional<in
   Selection selection;
   for (const auto& entry : index.entries) {
     std::string skip;
-    if (entry.status == "missing") {
+    if (entry.status == IndexStatus::kMissing) {
       skip = "missing";
     } else if (!entry.frames.has_value()) {
       skip = "not_screened";
     } else if (*entry.frames < 0) {
-      const auto colon = entry.reason.find(':');
-      skip = entry.reason.empty() ? "unusable" : entry.reason.substr(0, colon);
+      skip = entry.reason == ScreenReason::kNone ? "unusable" : to_string(entry.reason);
     } else if (*entry.frames < gt_frames) {
       skip = "too_few_frames";
     } else if (channels.has_value() && entry.channels != *channels) {

@@ -14,9 +14,12 @@ struct FramePair {
   AnyImage ground_truth;
 };
 
-/// Reads only the pages of frames [0, gt_frames), checking `reporter` for cancellation after each
-/// frame. Throws Error (kNotFound, kCorrupt, ...) naming the file, Error(kCorrupt) when it holds
-/// fewer than gt_frames frames (it changed since screening), Error(kCancelled).
+/// Reads only the pages of frames [0, gt_frames), after checking they exist, so nothing is
+/// allocated for a file that cannot be read; checks `reporter` for cancellation after each frame.
+/// Throws Error naming the file: a RawFileError (kNotFound, kIo, kCorrupt, kUnsupported) when the
+/// reader refuses it, Error(kCorrupt) when the pages are missing or it holds fewer than gt_frames
+/// frames (it changed since screening), Error(kCancelled). Any failure but kCancelled concerns this
+/// image only: callers skip it.
 FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_frames,
                          int bidirectional, const Reporter& reporter);
 

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <unordered_map>
 
@@ -14,7 +15,9 @@
 #include "flamecare/image.hpp"
 #include "flamecare/index.hpp"
 #include "io/atomic_file.hpp"
+#include "io/regular_file.hpp"
 #include "util/parallel.hpp"
+#include "util/text.hpp"
 
 namespace flamecare {
 namespace {
@@ -23,9 +26,9 @@ namespace fs = std::filesystem;
 
 struct FoundFile {
   std::string rel;  // relative to the root, '/' separated
-  std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;
-  std::string stat_error;  // non-empty when the file could not be stat'ed
+  FileStamp stamp;
+  std::optional<FileStamp> sidecar;  // nullopt when there is none (or it cannot be stat'ed)
+  std::string stat_error;            // detail of `unreadable` when the file cannot be stat'ed
 };
 
 bool has_tiff_extension(const std::string& name) {
@@ -37,14 +40,20 @@ bool has_tiff_extension(const std::string& name) {
   return ext == "tif" || ext == "tiff";
 }
 
-FoundFile stat_file(const fs::path& path, std::string rel) {
-  FoundFile file{std::move(rel), 0, 0, {}};
+std::optional<FileStamp> stamp_of(const fs::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    file.stat_error = fmt::format("unreadable: cannot stat: {}", std::strerror(errno));
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileStamp{static_cast<std::uint64_t>(st.st_size),
+                   std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+FoundFile stat_file(const fs::path& path, std::string rel) {
+  FoundFile file{std::move(rel), {}, stamp_of(tile_data_path(path)), {}};
+  if (const auto stamp = stamp_of(path)) {
+    file.stamp = *stamp;
   } else {
-    file.size = static_cast<std::uint64_t>(st.st_size);
-    file.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    const std::string kind = detail::non_regular_kind(path);  // "a dangling symlink", ...
+    file.stat_error = kind.starts_with("a ") ? "is " + kind : "cannot stat: " + kind;
   }
   return file;
 }
@@ -65,10 +74,15 @@ void walk(const fs::path& root, const fs::path& dir, std::vector<FoundFile>& fou
       continue;
     }
     if (!has_tiff_extension(path.filename().string())) continue;
-    if (!fs::is_regular_file(fs::status(path, sec))) continue;  // follows a file symlink
+    // A symlink to a directory is not followed. Anything else with a TIFF name is an entry: a
+    // FIFO, device or broken symlink gets a reason line instead of vanishing silently.
+    if (fs::is_directory(fs::status(path, sec))) continue;
     found.push_back(stat_file(path, path.lexically_relative(root).generic_string()));
   }
-  if (ec) reporter.warn(fmt::format("{}: cannot list directory: {}", dir.string(), ec.message()));
+  if (ec) {
+    reporter.warn(fmt::format("{}: cannot list directory: {}", detail::printable(dir.native()),
+                              ec.message()));
+  }
 }
 
 std::vector<FoundFile> find_raw_images(const fs::path& root, const Reporter& reporter) {
@@ -81,9 +95,13 @@ std::vector<FoundFile> find_raw_images(const fs::path& root, const Reporter& rep
 
 void apply_screen_result(IndexEntry& entry, const ScreenResult& result) {
   entry.frames = result.usable() ? result.frames : -1;
-  entry.status = result.usable() ? "usable" : "unusable";
-  entry.reason = result.usable() ? std::string() : result.reason;
-  if (!result.usable() && entry.reason.empty()) entry.reason = "unknown: no reason given";
+  entry.status = result.usable() ? IndexStatus::kUsable : IndexStatus::kUnusable;
+  entry.reason = result.usable() ? ScreenReason::kNone : result.reason;
+  entry.reason_detail = result.usable() ? std::string() : result.detail;
+  if (!result.usable() && entry.reason == ScreenReason::kNone) {  // an injected screener's slip
+    entry.reason = ScreenReason::kUnreadable;
+    entry.reason_detail = "screening gave no reason";
+  }
   entry.channels = result.info ? result.info->channels : 0;
   entry.height = result.info ? result.info->height : 0;
   entry.width = result.info ? result.info->width : 0;
@@ -97,25 +115,39 @@ ScreenResult screen_one(const IndexOptions& options, const fs::path& path) {
     return options.screen ? options.screen(path) : screen_raw_image(path);
   } catch (const std::exception& e) {
     ScreenResult result;
-    result.reason = fmt::format("unreadable: {}", e.what());
+    result.reason = ScreenReason::kUnreadable;
+    result.detail = detail::one_line(detail::printable(e.what()));
     return result;
   }
 }
 
-bool needs_screening(const IndexEntry& entry, const FoundFile& file) {
-  return entry.status.empty() || entry.status == "missing" || !entry.frames ||
-         entry.size_bytes != file.size || entry.mtime_ns != file.mtime_ns;
+// The fingerprint: the TIFF's size and mtime and its sidecar's (or its absence). A sidecar that
+// was fixed, added or removed changes the result as much as the TIFF does.
+bool needs_screening(const IndexEntry& entry, const FoundFile& file, bool rescreen) {
+  return rescreen || entry.status == IndexStatus::kUnscreened ||
+         entry.status == IndexStatus::kMissing || !entry.frames ||
+         entry.size_bytes != file.stamp.size_bytes || entry.mtime_ns != file.stamp.mtime_ns ||
+         entry.sidecar != file.sidecar;
+}
+
+std::int64_t next_id_after(std::int64_t id) {
+  if (id == std::numeric_limits<std::int64_t>::max()) {
+    throw Error(
+        ErrorKind::kCorrupt,
+        fmt::format("the index uses id {}, the largest 64-bit id: no new id can be given", id));
+  }
+  return id + 1;
 }
 
 // Merges the walk into the index: new rows get ids after the largest ever used. Returns the
 // positions (into index.entries) of the rows to screen, in path order.
 std::vector<std::size_t> merge_found(ImageIndex& index, const std::vector<FoundFile>& found,
-                                     IndexSummary& summary) {
+                                     bool rescreen, IndexSummary& summary) {
   std::unordered_map<std::string, std::size_t> by_path;
-  int next_id = 0;
+  std::optional<std::int64_t> largest;
   for (std::size_t i = 0; i < index.entries.size(); ++i) {
     by_path.emplace(index.entries[i].image, i);
-    next_id = std::max(next_id, index.entries[i].id + 1);
+    largest = std::max(largest.value_or(0), index.entries[i].id);
   }
   std::vector<bool> present(index.entries.size(), false);
   std::vector<std::size_t> to_screen;
@@ -123,7 +155,8 @@ std::vector<std::size_t> merge_found(ImageIndex& index, const std::vector<FoundF
     auto it = by_path.find(file.rel);
     if (it == by_path.end()) {
       IndexEntry entry;
-      entry.id = next_id++;
+      entry.id = largest ? next_id_after(*largest) : 0;
+      largest = entry.id;
       entry.image = file.rel;
       index.entries.push_back(std::move(entry));
       present.push_back(false);
@@ -133,12 +166,13 @@ std::vector<std::size_t> merge_found(ImageIndex& index, const std::vector<FoundF
     const std::size_t pos = it->second;
     present[pos] = true;
     IndexEntry& entry = index.entries[pos];
-    if (needs_screening(entry, file)) to_screen.push_back(pos);
-    entry.size_bytes = file.size;
-    entry.mtime_ns = file.mtime_ns;
+    if (needs_screening(entry, file, rescreen)) to_screen.push_back(pos);
+    entry.size_bytes = file.stamp.size_bytes;
+    entry.mtime_ns = file.stamp.mtime_ns;
+    entry.sidecar = file.sidecar;
   }
   for (std::size_t i = 0; i < index.entries.size(); ++i) {
-    if (!present[i]) index.entries[i].status = "missing";
+    if (!present[i]) index.entries[i].status = IndexStatus::kMissing;
   }
   return to_screen;
 }
@@ -156,7 +190,8 @@ void screen_all(ImageIndex& index, const std::vector<std::size_t>& to_screen,
     const FoundFile& file = *found_by_path.at(entry.image);
     ScreenResult result;
     if (!file.stat_error.empty()) {
-      result.reason = file.stat_error;
+      result.reason = ScreenReason::kUnreadable;
+      result.detail = file.stat_error;
     } else {
       result = screen_one(options, options.raw_root / fs::path(entry.image));
     }
@@ -165,8 +200,6 @@ void screen_all(ImageIndex& index, const std::vector<std::size_t>& to_screen,
     reporter.progress("screening", ++done, total);
   });
 }
-
-std::string reason_code(const std::string& reason) { return reason.substr(0, reason.find(':')); }
 
 void remove_stale_temporaries(const fs::path& csv) {
   // A run killed while writing leaves its temporary behind; we hold the lock, so none is live.
@@ -186,7 +219,7 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   std::error_code ec;
   if (!fs::is_directory(options.raw_root, ec)) {
     throw Error(ErrorKind::kNotFound, fmt::format("{}: raw root is not an existing directory",
-                                                  options.raw_root.string()));
+                                                  detail::printable(options.raw_root.native())));
   }
   fs::create_directories(options.datasets_dir, ec);
   if (ec) {
@@ -205,7 +238,7 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   if (fs::exists(summary.csv, ec)) index = read_index_csv(summary.csv);
   const std::vector<FoundFile> found = find_raw_images(options.raw_root, reporter);
   summary.found = found.size();
-  const std::vector<std::size_t> to_screen = merge_found(index, found, summary);
+  const std::vector<std::size_t> to_screen = merge_found(index, found, options.rescreen, summary);
   std::unordered_map<std::string, const FoundFile*> found_by_path;
   for (const FoundFile& file : found) found_by_path.emplace(file.rel, &file);
   screen_all(index, to_screen, found_by_path, options, reporter);
@@ -214,22 +247,22 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   std::sort(index.entries.begin(), index.entries.end(),
             [](const IndexEntry& a, const IndexEntry& b) { return a.image < b.image; });
   for (const IndexEntry& entry : index.entries) {
-    if (entry.status == "missing") {
+    if (entry.status == IndexStatus::kMissing) {
       ++summary.missing;
-    } else if (entry.status == "usable") {
+    } else if (entry.status == IndexStatus::kUsable) {
       ++summary.usable;
     } else {
       ++summary.unusable;
-      ++summary.unusable_by_reason[reason_code(entry.reason)];
-      reporter.warn(fmt::format("{}: {}", entry.image, entry.reason));
+      ++summary.unusable_by_reason[std::string(to_string(entry.reason))];
+      reporter.warn(fmt::format("{}: {}", detail::printable(entry.image), entry.reason_text()));
     }
   }
   std::sort(index.entries.begin(), index.entries.end(),
             [](const IndexEntry& a, const IndexEntry& b) { return a.id < b.id; });
   write_index_csv(summary.csv, index);
   reporter.info(fmt::format("{}: {} files, {} new, {} screened, {} usable, {} unusable, {} missing",
-                            summary.csv.string(), summary.found, summary.added, summary.screened,
-                            summary.usable, summary.unusable, summary.missing));
+                            detail::printable(summary.csv.native()), summary.found, summary.added,
+                            summary.screened, summary.usable, summary.unusable, summary.missing));
   return result;
 }
 

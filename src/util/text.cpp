@@ -1,5 +1,7 @@
 #include "util/text.hpp"
 
+#include "flamecare/text.hpp"
+
 #include <fmt/format.h>
 
 namespace flamecare::detail {
@@ -34,14 +36,16 @@ std::size_t sequence_length(std::string_view bytes, std::size_t i) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view bytes) {
+std::size_t first_invalid_utf8(std::string_view bytes) {
   for (std::size_t i = 0; i < bytes.size();) {
     const std::size_t n = sequence_length(bytes, i);
-    if (n == 0) return false;
+    if (n == 0) return i;
     i += n;
   }
-  return true;
+  return bytes.size();
 }
+
+bool is_valid_utf8(std::string_view bytes) { return first_invalid_utf8(bytes) == bytes.size(); }
 
 std::string printable(std::string_view bytes) {
   if (is_valid_utf8(bytes)) return std::string(bytes);
@@ -60,4 +64,56 @@ std::string printable(std::string_view bytes) {
   return out;
 }
 
+std::string one_line(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b > 0x20 && b < 0x7F && b != '%') {
+      out += c;
+    } else {
+      out += fmt::format("%{:02X}", b);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> percent_decode(std::string_view text) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    const int hi = hex(text[i + 1]);
+    const int lo = hex(text[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
 }  // namespace flamecare::detail
+
+namespace flamecare {
+
+std::string printable(std::string_view bytes) { return detail::printable(bytes); }
+
+}  // namespace flamecare

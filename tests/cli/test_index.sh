@@ -58,7 +58,7 @@ check "index.log written" test -s "$ds/index.log"
 check "index.log has the command" grep -q "flamecare index" "$ds/index.log"
 check "CSV has 3 rows, unique ids and paths" test "$(csv_stats "$ds/raw_image_index.csv")" = "3 3 3"
 check "CSV header" test "$(head -1 "$ds/raw_image_index.csv")" = \
-  "id,image,imgarr_nframes,channels,height,width,dtype,bidirectional_correction,size_bytes,mtime_ns,status,reason"
+  "id,image,imgarr_nframes,channels,height,width,dtype,bidirectional_correction,size_bytes,mtime_ns,sidecar_size_bytes,sidecar_mtime_ns,status,reason,image_bytes"
 
 # --- re-run: nothing new; then a deleted file is missing and a new one gets max+1 ---
 "$CLI" index "$raw" --datasets "$ds" >"$work/out" 2>/dev/null

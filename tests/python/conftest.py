@@ -1,7 +1,8 @@
 """The Python suite runs in the project virtualenv (`make venv`) against the installed package.
 
 By default the CLI under test is the `flamecare` command installed beside this interpreter (the
-wheel's), `--cli PATH` picks another (e.g. build/flamecare). The real-file fixtures are
+wheel's), `--cli PATH` picks another (e.g. build/flamecare). The crafted hostile inputs come from
+build/tests/flamecare_crafted (or $FLAMECARE_CRAFTED). The real-file fixtures are
 ../shared/fixtures beside the checkout, or $FLAMECARE_FIXTURES.
 """
 import os
@@ -31,6 +32,14 @@ def cli(request):
 def fixtures_dir():
     path = Path(os.environ.get("FLAMECARE_FIXTURES", REPO.parent / "shared" / "fixtures"))
     assert (path / "real").is_dir(), f"{path}: no real/ fixtures (set FLAMECARE_FIXTURES)"
+    return path
+
+
+@pytest.fixture(scope="session")
+def crafted_tool():
+    """The test tool that writes the crafted hostile inputs (built with the C++ tests in build/)."""
+    path = os.environ.get("FLAMECARE_CRAFTED", str(REPO / "build" / "tests" / "flamecare_crafted"))
+    assert os.access(path, os.X_OK), f"{path}: no flamecare_crafted (run `make build`)"
     return path
 
 

@@ -7,7 +7,8 @@ import pandas as pd
 from flamecare_testlib import run
 
 HEADER = ["id", "image", "imgarr_nframes", "channels", "height", "width", "dtype",
-          "bidirectional_correction", "size_bytes", "mtime_ns", "status", "reason"]
+          "bidirectional_correction", "size_bytes", "mtime_ns", "sidecar_size_bytes",
+          "sidecar_mtime_ns", "status", "reason", "image_bytes"]
 TRICKY = ["plain.tif", "with space/a b.tif", "comma,dir/x,y.TIF", 'quote"d/"q".tiff',
           "ünï/日本語 σ.tif", "deep/er/still/z.Tiff"]
 

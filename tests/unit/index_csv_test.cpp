@@ -4,11 +4,12 @@
 #include "flamecare/index.hpp"
 #include "index_test_util.hpp"
 #include "io/atomic_file.hpp"
+#include "util/text.hpp"
 
 namespace flamecare {
 namespace {
 
-IndexEntry make_entry(int id, std::string image) {
+IndexEntry make_entry(std::int64_t id, std::string image) {
   IndexEntry e;
   e.id = id;
   e.image = std::move(image);
@@ -20,7 +21,8 @@ IndexEntry make_entry(int id, std::string image) {
   e.bidirectional_correction = id - 3;
   e.size_bytes = 1000000000000ULL + std::uint64_t(id);
   e.mtime_ns = 1700000000123456789LL + id;
-  e.status = "usable";
+  e.sidecar = FileStamp{1000 + std::uint64_t(id), 1700000000000000000LL + id};
+  e.status = IndexStatus::kUsable;
   return e;
 }
 
@@ -35,8 +37,10 @@ void expect_same(const IndexEntry& a, const IndexEntry& b) {
   EXPECT_EQ(a.bidirectional_correction, b.bidirectional_correction);
   EXPECT_EQ(a.size_bytes, b.size_bytes);
   EXPECT_EQ(a.mtime_ns, b.mtime_ns);
+  EXPECT_EQ(a.sidecar, b.sidecar);
   EXPECT_EQ(a.status, b.status);
   EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.reason_detail, b.reason_detail);
 }
 
 // Expects parse_index_csv to throw kCorrupt with `fragment` (e.g. "line 3:") in the message.
@@ -58,8 +62,10 @@ TEST(IndexCsv, RoundTripsTrickyPathsThroughAFile) {
   index.entries.push_back(make_entry(4, "ünïcödé/日本語/σ.tif"));
   IndexEntry unusable = make_entry(5, "line\nbreak, \"both\".tif");
   unusable.frames = -1;
-  unusable.status = "unusable";
-  unusable.reason = "frames_mismatch: 1 frame on disk,\n sidecar says \"40\"";
+  unusable.status = IndexStatus::kUnusable;
+  unusable.reason = ScreenReason::kFramesMismatch;
+  unusable.reason_detail = "1 frame on disk, sidecar says \"40\"";
+  unusable.sidecar.reset();
   unusable.bidirectional_correction.reset();
   index.entries.push_back(unusable);
   IndexEntry unscreened;
@@ -86,9 +92,11 @@ TEST(IndexCsv, WritesHeaderAndSortsById) {
   const std::string text = format_index_csv(index);
   EXPECT_EQ(text,
             "id,image,imgarr_nframes,channels,height,width,dtype,bidirectional_correction,"
-            "size_bytes,mtime_ns,status,reason\n"
-            "1,\"a, c.tif\",41,2,512,257,int16,-2,1000000000001,1700000000123456790,usable,\n"
-            "3,b.tif,43,2,512,259,int16,0,1000000000003,1700000000123456792,usable,\n");
+            "size_bytes,mtime_ns,sidecar_size_bytes,sidecar_mtime_ns,status,reason,image_bytes\n"
+            "1,\"a, c.tif\",41,2,512,257,int16,-2,1000000000001,1700000000123456790,1001,"
+            "1700000000000000001,usable,,\n"
+            "3,b.tif,43,2,512,259,int16,0,1000000000003,1700000000123456792,1003,"
+            "1700000000000000003,usable,,\n");
 }
 
 TEST(IndexCsv, ReadsLegacyDuplicateIdColumnsAndWritesThemBackClean) {
@@ -104,11 +112,13 @@ TEST(IndexCsv, ReadsLegacyDuplicateIdColumnsAndWritesThemBackClean) {
   EXPECT_EQ(index.entries[1].image, "day1/b, c.tif");
   EXPECT_EQ(index.entries[1].frames, -1);
   EXPECT_EQ(index.entries[2].frames, 40);
-  for (const auto& e : index.entries) EXPECT_EQ(e.status, "") << "legacy rows must be re-screened";
+  for (const auto& e : index.entries) {
+    EXPECT_EQ(e.status, IndexStatus::kUnscreened) << "legacy rows must be re-screened";
+  }
   const std::string clean = format_index_csv(index);
   EXPECT_EQ(clean.substr(0, clean.find('\n')),
             "id,image,imgarr_nframes,channels,height,width,dtype,bidirectional_correction,"
-            "size_bytes,mtime_ns,status,reason");
+            "size_bytes,mtime_ns,sidecar_size_bytes,sidecar_mtime_ns,status,reason,image_bytes");
   EXPECT_NE(clean.find("\n2,day2/d.tif,40,"), std::string::npos) << clean;
   EXPECT_EQ(format_index_csv(parse_index_csv(clean, "clean.csv")), clean);
 }
@@ -152,6 +162,75 @@ TEST(IndexCsv, MalformedFilesAreCorruptWithLineNumbers) {
   expect_corrupt("id,image,status\n1,a.tif,gone\n", "line 2: unknown status 'gone'");
   expect_corrupt("image,imgarr_nframes\na.tif,40\n", "line 1: header has no 'id' column");
   expect_corrupt("id.1,id,x\n", "line 1: header has no 'image' column");
+}
+
+// Issue 7: paths are bytes. `image` stays valid UTF-8 (pandas reads it), `image_bytes` keeps the
+// exact bytes of a path that is not UTF-8 so the file can be opened again; ids are keyed by it.
+TEST(IndexCsv, PathsThatAreNotUtf8RoundTripExactlyAndTheTextIsUtf8) {
+  ImageIndex index;
+  index.entries.push_back(make_entry(1, "caf\xE9/Im,\xFF\"%.tif"));
+  index.entries.push_back(make_entry(2, "caf\\xE9/Im,\\xFF\"%.tif"));  // same `image` text
+  IndexEntry bad = make_entry(3, "d\xE9j\xE0.tif");
+  bad.status = IndexStatus::kUnusable;
+  bad.frames = -1;
+  bad.reason = ScreenReason::kBadSidecar;
+  bad.reason_detail = "d\xE9j\xE0.tileData.txt: looks like UTF-16\r\ntext";
+  index.entries.push_back(bad);
+  const std::string text = format_index_csv(index);
+  EXPECT_TRUE(detail::is_valid_utf8(text)) << text;
+  EXPECT_NE(text.find("\n1,\"caf\\xE9/Im,\\xFF\"\"%.tif\","), std::string::npos) << text;
+  EXPECT_NE(text.find(",\"caf%E9/Im,%FF\"\"%25.tif\"\n"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("bad_sidecar: d\\xE9j\\xE0.tileData.txt: looks like UTF-16  text,d%E9j%E0.tif\n"),
+      std::string::npos)
+      << text;
+  const ImageIndex back = parse_index_csv(text, "idx.csv");
+  ASSERT_EQ(back.entries.size(), 3u);
+  EXPECT_EQ(back.entries[0].image, index.entries[0].image);
+  EXPECT_EQ(back.entries[1].image, index.entries[1].image);
+  EXPECT_EQ(back.entries[2].image, bad.image);
+  EXPECT_EQ(back.entries[2].reason, ScreenReason::kBadSidecar);
+  EXPECT_EQ(format_index_csv(back), text);
+  expect_corrupt("id,image,image_bytes\n1,a.tif,%E\n",
+                 "line 2: image_bytes is not percent-encoded");
+}
+
+TEST(IndexCsv, IdsAre64Bit) {
+  const ImageIndex index =
+      parse_index_csv("id,image\n2147483647,a.tif\n9223372036854775807,b.tif\n", "idx.csv");
+  ASSERT_EQ(index.entries.size(), 2u);
+  EXPECT_EQ(index.entries[0].id, 2147483647);
+  EXPECT_EQ(index.entries[1].id, std::numeric_limits<std::int64_t>::max());
+  EXPECT_NE(format_index_csv(index).find("\n9223372036854775807,b.tif,"), std::string::npos);
+  expect_corrupt("id,image\n9223372036854775808,a.tif\n",
+                 "line 2: id '9223372036854775808' is not a non-negative 64-bit integer");
+}
+
+TEST(IndexCsv, RowsWithoutTheFingerprintOrAKnownReasonAreScreenedAgain) {
+  // A CSV from before the sidecar columns: its results cannot say whether a sidecar changed.
+  const ImageIndex old = parse_index_csv(
+      "id,image,imgarr_nframes,size_bytes,mtime_ns,status,reason\n"
+      "1,a.tif,40,10,20,usable,\n2,b.tif,-1,10,20,unusable,no_sidecar: b.tileData.txt\n"
+      "3,c.tif,40,10,20,missing,\n",
+      "old.csv");
+  EXPECT_EQ(old.entries[0].status, IndexStatus::kUnscreened);
+  EXPECT_EQ(old.entries[1].status, IndexStatus::kUnscreened);
+  EXPECT_EQ(old.entries[1].reason, ScreenReason::kNoSidecar);
+  EXPECT_EQ(old.entries[2].status, IndexStatus::kMissing);
+  const std::string header =
+      "id,image,imgarr_nframes,size_bytes,mtime_ns,sidecar_size_bytes,sidecar_mtime_ns,status,"
+      "reason\n";
+  const ImageIndex now = parse_index_csv(header +
+                                             "1,a.tif,-1,10,20,5,6,unusable,no_sidecar: x\n"
+                                             "2,b.tif,-1,10,20,,,unusable,made_up: by hand\n"
+                                             "3,c.tif,-1,10,20,,,unusable,\n",
+                                         "now.csv");
+  EXPECT_EQ(now.entries[0].status, IndexStatus::kUnusable);
+  EXPECT_EQ(now.entries[0].sidecar, (FileStamp{5, 6}));
+  EXPECT_EQ(now.entries[0].reason_text(), "no_sidecar: x");
+  EXPECT_EQ(now.entries[1].status, IndexStatus::kUnscreened);
+  EXPECT_FALSE(now.entries[1].sidecar.has_value());
+  EXPECT_EQ(now.entries[2].status, IndexStatus::kUnscreened);
 }
 
 TEST(IndexCsv, MissingFileIsNotFound) {

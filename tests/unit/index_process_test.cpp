@@ -62,7 +62,7 @@ void expect_complete(const fs::path& root, const fs::path& csv, std::size_t expe
   std::set<int> ids;
   for (const auto& e : index.entries) {
     EXPECT_TRUE(fs::exists(root / e.image)) << e.image;
-    EXPECT_EQ(e.status, "usable") << e.image;
+    EXPECT_EQ(e.status, IndexStatus::kUsable) << e.image;
     ids.insert(e.id);
   }
   EXPECT_EQ(ids.size(), expected_files);
@@ -162,7 +162,7 @@ ImageIndex big_index(int rows, int tag) {
     e.image = "acquisition " + std::to_string(tag) + "/some, long/directory/tile_" +
               std::to_string(i) + ".tif";
     e.frames = 40;
-    e.status = "usable";
+    e.status = IndexStatus::kUsable;
     e.size_bytes = 123456789;
     e.mtime_ns = 1700000000000000000LL + i;
     index.entries.push_back(std::move(e));

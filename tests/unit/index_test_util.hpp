@@ -43,7 +43,8 @@ class FakeScreener {
     info.pixel_type = PixelType::kInt16;
     result.info = info;
     if (name.find("bad") != std::string::npos) {
-      result.reason = "frames_mismatch: 1 frame on disk, sidecar says 40";
+      result.reason = ScreenReason::kFramesMismatch;
+      result.detail = "1 frame on disk, sidecar says 40";
       return result;
     }
     TileData tile;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "flamecare/error.hpp"
+#include "flamecare/text.hpp"
 #include "io/regular_file.hpp"
 #include "support/expect_error.hpp"
 #include "support/scratch_dir.hpp"
@@ -64,6 +65,28 @@ TEST(PrintableText, KeepsValidUtf8AndEscapesInvalidBytes) {
   EXPECT_EQ(printable("\xED\xA0\x80"), "\\xED\\xA0\\x80");  // UTF-16 surrogate
   EXPECT_EQ(printable(std::string("\xFF\xFE{\0\"", 5)), std::string("\\xFF\\xFE{\0\"", 11));
   EXPECT_TRUE(detail::is_valid_utf8(printable("\xF5\x80\x80\x80 ok")));
+}
+
+TEST(PrintableText, FirstInvalidByteOneLineAndPublicPrintable) {
+  EXPECT_EQ(detail::first_invalid_utf8("caf\xC3\xA9"), 5u);
+  EXPECT_EQ(detail::first_invalid_utf8("caf\xE9!"), 3u);
+  EXPECT_EQ(detail::one_line("a\r\nb\nc"), "a  b c");
+  EXPECT_EQ(flamecare::printable("caf\xE9"), "caf\\xE9");
+}
+
+// The index's `image_bytes`: exact bytes as ASCII, decoded back exactly (Python's
+// urllib.parse.unquote_to_bytes reads it too).
+TEST(PercentEncoding, RoundTripsEveryByte) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += char(b);
+  const std::string encoded = detail::percent_encode(all);
+  for (const char c : encoded) EXPECT_TRUE(c > 0x20 && c < 0x7F) << int(c);
+  EXPECT_EQ(detail::percent_decode(encoded), all);
+  EXPECT_EQ(detail::percent_encode("caf\xE9 50%.tif"), "caf%E9%2050%25.tif");
+  EXPECT_EQ(detail::percent_decode("caf%e9"), "caf\xE9");
+  EXPECT_EQ(detail::percent_decode("50%"), std::nullopt);
+  EXPECT_EQ(detail::percent_decode("50%2"), std::nullopt);
+  EXPECT_EQ(detail::percent_decode("50%zz"), std::nullopt);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "flamecare/error.hpp"
 #include "flamecare/scanimage.hpp"
+#include "flamecare/screen.hpp"
 #include "io/scanimage_detail.hpp"
 
 namespace fc = flamecare;
@@ -222,4 +223,54 @@ TEST(DeriveSiShape, MissingChannelSaveIsUnsupported) {
     EXPECT_NE(std::string(e.what()).find("header.tif"), std::string::npos);
   }
   EXPECT_THROW(info_from("SI.hChannels.channelSave = {'a'}\n", 3), fc::Error);
+}
+
+// Issue 7: header counts whose int product overflowed to 0 ended in SIGFPE (pages / (C·Z)).
+// Every count and channel id is range-checked; out of range is `corrupt`, naming key and value.
+TEST(DeriveSiShape, OutOfRangeHeaderNumbersAreCorruptNotACrash) {
+  const auto expect_corrupt = [](const std::string& text, const std::string& fragment) {
+    try {
+      info_from(text, 4);
+      ADD_FAILURE() << "no exception for " << text;
+    } catch (const fc::RawFileError& e) {
+      EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt) << e.what();
+      EXPECT_EQ(e.reason(), fc::ScreenReason::kCorrupt) << e.what();
+      EXPECT_NE(e.detail().find(fragment), std::string::npos) << e.detail();
+      EXPECT_NE(std::string(e.what()).find("header.tif: "), std::string::npos) << e.what();
+    }
+  };
+  expect_corrupt(
+      "state.software.version=3.8\rstate.acq.numberOfChannelsSave=65536\r"
+      "state.acq.numberOfZSlices=65536\r",
+      "state.acq.numberOfChannelsSave = 65536 is out of range (1..64)");
+  expect_corrupt(
+      "state.software.version=3.8\rstate.acq.numberOfChannelsSave=2\r"
+      "state.acq.numberOfZSlices=2147483648\r",
+      "state.acq.numberOfZSlices = 2147483648 is out of range (1..1000000)");
+  expect_corrupt("state.acq.numberOfFrames=1e12\r",
+                 "state.acq.numberOfFrames = 1e12 is out of range (1..1000000000)");
+  expect_corrupt(
+      "scanimage.SI.hChannels.channelSave = [1;2;3;4;5;6;7;8]\n"
+      "scanimage.SI.hStackManager.numSlices = 536870912\n"
+      "scanimage.SI.hStackManager.framesPerSlice = Inf\n",
+      "SI.hStackManager.numSlices = 536870912 is out of range (1..1000000)");
+  expect_corrupt("SI.hChannels.channelSave = [1 1e300]\n",
+                 "a channel id of SI.hChannels.channelSave = 1e+300 is out of range (1..64)");
+  expect_corrupt("SI.hChannels.channelSave = 0\n", "= 0 is out of range (1..64)");
+  std::string many = "SI.hChannels.channelSave = [";
+  for (int i = 1; i <= 65; ++i) many += std::to_string(i % 64 + 1) + " ";
+  expect_corrupt(many + "]\n", "ids = 65 is out of range (1..64)");
+  expect_corrupt("SI.hChannels.channelSave = 1\nSI.hStackManager.framesPerSlice = 4294967296\n",
+                 "SI.hStackManager.framesPerSlice = 4294967296 is out of range");
+}
+
+TEST(DeriveSiShape, LargestInRangeCountsGiveZeroFramesNotACrash) {
+  // 64 channels x 1,000,000 slices with 4 pages: no frame fits; screening says frames_mismatch.
+  const auto info = info_from(
+      "state.software.version=3.8\rstate.acq.numberOfChannelsSave=64\r"
+      "state.acq.numberOfZSlices=1000000\r",
+      4);
+  EXPECT_EQ(info.channels, 64);
+  EXPECT_EQ(info.slices, 1000000);
+  EXPECT_EQ(info.frames, 0);
 }

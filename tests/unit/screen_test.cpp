@@ -62,9 +62,9 @@ class Screen : public testing::Test {
     const auto r = fc::screen_raw_image(file);
     EXPECT_FALSE(r.usable()) << file;
     EXPECT_EQ(r.frames, -1);
-    EXPECT_EQ(r.reason_code(), code) << r.reason;
-    EXPECT_NE(r.reason.find(detail), std::string::npos) << r.reason;
-    EXPECT_EQ(r.reason.find('\n'), std::string::npos) << r.reason;
+    EXPECT_EQ(r.reason_code(), code) << r.reason_text();
+    EXPECT_NE(r.detail.find(detail), std::string::npos) << r.reason_text();
+    EXPECT_EQ(r.reason_text().find('\n'), std::string::npos) << r.reason_text();
     EXPECT_NE(std::find(fc::kScreenReasons.begin(), fc::kScreenReasons.end(), code),
               fc::kScreenReasons.end());
   }
@@ -84,9 +84,10 @@ TEST(ScreenReasons, DocumentedOrder) {
 TEST_F(Screen, UsableStack) {
   const auto file = stack("good.tif", 5, 5, 5);
   const auto r = fc::screen_raw_image(file);
-  EXPECT_TRUE(r.usable()) << r.reason;
+  EXPECT_TRUE(r.usable()) << r.reason_text();
   EXPECT_EQ(r.frames, 5);
-  EXPECT_EQ(r.reason, "");
+  EXPECT_EQ(r.reason, fc::ScreenReason::kNone);
+  EXPECT_EQ(r.reason_text(), "");
   EXPECT_EQ(r.reason_code(), "");
   ASSERT_TRUE(r.info && r.tile);
   EXPECT_EQ(r.info->channels, 2);
@@ -102,7 +103,7 @@ TEST_F(Screen, SidecarChannelDisagreementIsNotAReason) {
   tile.channels = 3;
   fc::write_tile_data(file, tile);
   const auto r = fc::screen_raw_image(file);
-  EXPECT_TRUE(r.usable()) << r.reason;
+  EXPECT_TRUE(r.usable()) << r.reason_text();
   EXPECT_EQ(r.tile->channels_saved, "[1,2,3]");
   EXPECT_EQ(r.info->channels, 2);
 }
@@ -128,7 +129,7 @@ TEST_F(Screen, UnreadablePermissions) {
     if (std::ifstream(file).is_open()) ::_exit(4);  // still readable: cannot test here
     const auto r = fc::screen_raw_image(file);
     ::_exit(r.reason_code() == "unreadable" &&
-                    r.reason.find("Permission denied") != std::string::npos
+                    r.detail.find("Permission denied") != std::string::npos
                 ? 0
                 : 1);
   }
@@ -153,14 +154,15 @@ TEST_F(Screen, TruncatedRealBigTiff) {
   expect_reason(dir_ / "pix.tif", "truncated",
                 "page 2 strip 0 ends at byte 1589756 but the file has 1200000 bytes");
   copy_prefix(kBigTiff, dir_ / "ifd.tif", 536412 + 100);  // inside page 1's IFD
-  expect_reason(dir_ / "ifd.tif", "truncated", "cannot read the IFD after page 0");
+  expect_reason(dir_ / "ifd.tif", "truncated", "the IFD at byte 536412 of page 1 ends at byte");
 }
 
 TEST_F(Screen, CorruptIfd) {
   // A valid header whose first IFD declares 65535 entries (libtiff's sanity check rejects it).
   std::string bytes = "II*\0\x08\0\0\0"s + std::string("\xff\xff", 2) + std::string(64, '\x01');
   std::ofstream(dir_ / "bad.tif", std::ios::binary) << bytes;
-  expect_reason(dir_ / "bad.tif", "corrupt", "cannot read the first IFD (file has 74 bytes)");
+  expect_reason(dir_ / "bad.tif", "corrupt",
+                "the IFD of page 0 at byte 8 declares 65535 entries (a valid IFD has 1..4096)");
 }
 
 TEST_F(Screen, CorruptPageSize) {
@@ -247,7 +249,7 @@ TEST_F(Screen, EveryTruncationPointIsTruncatedNeverACrash) {
     const auto code = r.reason_code();
     // Below 8 bytes there is no complete TIFF header to recognise.
     EXPECT_TRUE(code == "truncated" || (n < 8 && code == "not_tiff"))
-        << "cut at " << n << ": " << r.reason;
+        << "cut at " << n << ": " << r.reason_text();
   }
 }
 
@@ -266,7 +268,7 @@ TEST_F(Screen, FlippedIfdBytesNeverCrash) {
     std::ofstream(dir_ / "flip.tif", std::ios::binary | std::ios::trunc) << copy;
     const auto r = fc::screen_raw_image(dir_ / "flip.tif");
     if (r.usable()) ++usable;
-    EXPECT_NE(r.reason_code(), "unreadable") << r.reason;
+    EXPECT_NE(r.reason_code(), "unreadable") << r.reason_text();
   }
   EXPECT_EQ(usable, 0);  // the real file has no sidecar, so nothing can be usable
 }

@@ -1,6 +1,9 @@
 // FLAME tileData sidecars: required/optional keys, validation and error kinds.
+#include <sys/stat.h>
+
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -126,5 +129,62 @@ TEST(TileData, ReadFileKinds) {
     EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
     EXPECT_TRUE(contains(e, (dir / "b.tileData.txt").string())) << e.what();
   }
+  fs::remove_all(dir);
+}
+
+// Issue 7: text that is not UTF-8 JSON, or nested deeply enough to overflow nlohmann's recursive
+// value handling, is refused before parsing with a message that says what it is.
+TEST(TileData, DeepUtf16AndNonUtf8TextIsRefusedBeforeParsing) {
+  const std::string deep = "{\"TileData\": {\"tileResolution\": " + std::string(100000, '[') +
+                           std::string(100000, ']') + "}}";
+  EXPECT_TRUE(contains(parse_error(deep), "JSON nested deeper than 64 levels (at byte 94)"));
+  std::string nested = "{\"TileData\": " + good_tile()["TileData"].dump() + "}";
+  nested.insert(nested.find("[512"), std::string(61, '['));
+  nested.insert(nested.find("256]") + 4, std::string(61, ']'));
+  EXPECT_EQ(fc::parse_tile_data(nested, "s").frames_per_tile, 40);  // 64 levels are fine
+  // Brackets inside strings do not count.
+  auto j = good_tile();
+  j["TileData"]["note"] = std::string(1000, '[') + "\"\\";
+  EXPECT_EQ(fc::parse_tile_data(j.dump(), "s").frames_per_tile, 40);
+  std::string utf16("\xFF\xFE", 2);
+  for (const char c : good_tile().dump()) utf16 += std::string{c, '\0'};
+  EXPECT_TRUE(contains(parse_error(utf16), "looks like UTF-16 text (byte-order mark FF FE)"));
+  EXPECT_TRUE(contains(parse_error(utf16.substr(2)), "has a NUL byte at byte 1"));
+  const auto latin1 = parse_error("{\"TileData\": {\"caf\xE9\": 1}}");
+  EXPECT_TRUE(contains(latin1, "is not UTF-8 text (byte E9 at byte 18)")) << latin1.what();
+  EXPECT_EQ(fc::parse_tile_data("\xEF\xBB\xBF" + good_tile().dump(), "s").tile_id, 7);  // BOM
+}
+
+// Found by fuzz_tile_data: nlohmann throws out_of_range (not parse_error) for a number beyond
+// double's range; it escaped parse_tile_data instead of being Error(kCorrupt).
+TEST(TileData, NumbersBeyondDoubleAreCorrupt) {
+  const auto e = parse_error("{\"TileData\": {\"framesPerTile\": 1E1111111111111111111111}}");
+  EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
+  EXPECT_TRUE(contains(e, "x.tileData.txt: unreadable JSON: [json.exception.out_of_range.406]"))
+      << e.what();
+}
+
+TEST(TileData, OnlyRegularFilesOfBoundedSizeAreRead) {
+  const auto dir = fs::temp_directory_path() / ("flamecare_tile2_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "d.tileData.txt");
+  const auto kind_of = [](const fs::path& p) {
+    try {
+      fc::read_tile_data(p);
+    } catch (const fc::Error& e) {
+      return std::make_pair(e.kind(), std::string(e.what()));
+    }
+    return std::make_pair(fc::ErrorKind::kInternal, std::string("no error"));
+  };
+  auto [kind, what] = kind_of(dir / "d.tileData.txt");
+  EXPECT_EQ(kind, fc::ErrorKind::kIo);
+  EXPECT_NE(what.find("is a directory, not a regular file"), std::string::npos) << what;
+  ASSERT_EQ(::mkfifo((dir / "f.tileData.txt").c_str(), 0644), 0);
+  std::tie(kind, what) = kind_of(dir / "f.tileData.txt");  // returns at once, never blocks
+  EXPECT_NE(what.find("is a FIFO, not a regular file"), std::string::npos) << what;
+  std::ofstream(dir / "big.tileData.txt") << std::string(fc::kMaxSidecarBytes + 1, ' ');
+  std::tie(kind, what) = kind_of(dir / "big.tileData.txt");
+  EXPECT_EQ(kind, fc::ErrorKind::kUnsupported);
+  EXPECT_NE(what.find("more than the 4194304 bytes allowed"), std::string::npos) << what;
   fs::remove_all(dir);
 }
