@@ -92,9 +92,11 @@ TileData parse_tile_data(std::string_view text, std::string_view source) {
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    bad(source, fmt::format("malformed JSON at byte {}: {}", e.byte, detail::printable(e.what())));
+    bad(source, fmt::format("malformed JSON at byte {}: {}", e.byte,
+                            detail::printable(detail::json_error_text(e.what()))));
   } catch (const json::exception& e) {  // e.g. out_of_range.406: a number beyond double's range
-    bad(source, fmt::format("unreadable JSON: {}", detail::printable(e.what())));
+    bad(source,
+        fmt::format("unreadable JSON: {}", detail::printable(detail::json_error_text(e.what()))));
   }
   if (!doc.is_object() || !doc.contains("TileData") || !doc["TileData"].is_object())
     bad(source, "no \"TileData\" object");
