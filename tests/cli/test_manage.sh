@@ -87,6 +87,15 @@ rm "$tmp/ds/.last_dataset_id"  # as a datasets dir made before the record existe
 create 20250104 2
 check "remove records the id when no record existed" grep -q '"id": "0x0004"' "$tmp/ds/20250104_4I_denoising_2to6F.json"
 
+# A dataset that records its pairing (a later version's key) gets a pairing column.
+sed -i 's|"name": |"pairing": "disjoint", "name": |' "$tmp/ds/20250104_4I_denoising_2to6F.json"
+"$cli" datasets --datasets "$tmp/ds" >"$tmp/list.txt"
+check "datasets: a pairing column when a dataset records one" \
+  grep -Eq "^name +id +created +images +train +test +frames +pairing +seed +npz$" "$tmp/list.txt"
+check "datasets: the pairing" grep -Eq "^20250104_4I_denoising_2to6F .* 2to6 +disjoint +5 +0$" "$tmp/list.txt"
+check "datasets --json: the pairing" \
+  grep -q '"pairing": "disjoint"' <("$cli" datasets --datasets "$tmp/ds" --json)
+
 # Raw data is never removed, whatever a JSON says.
 name=20250104_4I_denoising_2to6F
 mkdir -p "$tmp/raw/$name"
