@@ -216,10 +216,11 @@ std::string unknown_keys(const Json& json) {
     if (key != "FLAME_Dataset") extra[key] = value;
   }
   Json inner = Json::object();
-  for (const auto& [key, value] : json["FLAME_Dataset"].items()) {
+  for (const auto& item : json["FLAME_Dataset"].items()) {
+    const std::string& key = item.key();
     if (std::find_if(kDatasetKeys.begin(), kDatasetKeys.end(),
                      [&](const char* k) { return key == k; }) == kDatasetKeys.end())
-      inner[key] = value;
+      inner[key] = item.value();
   }
   if (!inner.empty()) extra["FLAME_Dataset"] = inner;
   return extra.empty() ? std::string() : extra.dump();
