@@ -12,6 +12,7 @@
 #include "flamecare/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/regular_file.hpp"
+#include "util/json_text.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
@@ -254,7 +255,7 @@ nlohmann::json parse_json_bounded(std::string_view text, std::string_view source
   try {
     return Json::parse(text.begin(), text.end(), depth_check);
   } catch (const Json::exception& e) {
-    corrupt(source, fmt::format("not valid JSON: {}", e.what()));
+    corrupt(source, fmt::format("not valid JSON: {}", detail::json_error_text(e.what())));
   }
 }
 
