@@ -1,16 +1,24 @@
 """flamecare: turn FLAME ScanImage acquisitions into CARE denoising training data, on a C++ core.
 
-Phase 1 of the Python API::
+::
 
     import flamecare as fc
-    raw = fc.read_raw("Im_00001.tif")       # raw.data (F, C, Y, X), raw.frames(0, 5),
-                                             # raw.tile_data, raw.header
-    idx = fc.update_index(raw_root, datasets_dir)   # pandas.DataFrame of raw_image_index.csv
+    fc.synth("raw", images=8)                        # a synthetic corpus to try things on
+    fc.inspect("raw/.../Im_00001.tif")               # dict, as `flamecare inspect --json`
+    raw = fc.read_raw("raw/.../Im_00001.tif")        # raw.data (F, C, Y, X), raw.frames(0, 5)
+    idx = fc.update_index("raw", "datasets")         # pandas.DataFrame of raw_image_index.csv
+    ds = fc.create("raw", "datasets", "data", input_frames=5, gt_frames=40, seed=1)
+    ds.stats("input")["p99"]; x, y = ds.pair(ds.train_ids[0])
+    ps = fc.make_patches(ds, patch_size=64)          # ps.npz_path, ps.config
+    X, Y, coords = ps.load()
 
 Errors are ``fc.FlamecareError`` subclasses that are also the matching built-in exceptions.
-Log lines go to the ``flamecare`` logger; heavy calls release the GIL.
+Log lines go to the ``flamecare`` logger; heavy calls release the GIL and run on all cores;
+Ctrl-C stops ``create`` and ``make_patches`` cleanly (KeyboardInterrupt, nothing left behind).
 """
 from ._core import version as _version
+from ._create import create
+from ._dataset import Dataset, list_datasets
 from ._errors import (
     AlreadyExistsError,
     CorruptFileError,
@@ -22,21 +30,32 @@ from ._errors import (
     UnsupportedFileError,
 )
 from ._index import update_index
+from ._inspect import inspect
+from ._patches import Patches, make_patches
 from ._raw import RawImage, read_raw
+from ._synth import Corpus, synth
 
 __version__: str = _version()
 
 __all__ = [
     "__version__",
     "AlreadyExistsError",
+    "Corpus",
     "CorruptFileError",
+    "Dataset",
     "FlamecareError",
     "InternalError",
     "InvalidArgumentError",
     "IoError",
     "NotFoundError",
+    "Patches",
     "RawImage",
     "UnsupportedFileError",
+    "create",
+    "inspect",
+    "list_datasets",
+    "make_patches",
     "read_raw",
+    "synth",
     "update_index",
 ]

@@ -2,6 +2,7 @@
 flamecare's C++ core. Use the functions of the `flamecare` package instead.
 """
 
+from collections.abc import Sequence
 import os
 import pathlib
 from typing import Annotated
@@ -83,4 +84,489 @@ def read_sidecar(tif: str | os.PathLike) -> bytes | None:
 def update_index(raw_root: str | os.PathLike, datasets_dir: str | os.PathLike, threads: int, sink: object) -> tuple[bytes, dict]:
     """
     Creates or updates <datasets_dir>/raw_image_index.csv (screening on `threads` threads, 0 = all cores) and returns (csv_bytes, summary). Log lines and progress go to `sink`.
+    """
+
+def inspect_json(file: str | os.PathLike) -> str:
+    """
+    The JSON object `flamecare inspect --json FILE` prints, as text. Raises NotFoundError when nothing exists at `file`, InvalidArgumentError for a directory.
+    """
+
+class DatasetStats:
+    """Statistics of one side of a dataset (input or ground-truth sums)."""
+
+    @property
+    def n_frames(self) -> int:
+        """Frames summed for this side."""
+
+    @property
+    def p0_1(self) -> list[float]:
+        """0.1th percentile per channel."""
+
+    @property
+    def p1(self) -> list[float]:
+        """1st percentile per channel."""
+
+    @property
+    def p5(self) -> list[float]:
+        """5th percentile per channel."""
+
+    @property
+    def p95(self) -> list[float]:
+        """95th percentile per channel."""
+
+    @property
+    def p99(self) -> list[float]:
+        """99th percentile per channel."""
+
+    @property
+    def p99_9(self) -> list[float]:
+        """99.9th percentile per channel."""
+
+    @property
+    def channel_mean(self) -> list[float]:
+        """Mean per channel (may be empty)."""
+
+    @property
+    def channel_std(self) -> list[float]:
+        """Std per channel (may be empty)."""
+
+    @property
+    def min(self) -> float:
+        """Minimum over all channels."""
+
+    @property
+    def max(self) -> float:
+        """Maximum over all channels."""
+
+    @property
+    def mean(self) -> float:
+        """Mean over all channels."""
+
+    @property
+    def std(self) -> float:
+        """Population std over all channels."""
+
+    @property
+    def n_pixels(self) -> int | None:
+        """Pixels over all channels, when recorded."""
+
+class DatasetImage:
+    """One image of a dataset."""
+
+    @property
+    def id(self) -> int:
+        """The raw image's index id."""
+
+    @property
+    def image(self) -> str:
+        """
+        Raw path relative to the raw root (bytes that are not UTF-8 written \\xNN).
+        """
+
+    @property
+    def channels(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def split(self) -> str:
+        """"train" or "test"."""
+
+    @property
+    def bidirectional_correction(self) -> int:
+        """Applied before summing (0 = none)."""
+
+class Dataset:
+    """A dataset made by `create` (C++ flamecare::Dataset)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def id(self) -> int:
+        """The id as a number (written 0x%04x)."""
+
+    @property
+    def seed(self) -> int | None:
+        """Split seed; None in the original notebooks' JSONs."""
+
+    @property
+    def test_fraction(self) -> float | None: ...
+
+    @property
+    def raw_root(self) -> pathlib.Path: ...
+
+    @property
+    def data_dir(self) -> pathlib.Path:
+        """<out>/<name>, holding train/ and test/."""
+
+    @property
+    def input(self) -> DatasetStats:
+        """Statistics of the few-frame input sums."""
+
+    @property
+    def output(self) -> DatasetStats:
+        """Statistics of the ground-truth sums."""
+
+    @property
+    def images(self) -> list[DatasetImage]: ...
+
+    @property
+    def tool(self) -> str: ...
+
+    @property
+    def created(self) -> str: ...
+
+    @property
+    def json_path(self) -> pathlib.Path:
+        """The JSON it was read from."""
+
+    def image_ids(self) -> list[int]: ...
+
+    def test_ids(self) -> list[int]: ...
+
+    def train_ids(self) -> list[int]: ...
+
+    def channels(self) -> int: ...
+
+    def image(self, id: int) -> DatasetImage: ...
+
+    def image_path(self, id: int, frames: int) -> pathlib.Path: ...
+
+    def input_path(self, id: int) -> pathlib.Path: ...
+
+    def ground_truth_path(self, id: int) -> pathlib.Path: ...
+
+def format_dataset_id(id: int) -> str:
+    """"0x%04x", as dataset ids are written."""
+
+def format_dataset_json(dataset: Dataset) -> str:
+    """The dataset's JSON text, as `create` writes it."""
+
+def open_dataset(name_or_path: str, datasets_dir: str | os.PathLike) -> Dataset:
+    """
+    Opens a dataset by name (in `datasets_dir`) or by the path of its JSON.
+    """
+
+def list_datasets(datasets_dir: str | os.PathLike, sink: object) -> list[Dataset]:
+    """
+    Every dataset JSON in `datasets_dir`, sorted by name; warnings about other *.json files go to `sink`.
+    """
+
+def read_pair(dataset: Dataset, id: int) -> tuple[Annotated[NDArray, dict(shape=(None, None, None), order='C')], Annotated[NDArray, dict(shape=(None, None, None), order='C')]]:
+    """
+    The input and ground-truth sums of image `id` as numpy arrays (C, Y, X) of the sums' dtype, read without the GIL.
+    """
+
+class CreateOptions:
+    """Options of create_dataset (C++ CreateOptions)."""
+
+    def __init__(self) -> None: ...
+
+    @property
+    def raw_root(self) -> pathlib.Path: ...
+
+    @raw_root.setter
+    def raw_root(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def datasets_dir(self) -> pathlib.Path: ...
+
+    @datasets_dir.setter
+    def datasets_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def out_dir(self) -> pathlib.Path: ...
+
+    @out_dir.setter
+    def out_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @type.setter
+    def type(self, arg: str, /) -> None: ...
+
+    @property
+    def input_frames(self) -> int: ...
+
+    @input_frames.setter
+    def input_frames(self, arg: int, /) -> None: ...
+
+    @property
+    def gt_frames(self) -> int: ...
+
+    @gt_frames.setter
+    def gt_frames(self, arg: int, /) -> None: ...
+
+    @property
+    def test_fraction(self) -> float: ...
+
+    @test_fraction.setter
+    def test_fraction(self, arg: float, /) -> None: ...
+
+    @property
+    def seed(self) -> int | None:
+        """None: a fresh seed, recorded in the JSON."""
+
+    @seed.setter
+    def seed(self, arg: int | None, /) -> None: ...
+
+    @property
+    def threads(self) -> int:
+        """0 = all cores."""
+
+    @threads.setter
+    def threads(self, arg: int, /) -> None: ...
+
+    @property
+    def channels(self) -> int | None:
+        """Keep only images with this many channels."""
+
+    @channels.setter
+    def channels(self, arg: int | None, /) -> None: ...
+
+    @property
+    def date(self) -> str:
+        """YYYYMMDD for the name; "" = today."""
+
+    @date.setter
+    def date(self, arg: str, /) -> None: ...
+
+class CreateResult:
+    """What create_dataset made."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def json(self) -> pathlib.Path: ...
+
+    @property
+    def preview(self) -> pathlib.Path: ...
+
+    @property
+    def data_dir(self) -> pathlib.Path: ...
+
+    @property
+    def n_train(self) -> int: ...
+
+    @property
+    def n_test(self) -> int: ...
+
+    @property
+    def skipped_by_reason(self) -> dict[str, int]:
+        """Images not used, counted by reason code."""
+
+    @property
+    def dataset(self) -> Dataset: ...
+
+def create_dataset(options: CreateOptions, sink: object) -> CreateResult:
+    """Builds one dataset; progress and log lines go to `sink`."""
+
+def create_ladder(options: CreateOptions, rungs: Sequence[int], sink: object) -> list[CreateResult]:
+    """One dataset per consecutive pair of `rungs`, one shared split."""
+
+class PatchOptions:
+    """Options of make_patches (C++ PatchOptions)."""
+
+    def __init__(self) -> None: ...
+
+    @property
+    def dataset(self) -> str:
+        """Dataset name or path to its JSON."""
+
+    @dataset.setter
+    def dataset(self, arg: str, /) -> None: ...
+
+    @property
+    def datasets_dir(self) -> pathlib.Path: ...
+
+    @datasets_dir.setter
+    def datasets_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def data_dir(self) -> pathlib.Path:
+        """"" = the one the JSON records."""
+
+    @data_dir.setter
+    def data_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def out_dir(self) -> pathlib.Path:
+        """"" = data_dir."""
+
+    @out_dir.setter
+    def out_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def patch_size(self) -> int: ...
+
+    @patch_size.setter
+    def patch_size(self, arg: int, /) -> None: ...
+
+    @property
+    def patch_multiple(self) -> int: ...
+
+    @patch_multiple.setter
+    def patch_multiple(self, arg: int, /) -> None: ...
+
+    @property
+    def patches_per_image(self) -> int | None: ...
+
+    @patches_per_image.setter
+    def patches_per_image(self, arg: int | None, /) -> None: ...
+
+    @property
+    def background_threshold(self) -> float: ...
+
+    @background_threshold.setter
+    def background_threshold(self, arg: float, /) -> None: ...
+
+    @property
+    def all_channels(self) -> bool: ...
+
+    @all_channels.setter
+    def all_channels(self, arg: bool, /) -> None: ...
+
+    @property
+    def seed(self) -> int | None:
+        """None: a fresh seed, recorded in the config."""
+
+    @seed.setter
+    def seed(self, arg: int | None, /) -> None: ...
+
+    @property
+    def threads(self) -> int:
+        """0 = all cores."""
+
+    @threads.setter
+    def threads(self, arg: int, /) -> None: ...
+
+    @property
+    def force_zip64(self) -> bool: ...
+
+    @force_zip64.setter
+    def force_zip64(self, arg: bool, /) -> None: ...
+
+class PatchResult:
+    """What make_patches wrote."""
+
+    @property
+    def npz(self) -> pathlib.Path: ...
+
+    @property
+    def config(self) -> pathlib.Path: ...
+
+    @property
+    def samples1(self) -> pathlib.Path: ...
+
+    @property
+    def samples2(self) -> pathlib.Path: ...
+
+    @property
+    def legacy_copies(self) -> list[pathlib.Path]: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def n_samples(self) -> int: ...
+
+    @property
+    def n_skipped(self) -> int: ...
+
+    @property
+    def n_patches(self) -> int: ...
+
+    @property
+    def patches_per_image(self) -> int: ...
+
+    @property
+    def npz_bytes(self) -> int: ...
+
+def make_patches(options: PatchOptions, sink: object) -> PatchResult:
+    """Cuts patches into an npz; progress and log lines go to `sink`."""
+
+class SynthOptions:
+    """Options of write_synthetic_corpus (C++ SynthOptions)."""
+
+    def __init__(self) -> None: ...
+
+    @property
+    def out(self) -> pathlib.Path: ...
+
+    @out.setter
+    def out(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def images(self) -> int: ...
+
+    @images.setter
+    def images(self, arg: int, /) -> None: ...
+
+    @property
+    def size(self) -> int: ...
+
+    @size.setter
+    def size(self, arg: int, /) -> None: ...
+
+    @property
+    def frames(self) -> int: ...
+
+    @frames.setter
+    def frames(self, arg: int, /) -> None: ...
+
+    @property
+    def channels(self) -> int: ...
+
+    @channels.setter
+    def channels(self, arg: int, /) -> None: ...
+
+    @property
+    def dtype(self) -> str:
+        """Pixel type of the raw stacks (numpy name)."""
+
+    @dtype.setter
+    def dtype(self, arg: str, /) -> None: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @seed.setter
+    def seed(self, arg: int, /) -> None: ...
+
+    @property
+    def with_bad_files(self) -> bool: ...
+
+    @with_bad_files.setter
+    def with_bad_files(self, arg: bool, /) -> None: ...
+
+class SynthResult:
+    """The files write_synthetic_corpus wrote."""
+
+    @property
+    def good(self) -> list[pathlib.Path]:
+        """Usable stacks."""
+
+    @property
+    def bad(self) -> list[pathlib.Path]:
+        """Deliberately unusable files."""
+
+def write_synthetic_corpus(options: SynthOptions, sink: object) -> SynthResult:
+    """
+    Writes a synthetic corpus of ScanImage stacks and sidecars; progress goes to `sink`.
     """

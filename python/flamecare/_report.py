@@ -1,15 +1,26 @@
 """Where the library's log lines and progress go: the ``flamecare`` logger and tqdm bars."""
 from __future__ import annotations
 
+import importlib.util
 import logging
 
 logger = logging.getLogger("flamecare")
 
 
+def _tqdm():
+    """tqdm.auto's bar (a widget in Jupyter) when ipywidgets is there; the text bar otherwise,
+    which tqdm.auto would fall back to in Jupyter after a TqdmWarning on every call."""
+    if importlib.util.find_spec("ipywidgets") is None:
+        from tqdm.std import tqdm
+    else:
+        from tqdm.auto import tqdm
+    return tqdm
+
+
 class Sink:
     """Receives a library call's events on the calling thread (see python/src/reported_call.hpp):
     log lines go to the ``flamecare`` logger, progress to one tqdm bar per stage when ``progress``
-    is true (``tqdm.auto``: a widget in Jupyter, text elsewhere)."""
+    is true (a widget in Jupyter with ipywidgets, text elsewhere)."""
 
     def __init__(self, progress: bool) -> None:
         self._show = bool(progress)
@@ -24,9 +35,7 @@ class Sink:
             return
         if stage != self._stage:
             self.close()
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=total, desc=stage, unit="item", leave=True)
+            self._bar = _tqdm()(total=total, desc=stage, unit="item", leave=True)
             self._stage = stage
         elif self._bar is None:
             return  # this stage's bar has finished

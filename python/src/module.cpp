@@ -33,4 +33,9 @@ NB_MODULE(_core, m) {
   flamecare::python::bind_errors(m);
   flamecare::python::bind_raw(m);
   flamecare::python::bind_index(m);
+  flamecare::python::bind_inspect(m);
+  flamecare::python::bind_dataset(m);
+  flamecare::python::bind_create(m);
+  flamecare::python::bind_patches(m);
+  flamecare::python::bind_synth(m);
 }

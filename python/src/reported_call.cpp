@@ -1,5 +1,6 @@
 #include "reported_call.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -100,10 +101,11 @@ class EventQueue {
 };
 
 // Hands events to the sink (GIL held). After the first Python exception (a failing sink or a
-// KeyboardInterrupt) the sink is left alone and the exception is kept for the end.
+// KeyboardInterrupt) the sink is left alone, the exception is kept for the end and `cancel` is
+// set, which the call's Reporter reads as "stop": its result would be thrown away anyway.
 class Delivery {
  public:
-  explicit Delivery(nb::handle sink) : sink_(sink) {}
+  Delivery(nb::handle sink, std::atomic<bool>& cancel) : sink_(sink), cancel_(cancel) {}
 
   void deliver(const Events& events) {
     if (python_error_) return;
@@ -112,14 +114,14 @@ class Delivery {
       for (const auto& p : events.progress)
         sink_.attr("progress")(to_str(p.stage), p.done, p.total);
     } catch (...) {
-      python_error_ = std::current_exception();
+      keep(std::current_exception());
     }
   }
 
   /// Runs Python's signal handlers (Ctrl-C raises KeyboardInterrupt in them).
   void check_signals() {
     if (python_error_ || PyErr_CheckSignals() == 0) return;
-    python_error_ = std::make_exception_ptr(nb::python_error());
+    keep(std::make_exception_ptr(nb::python_error()));
   }
 
   void close() {
@@ -133,7 +135,13 @@ class Delivery {
   std::exception_ptr error() const { return python_error_; }
 
  private:
+  void keep(std::exception_ptr error) {
+    python_error_ = std::move(error);
+    cancel_.store(true, std::memory_order_relaxed);
+  }
+
   nb::handle sink_;
+  std::atomic<bool>& cancel_;
   std::exception_ptr python_error_;
 };
 
@@ -141,8 +149,10 @@ class Delivery {
 
 void run_reported(nb::handle sink, const std::function<void(const Reporter&)>& call) {
   EventQueue queue;
+  std::atomic<bool> cancel{false};
   const Reporter reporter([&](LogLevel level, std::string_view text) { queue.log(level, text); },
-                          [&](const ProgressEvent& event) { queue.progress(event); });
+                          [&](const ProgressEvent& event) { queue.progress(event); },
+                          [&] { return cancel.load(std::memory_order_relaxed); });
   std::exception_ptr call_error;
   std::thread worker([&] {
     try {
@@ -154,7 +164,7 @@ void run_reported(nb::handle sink, const std::function<void(const Reporter&)>& c
   });
 
   // Nothing below throws before the join: Delivery keeps Python exceptions for the end.
-  Delivery delivery(sink);
+  Delivery delivery(sink, cancel);
   for (bool finished = false; !finished;) {
     Events events;
     {
@@ -170,6 +180,7 @@ void run_reported(nb::handle sink, const std::function<void(const Reporter&)>& c
     worker.join();
   }
   delivery.close();
+  // The Python exception wins: after it the call was cancelled (or finished regardless).
   if (delivery.error()) std::rethrow_exception(delivery.error());
   if (call_error) std::rethrow_exception(call_error);
 }

@@ -21,11 +21,13 @@ namespace flamecare::python {
 /// Python object with methods `log(level: int, message: str)` (levels of the `logging` module),
 /// `progress(stage: str, done: int, total: int)` and `close()`; the sink is called on this thread
 /// with the GIL held, `close()` once at the end. Must be called with the GIL held; returns when
-/// `call` has returned. Rethrows what `call` threw; an exception raised by the sink, or a
-/// KeyboardInterrupt delivered while waiting, is raised after `call` finished instead, since the
-/// library cannot be stopped yet.
-// TODO(phase 2, issue 8): when Reporter gains its cancel check, a KeyboardInterrupt sets the
-// cancel flag here so the call stops within a tick and raises KeyboardInterrupt.
+/// `call` has returned. Rethrows what `call` threw.
+///
+/// Interrupts: every tick this thread runs Python's signal handlers (PyErr_CheckSignals), so
+/// Ctrl-C (or a notebook's interrupt) raises KeyboardInterrupt here. That exception, or one
+/// raised by the sink, sets the Reporter's cancellation check: the library stops at its next
+/// check, cleans up as a cancelled run does (nothing that looks complete is left), and the Python
+/// exception is raised once `call` has returned.
 void run_reported(nanobind::handle sink, const std::function<void(const Reporter&)>& call);
 
 }  // namespace flamecare::python

@@ -8,6 +8,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/tile_data.hpp"
 #include "io/regular_file.hpp"
+#include "util/json_text.hpp"
 #include "util/text.hpp"
 
 namespace flamecare {
@@ -92,11 +93,14 @@ TileData parse_tile_data(std::string_view text, std::string_view source) {
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    bad(source, fmt::format("malformed JSON at byte {}: {}", e.byte,
-                            detail::printable(detail::json_error_text(e.what()))));
+    // The parser's own id ("[json.exception.parse_error.101]") means nothing to a reader.
+    std::string position;
+    const std::string cause = detail::json_parse_error_cause(e.what(), position);
+    bad(source, position.empty()
+                    ? fmt::format("malformed JSON at byte {}: {}", e.byte, cause)
+                    : fmt::format("malformed JSON at byte {} ({}): {}", e.byte, position, cause));
   } catch (const json::exception& e) {  // e.g. out_of_range.406: a number beyond double's range
-    bad(source,
-        fmt::format("unreadable JSON: {}", detail::printable(detail::json_error_text(e.what()))));
+    bad(source, fmt::format("unreadable JSON: {}", detail::json_error_text(e.what())));
   }
   if (!doc.is_object() || !doc.contains("TileData") || !doc["TileData"].is_object())
     bad(source, "no \"TileData\" object");

@@ -13,6 +13,7 @@
 #include "io/atomic_file.hpp"
 #include "io/regular_file.hpp"
 #include "pipeline/json_values.hpp"
+#include "util/json_text.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
@@ -211,10 +212,11 @@ std::string unknown_keys(const Json& json) {
     if (key != "FLAME_Dataset") extra[key] = value;
   }
   Json inner = Json::object();
-  for (const auto& [key, value] : json["FLAME_Dataset"].items()) {
+  for (const auto& item : json["FLAME_Dataset"].items()) {
+    const std::string& key = item.key();
     if (std::find_if(kDatasetKeys.begin(), kDatasetKeys.end(),
                      [&](const char* k) { return key == k; }) == kDatasetKeys.end())
-      inner[key] = value;
+      inner[key] = item.value();
   }
   if (!inner.empty()) extra["FLAME_Dataset"] = inner;
   return extra.empty() ? std::string() : extra.dump();
@@ -248,7 +250,7 @@ nlohmann::json parse_json_bounded(std::string_view text, std::string_view source
   try {
     return Json::parse(text.begin(), text.end(), depth_check);
   } catch (const Json::exception& e) {
-    corrupt(source, fmt::format("not valid JSON: {}", json_error_text(e.what())));
+    corrupt(source, fmt::format("not valid JSON: {}", detail::json_error_text(e.what())));
   }
 }
 

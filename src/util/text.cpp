@@ -64,15 +64,6 @@ std::string printable(std::string_view bytes) {
   return out;
 }
 
-std::string json_error_text(std::string_view what) {
-  constexpr std::string_view kPrefix = "[json.exception.";
-  if (what.starts_with(kPrefix)) {
-    const auto end = what.find("] ");
-    if (end != std::string_view::npos) what.remove_prefix(end + 2);
-  }
-  return std::string(what);
-}
-
 std::string one_line(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

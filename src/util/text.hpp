@@ -22,11 +22,6 @@ std::string printable(std::string_view bytes);
 /// `text` with every line break (CR, LF) replaced by a space: one line for CSV cells and logs.
 std::string one_line(std::string_view text);
 
-/// nlohmann::json's exception text without its internal code: "[json.exception.parse_error.101]
-/// parse error at line 1, column 2: ..." becomes "parse error at line 1, column 2: ..." (the code
-/// means nothing to a user). Other text is returned unchanged.
-std::string json_error_text(std::string_view what);
-
 /// Percent-encoding of bytes: every byte outside printable ASCII (0x21–0x7E) and every '%'
 /// becomes %XX (upper-case hex), so the text is ASCII and decodes back to exactly `bytes`
 /// (Python: urllib.parse.unquote_to_bytes).

@@ -17,7 +17,7 @@ check() {  # check NAME CONDITION-EXIT-STATUS
 }
 # json_is FILE.json PYTHON-EXPRESSION-over-d
 json_is() {
-  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+  "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$@"
 }
 
 BIG="$FIX/real/tiffstack/TS_UnitTestImage_BigTIFF.tif"
@@ -45,8 +45,13 @@ json_is "$TMP/good.json" 'd["usable"] is True and d["reason"] == "" and d["frame
 check "--json fields of a usable file" $?
 json_is "$TMP/good.json" 'd["sidecar"]["frames_per_tile"] == 3 and d["sidecar"]["channels_saved"] == [2] and d["sidecar"]["bidirectional_correction"] == 1'
 check "--json sidecar object" $?
-json_is "$TMP/good.json" 'set(d) == {"file","format","scanimage_version","header_version","frames","channels","slices","height","width","dtype","pages","file_size","sidecar","usable","reason"}'
-check "--json key set" $?
+json_is "$TMP/good.json" 'list(d) == ["file","format","scanimage_version","header_version","frames","channels","slices","height","width","dtype","pages","file_size","sidecar","sidecar_path","sidecar_state","sidecar_problem","usable","reason"]'
+check "--json key list" $?
+json_is "$TMP/good.json" 'd["sidecar_path"] == sys.argv[3] and d["sidecar_state"] == "valid" and d["sidecar_problem"] == ""' "$TMP/good.tileData.txt"
+check "--json sidecar path and state" $?
+grep -qx "sidecar:   $TMP/good.tileData.txt" "$TMP/out.txt"; check "text names the sidecar" $?
+grep -qx '           valid: framesPerTile 3, channelsSaved \[2\], bidirectionalCorrection 1' "$TMP/out.txt"
+check "text says the sidecar is valid" $?
 
 # Unusable files: exit 0, usable no, reason code.
 expect_reason() {  # expect_reason NAME FILE CODE
@@ -66,8 +71,8 @@ expect_reason "truncated copy" "$TMP/cut.tif" truncated
 expect_reason "empty file" "$TMP/empty.tif" empty
 printf 'not a tiff at all' > "$TMP/text.tif"
 expect_reason "garbage" "$TMP/text.tif" not_tiff
-mkdir "$TMP/dir.tif"
-expect_reason "directory" "$TMP/dir.tif" unreadable
+mkfifo "$TMP/fifo.tif"
+expect_reason "FIFO" "$TMP/fifo.tif" unreadable
 cp "$BIG" "$TMP/summed.tif"
 sed 's/"framesPerTile": 3/"framesPerTile": 40/' "$TMP/good.tileData.txt" > "$TMP/summed.tileData.txt"
 expect_reason "frames mismatch" "$TMP/summed.tif" frames_mismatch
@@ -76,11 +81,35 @@ cp "$BIG" "$TMP/badside.tif"; echo '{"TileData": {' > "$TMP/badside.tileData.txt
 expect_reason "malformed sidecar" "$TMP/badside.tif" bad_sidecar
 json_is "$TMP/r.json" 'd["format"] == "BigTIFF" and d["sidecar"] is None'
 check "bad sidecar keeps TIFF facts" $?
+# Issue 12: a malformed sidecar said `sidecar: none`; now its state, the reason, and no parser ids.
+json_is "$TMP/r.json" 'd["sidecar_state"] == "invalid" and d["sidecar_problem"].startswith("malformed JSON at byte ")'
+check "malformed sidecar: state invalid with the reason" $?
+! grep -q 'json.exception' "$TMP/r.json"; check "no JSON parser ids in --json" $?
+"$CLI" inspect "$TMP/badside.tif" > "$TMP/bad.txt"
+grep -q '^           invalid: malformed JSON at byte [0-9]* (line 2, column 1): ' "$TMP/bad.txt"
+check "text: sidecar invalid with the reason" $?
+! grep -q 'json.exception\|sidecar: *none' "$TMP/bad.txt"; check "text: no parser ids, no 'none'" $?
+"$CLI" inspect "$TMP/cut.tif" > "$TMP/miss.txt"
+grep -qx '           missing' "$TMP/miss.txt"; check "text: missing sidecar" $?
+# A valid sidecar beside an unusable TIFF is shown too (it said `none`).
+cp "$FIX/real/tiffstack/TS_UnitTestImage.tif" "$TMP/ij.tif"; cp "$TMP/good.tileData.txt" "$TMP/ij.tileData.txt"
+"$CLI" inspect --json "$TMP/ij.tif" > "$TMP/ij.json"
+json_is "$TMP/ij.json" 'd["sidecar_state"] == "valid" and d["sidecar"]["frames_per_tile"] == 3 and d["reason"].startswith("not_scanimage: ")'
+check "valid sidecar of a non-ScanImage TIFF is shown" $?
 
 # Exit codes: 1 for a missing file, 2 for usage errors.
 "$CLI" inspect "$TMP/missing.tif" > "$TMP/o" 2> "$TMP/e"; rc=$?
 check "missing file exits 1 (got $rc)" $((rc != 1))
 grep -q 'missing.tif: no such file' "$TMP/e"; check "missing file message" $?
+# Issue 12: a directory is a usage error with a clear message, not an unusable "file".
+mkdir "$TMP/dir.tif"
+for d in "$TMP/dir.tif" "$TMP"; do
+  "$CLI" inspect "$d" > "$TMP/o" 2> "$TMP/e"; rc=$?
+  check "directory $d exits 2 (got $rc)" $((rc != 2))
+  grep -q "^flamecare inspect: $d: is a directory; inspect takes one raw image file" "$TMP/e"
+  check "directory message" $?
+  [ ! -s "$TMP/o" ]; check "directory: nothing on stdout" $?
+done
 "$CLI" inspect > /dev/null 2>&1; rc=$?
 check "no FILE exits 2 (got $rc)" $((rc != 2))
 "$CLI" inspect --bogus "$BIG" > /dev/null 2>&1; rc=$?

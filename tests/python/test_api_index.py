@@ -119,9 +119,10 @@ class InterruptingHandler(logging.Handler):
             os.kill(os.getpid(), signal.SIGINT)
 
 
-def test_ctrl_c_is_raised_once_the_index_is_complete(corpus, tmp_path):
-    """The library cannot be stopped yet: the interrupt waits for the call, which still writes a
-    complete index, and is then raised."""
+def test_ctrl_c_during_update_index_leaves_no_torn_index(corpus, tmp_path):
+    """Ctrl-C in mid-call raises KeyboardInterrupt; the index is cancelled while screening
+    (no CSV written) or, when screening had finished, written whole; never torn. A re-run
+    completes it."""
     root, good, bad = corpus
     handler = InterruptingHandler()
     logger = logging.getLogger("flamecare")
@@ -135,5 +136,10 @@ def test_ctrl_c_is_raised_once_the_index_is_complete(corpus, tmp_path):
         signal.signal(signal.SIGINT, previous)
         logger.removeHandler(handler)
     assert handler.sent
-    df = pd.read_csv(tmp_path / "ds" / "raw_image_index.csv")
+    csv = tmp_path / "ds" / "raw_image_index.csv"
+    if csv.exists():
+        df = pd.read_csv(csv)
+        assert len(df) == len(good) + len(bad) and df["status"].notna().all()
+    assert not list((tmp_path / "ds").glob("*.tmp-*"))
+    df = fc.update_index(root, tmp_path / "ds", threads=2, progress=False)
     assert len(df) == len(good) + len(bad) and df["status"].notna().all()

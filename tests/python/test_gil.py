@@ -71,3 +71,19 @@ def test_reading_pixels_releases_the_gil(cli, tmp_path):
     proc = run(cli, "synth", root, "--images", 1, "--size", 256, "--frames", 200, "--channels", 2)
     raw = fc.read_raw(proc.stdout.split()[1])
     assert_other_thread_runs(lambda i: raw.frames(0, 200), 0.5)
+
+
+def test_create_and_make_patches_release_the_gil(tmp_path):
+    root = tmp_path / "raw"
+    fc.synth(root, images=12, size=96, frames=40, channels=2, seed=4)
+    datasets = []
+
+    def create(i):
+        datasets.append(fc.create(root, tmp_path / f"ds{i}", tmp_path / f"out{i}",
+                                  input_frames=5, gt_frames=40, seed=i, threads=1, progress=True))
+
+    # One worker thread leaves the second core to the ticker.
+    assert_other_thread_runs(create, 1.0)
+    assert_other_thread_runs(
+        lambda i: fc.make_patches(datasets[i % len(datasets)], patch_size=16, seed=i,
+                                  out_dir=tmp_path / f"p{i}", threads=1, progress=True), 0.5)

@@ -65,3 +65,40 @@ def test_public_api_signatures_and_help():
     assert re.search(r"threads: '?int'? = 0", text) and re.search(r"progress: '?bool'? = True", text)
     for name in ("data", "frames", "tile_data", "header", "shape", "dtype", "path"):
         assert getattr(fc.RawImage, name).__doc__, name
+
+
+def test_phase_2_signatures_and_help():
+    params = inspect.signature(fc.create).parameters
+    assert list(params)[:10] == ["raw_root", "datasets_dir", "out_dir", "input_frames",
+                                 "gt_frames", "test_fraction", "seed", "channels", "threads",
+                                 "progress"]
+    defaults = {name: p.default for name, p in params.items()}
+    assert (defaults["input_frames"], defaults["gt_frames"], defaults["test_fraction"]) == \
+        (5, 40, 0.1)
+    assert defaults["seed"] is None and defaults["channels"] is None
+    assert defaults["threads"] == 0 and defaults["progress"] is True
+    assert {"type", "date", "ladder"} <= set(params)
+    text = pydoc.render_doc(fc.create, renderer=pydoc.plaintext)
+    for word in ("input_frames", "gt_frames", "test_fraction", "KeyboardInterrupt",
+                 "UnsupportedFileError", "ladder"):
+        assert word in text, word
+    params = inspect.signature(fc.make_patches).parameters
+    assert list(params)[:6] == ["ds", "patch_size", "patch_multiple", "all_channels", "seed",
+                                "progress"]
+    assert (params["patch_size"].default, params["patch_multiple"].default) == (128, 4)
+    assert {"patches_per_image", "background_threshold", "threads", "out_dir",
+            "data_dir"} <= set(params)
+    assert "AlreadyExistsError" in pydoc.render_doc(fc.make_patches, renderer=pydoc.plaintext)
+    assert list(inspect.signature(fc.Dataset.open).parameters) == ["name_or_json_path",
+                                                                   "datasets_dir"]
+    assert list(inspect.signature(fc.Dataset.pair).parameters) == ["self", "image_id"]
+    assert list(inspect.signature(fc.inspect).parameters) == ["path"]
+    assert list(inspect.signature(fc.synth).parameters)[:8] == [
+        "out", "images", "size", "frames", "channels", "dtype", "seed", "with_bad_files"]
+    for name in ("name", "id", "seed", "image_ids", "test_ids", "train_ids", "json", "stats",
+                 "pair", "images", "data_dir", "json_path", "open"):
+        assert getattr(fc.Dataset, name).__doc__, name
+    for name in ("npz_path", "config", "load", "seed", "n_patches"):
+        assert getattr(fc.Patches, name).__doc__, name
+    for function in (fc.create, fc.make_patches, fc.inspect, fc.synth, fc.list_datasets):
+        assert function.__doc__ and "Raises" in function.__doc__, function

@@ -111,6 +111,16 @@ TEST(DatasetJson, BrokenFilesAreCorruptWithTheirName) {
       EXPECT_EQ(std::string(e.what()).rfind("stray.json: ", 0), 0u) << e.what();
     }
   }
+  // Issue 12: no parser ids ("[json.exception.parse_error.101]") in messages.
+  try {
+    parse_dataset_json("{\"FLAME_Dataset\": ", "stray.json");
+    ADD_FAILURE() << "accepted a cut JSON";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).find("json.exception"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("stray.json: not valid JSON: parse error at line 1"),
+              std::string::npos)
+        << e.what();
+  }
   auto json = nlohmann::json::parse(kWrittenBy010);
   json["FLAME_Dataset"]["test_ids"] = {5};
   expect_kind(ErrorKind::kCorrupt, [&] { parse_dataset_json(json.dump(), "x"); });

@@ -15,7 +15,7 @@
 #include "pipeline/create_plan.hpp"
 #include "support/expect_error.hpp"
 #include "support/scratch_dir.hpp"
-#include "util/text.hpp"
+#include "util/json_text.hpp"
 
 namespace flamecare {
 namespace {
