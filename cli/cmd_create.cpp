@@ -5,6 +5,7 @@
 #include "config_file.hpp"
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
+#include "flamecare/text.hpp"
 #include "interrupt.hpp"
 #include "validators.hpp"
 
@@ -19,11 +20,11 @@ void print_summary(const CreateResult& r) {
     skipped += fmt::format(" {} {},", reason, count);
   if (!skipped.empty()) skipped.pop_back();
   fmt::print("  skipped:{}\n", skipped.empty() ? " none" : skipped);
-  fmt::print("  train:   {}\n", (r.data_dir / "train").string());
-  fmt::print("  test:    {}\n", (r.data_dir / "test").string());
-  fmt::print("  json:    {}\n", r.json.string());
-  fmt::print("  preview: {}\n", r.preview.string());
-  fmt::print("  log:     {}\n", (r.data_dir / "create.log").string());
+  fmt::print("  train:   {}\n", printable((r.data_dir / "train").string()));
+  fmt::print("  test:    {}\n", printable((r.data_dir / "test").string()));
+  fmt::print("  json:    {}\n", printable(r.json.string()));
+  fmt::print("  preview: {}\n", printable(r.preview.string()));
+  fmt::print("  log:     {}\n", printable((r.data_dir / "create.log").string()));
 }
 
 // Everything the parsed command line holds; shared by the parser and the runner.
@@ -34,12 +35,19 @@ struct CreateArgs {
   std::vector<int> ladder;
   std::string config;
   CLI::App* command = nullptr;
+  CLI::Option* raw_root_option = nullptr;
+  CLI::Option* datasets_option = nullptr;
+  CLI::Option* out_option = nullptr;
   CLI::Option* seed_option = nullptr;
   CLI::Option* channels_option = nullptr;
 };
 
 // Checks across options, which CLI11's per-option validators cannot see.
-void check_frames(const CreateArgs& args) {
+void check_options(const CreateArgs& args) {
+  require_option(args.raw_root_option, "RAW_ROOT", "raw-root");
+  require_option(args.datasets_option, "--datasets", "datasets");
+  require_option(args.out_option, "--out", "out");
+  check_exclusions(*args.command);
   const CreateOptions& o = args.options;
   if (args.ladder.empty() && o.gt_frames <= o.input_frames) {
     throw Error(ErrorKind::kInvalidArgument,
@@ -49,8 +57,11 @@ void check_frames(const CreateArgs& args) {
 }
 
 int run_create(CreateArgs& args, Console& console) {
-  if (!args.config.empty()) apply_config_file(*args.command, args.config);
-  check_frames(args);
+  if (!args.config.empty()) {
+    for (const auto& line : apply_config_file(*args.command, args.config))
+      console.note(fmt::format("config {}: {}", printable(args.config), line));
+  }
+  check_options(args);
   CreateOptions& options = args.options;
   if (args.seed_option->count() > 0) options.seed = args.seed;
   if (args.channels_option->count() > 0) options.channels = args.channels;
@@ -63,13 +74,12 @@ int run_create(CreateArgs& args, Console& console) {
       results = create_ladder(options, args.ladder, console.reporter());
     }
   } catch (const Error& e) {
-    console.note(fmt::format("failed: {}", e.what()));
-    console.save_log_after_failure(options.datasets_dir / "create.log");
+    console.save_log_failed(options.datasets_dir / "create.log", e.what());
     throw;
   }
   for (const auto& result : results) {
     try {
-      console.save_log(result.data_dir / "create.log");
+      console.save_log_done(result.data_dir / "create.log");
     } catch (const Error& e) {
       throw Error(e.kind(),
                   fmt::format("{} (dataset {} itself is complete)", e.what(), result.name));
@@ -77,6 +87,24 @@ int run_create(CreateArgs& args, Console& console) {
     print_summary(result);
   }
   return 0;
+}
+
+void add_split_options(CLI::App* cmd, CreateArgs& args) {
+  CreateOptions& o = args.options;
+  auto* fraction =
+      cmd->add_option("--test-fraction", o.test_fraction, "Fraction of images held out for testing")
+          ->capture_default_str()
+          ->check(number_in(0, 1, /*hi_open=*/true));
+  // A grouping of images other than by image (whole mosaics or samples) would exclude
+  // --test-ids too.
+  cmd->add_option("--test-ids", o.test_ids,
+                  "Exactly these images (index ids, e.g. 3,7) form the test set; the rest train")
+      ->delimiter(',')
+      ->check(id_value())
+      ->excludes(fraction);
+  args.seed_option =
+      cmd->add_option("--seed", args.seed, "Random seed for the split (default: fresh, recorded)")
+          ->check(seed_value());
 }
 
 }  // namespace
@@ -87,10 +115,12 @@ void add_create_command(CLI::App& app, Runner& runner) {
   auto* cmd = app.add_subcommand("create",
                                  "Build a dataset of few-frame / many-frame sums with statistics");
   args->command = cmd;
-  cmd->add_option("raw_root", o.raw_root, "Folder of raw ScanImage stacks")->required();
-  cmd->add_option("--datasets", o.datasets_dir, "Datasets dir (index, dataset JSON and preview)")
-      ->required();
-  cmd->add_option("--out", o.out_dir, "Where <name>/{train,test} TIFFs go")->required();
+  args->raw_root_option = cmd->add_option(
+      "raw_root", o.raw_root, "Folder of raw ScanImage stacks (required; or raw-root in --config)");
+  args->datasets_option = cmd->add_option(
+      "--datasets", o.datasets_dir, "Datasets dir (index, dataset JSON and preview; required)");
+  args->out_option =
+      cmd->add_option("--out", o.out_dir, "Where <name>/{train,test} TIFFs go (required)");
   auto* input =
       cmd->add_option("--input-frames", o.input_frames, "Frames summed for the noisy input")
           ->capture_default_str()
@@ -98,20 +128,22 @@ void add_create_command(CLI::App& app, Runner& runner) {
   auto* gt = cmd->add_option("--gt-frames", o.gt_frames, "Frames summed for the ground truth")
                  ->capture_default_str()
                  ->check(int_at_least(2));
+  auto* min_frames =
+      cmd->add_option("--min-frames", o.min_frames,
+                      "Select only images with at least this many frames (default: --gt-frames)")
+          ->check(int_at_least(1));
   cmd->add_option(
          "--ladder", args->ladder,
          "Frame ladder, e.g. 5,10,20,40: one dataset per consecutive pair, one shared split")
       ->delimiter(',')
       ->check(int_at_least(1))
       ->excludes(input)
-      ->excludes(gt);
-  cmd->add_option("--type", o.type, "Dataset type")->capture_default_str();
-  cmd->add_option("--test-fraction", o.test_fraction, "Fraction of images held out for testing")
+      ->excludes(gt)
+      ->excludes(min_frames);
+  cmd->add_option("--type", o.type, "Dataset type")
       ->capture_default_str()
-      ->check(number_in(0, 1, /*hi_open=*/true));
-  args->seed_option =
-      cmd->add_option("--seed", args->seed, "Random seed for the split (default: fresh, recorded)")
-          ->check(seed_value());
+      ->check(one_of({std::begin(kDatasetTypes), std::end(kDatasetTypes)}));
+  add_split_options(cmd, *args);
   args->channels_option =
       cmd->add_option("--channels", args->channels, "Keep only images with this many channels")
           ->check(int_at_least(1));
@@ -121,7 +153,8 @@ void add_create_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--date", o.date, "YYYYMMDD used in the dataset name (default: today)")
       ->check(calendar_date());
   cmd->add_option("--config", args->config,
-                  "TOML file of these options (keys as the long option names; command line wins)");
+                  "TOML file of these options (keys as the long option names, raw-root for "
+                  "RAW_ROOT; command line wins)");
   cmd->callback([&runner, args] {
     runner = [args](Console& console) { return run_create(*args, console); };
   });

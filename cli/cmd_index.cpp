@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "flamecare/error.hpp"
 #include "flamecare/index.hpp"
 #include "flamecare/text.hpp"
+#include "interrupt.hpp"
 #include "validators.hpp"
 
 namespace flamecare::cli {
@@ -22,6 +24,10 @@ void print_summary(const IndexSummary& s) {
     fmt::print("  {}: {}\n", code, count);
   }
   fmt::print("missing: {}\n", s.missing);
+  for (const auto& image : s.missing_images) fmt::print("  {}\n", printable(image));
+  if (s.missing > s.missing_images.size())
+    fmt::print("  ... and {} more (status \"missing\" in the index)\n",
+               s.missing - s.missing_images.size());
 }
 
 }  // namespace
@@ -44,13 +50,17 @@ void add_index_command(CLI::App& app, Runner& runner) {
                 "Screen every file again, even those whose TIFF and sidecar did not change");
   cmd->callback([&runner, options] {
     runner = [options](Console& console) -> int {
-      console.note(fmt::format("flamecare index {} --datasets {} --threads {}{}",
-                               printable(options->raw_root.native()),
-                               printable(options->datasets_dir.native()), options->threads,
-                               options->rescreen ? " --rescreen" : ""));
-      const IndexResult result = update_index(*options, console.reporter());
+      catch_interrupts();
+      const auto log = options->datasets_dir / "index.log";
+      IndexResult result;
+      try {
+        result = update_index(*options, console.reporter());
+      } catch (const Error& e) {
+        console.save_log_failed(log, e.what());
+        throw;
+      }
       print_summary(result.summary);
-      console.save_log(options->datasets_dir / "index.log");
+      console.save_log_done(log);
       return 0;
     };
   });

@@ -16,5 +16,8 @@ void add_inspect_command(CLI::App& app, Runner& runner);
 void add_index_command(CLI::App& app, Runner& runner);
 void add_create_command(CLI::App& app, Runner& runner);
 void add_patches_command(CLI::App& app, Runner& runner);
+void add_datasets_command(CLI::App& app, Runner& runner);
+void add_show_command(CLI::App& app, Runner& runner);
+void add_remove_command(CLI::App& app, Runner& runner);
 
 }  // namespace flamecare::cli

@@ -47,7 +47,11 @@ std::string_view level_name(LogLevel level) {
 
 }  // namespace
 
-Console::Console() : tty_(::isatty(STDERR_FILENO) == 1) {}
+Console::Console(std::string version, std::string command_line)
+    : start_(now_seconds()), tty_(::isatty(STDERR_FILENO) == 1) {
+  if (!version.empty()) note(version);
+  if (!command_line.empty()) note("command: " + command_line);
+}
 
 Reporter Console::reporter() {
   return Reporter([this](LogLevel level, std::string_view message) { on_log(level, message); },
@@ -116,8 +120,6 @@ void Console::save_log(const std::filesystem::path& file) {
   std::lock_guard lock(mutex_);
   std::string text;
   for (const auto& line : lines_) text += line + '\n';
-  std::error_code ec;
-  if (!file.parent_path().empty()) std::filesystem::create_directories(file.parent_path(), ec);
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
   int err = fd < 0 ? errno : 0;
   for (std::size_t done = 0; err == 0 && done < text.size();) {
@@ -133,7 +135,17 @@ void Console::save_log(const std::filesystem::path& file) {
   }
 }
 
-void Console::save_log_after_failure(const std::filesystem::path& file) {
+void Console::save_log_done(const std::filesystem::path& file) {
+  if (!done_noted_) note(fmt::format("done in {:.1f} s", now_seconds() - start_));
+  done_noted_ = true;  // a run with several outputs (a ladder) writes the same log to each
+  save_log(file);
+}
+
+void Console::save_log_failed(const std::filesystem::path& file, std::string_view message) {
+  note(fmt::format("failed: {}", message));
+  std::error_code ec;
+  const std::filesystem::path dir = file.parent_path().empty() ? "." : file.parent_path();
+  if (!std::filesystem::is_directory(dir, ec)) return;
   try {
     save_log(file);
   } catch (const Error& e) {

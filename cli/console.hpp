@@ -13,7 +13,9 @@ namespace flamecare::cli {
 
 class Console {
  public:
-  Console();
+  /// `version` and `command_line` open every log file (the first two lines), so a log says what
+  /// made it.
+  Console(std::string version = {}, std::string command_line = {});
   /// Show info-level messages on stderr too (warnings and errors always show).
   void set_verbose(bool verbose) { verbose_ = verbose; }
   /// A reporter whose log lines go to stderr (by level) and into the log buffer, whose progress
@@ -23,8 +25,12 @@ class Console {
   /// Appends every line logged so far, with timestamps, to `file`. Throws Error(kIo) naming the
   /// file and the system's reason when it cannot be written.
   void save_log(const std::filesystem::path& file);
-  /// save_log for a run that already failed: a second failure is only mentioned on stderr.
-  void save_log_after_failure(const std::filesystem::path& file);
+  /// Appends "done in N s" (time since the console was made; once) and saves the log (save_log).
+  void save_log_done(const std::filesystem::path& file);
+  /// Appends "failed: <message>" and saves the log, but only into a folder that exists: a run that
+  /// failed before making its output folder creates nothing for its log. A second failure is only
+  /// mentioned on stderr.
+  void save_log_failed(const std::filesystem::path& file, std::string_view message);
   /// Records a line in the log buffer only.
   void note(std::string_view line);
 
@@ -34,6 +40,8 @@ class Console {
   void clear_bar_locked();
 
   std::mutex mutex_;
+  double start_ = 0;
+  bool done_noted_ = false;
   bool tty_ = false;
   bool verbose_ = false;
   bool bar_visible_ = false;

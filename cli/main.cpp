@@ -1,11 +1,14 @@
 // flamecare: FLAME ScanImage stacks → CARE denoising training data.
 #include <cstdio>
 #include <exception>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "console.hpp"
 #include "flamecare/error.hpp"
@@ -19,16 +22,34 @@ constexpr int kFailure = 1;
 constexpr int kUsage = 2;
 constexpr int kInterrupted = 130;
 
-int report(const flamecare::Error& e) {
-  if (e.kind() == flamecare::ErrorKind::kCancelled) {
-    // The library's message starts "cancelled; " and says what was kept.
-    std::string_view what = e.what();
-    if (what.starts_with("cancelled; ")) what.remove_prefix(11);
-    fmt::print(stderr, "interrupted; {}\n", what);
-    return kInterrupted;
+// Each message says what happened in its own words (the library writes them so); only usage
+// errors point to --help and only broken invariants say "internal error".
+int report(const flamecare::Error& e, const std::string& command) {
+  std::string_view what = e.what();
+  switch (e.kind()) {
+    case flamecare::ErrorKind::kCancelled:
+      // The library's message starts "cancelled; " and says what was kept.
+      if (what.starts_with("cancelled; ")) what.remove_prefix(11);
+      fmt::print(stderr, "interrupted; {}\n", what);
+      return kInterrupted;
+    case flamecare::ErrorKind::kInvalidArgument:
+      fmt::print(stderr, "flamecare {}: {}\nRun with --help for more information.\n", command,
+                 what);
+      return kUsage;
+    case flamecare::ErrorKind::kInternal:
+      fmt::print(stderr, "flamecare: internal error: {}\n", what);
+      return kFailure;
+    default:
+      fmt::print(stderr, "flamecare: {}\n", what);
+      return kFailure;
   }
-  fmt::print(stderr, "flamecare: {}: {}\n", flamecare::error_kind_name(e.kind()), e.what());
-  return e.kind() == flamecare::ErrorKind::kInvalidArgument ? kUsage : kFailure;
+}
+
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    names.push_back(sub->get_name());
+  return names;
 }
 
 }  // namespace
@@ -37,6 +58,8 @@ int main(int argc, char** argv) {
   CLI::App app{"flamecare: turn FLAME ScanImage acquisitions into CARE denoising training data"};
   app.set_version_flag("--version", fmt::format("flamecare {}", flamecare::kVersion));
   app.require_subcommand(1);
+  // -v after the command name reaches the main program's flag too.
+  app.fallthrough();
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Show informational messages on stderr");
 
@@ -46,7 +69,17 @@ int main(int argc, char** argv) {
   flamecare::cli::add_index_command(app, runner);
   flamecare::cli::add_create_command(app, runner);
   flamecare::cli::add_patches_command(app, runner);
+  flamecare::cli::add_datasets_command(app, runner);
+  flamecare::cli::add_show_command(app, runner);
+  flamecare::cli::add_remove_command(app, runner);
 
+  const auto word = flamecare::cli::command_word(argc, argv);
+  const auto names = command_names(app);
+  if (word && std::find(names.begin(), names.end(), *word) == names.end()) {
+    fmt::print(stderr, "flamecare: {}\nRun with --help for more information.\n",
+               flamecare::cli::unknown_command_message(*word, names));
+    return kUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -54,12 +87,13 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : kUsage;
   }
 
-  flamecare::cli::Console console;
+  flamecare::cli::Console console(fmt::format("flamecare {}", flamecare::kVersion),
+                                  flamecare::cli::quoted_command_line(argc, argv));
   console.set_verbose(verbose);
   try {
     return runner ? runner(console) : kUsage;
   } catch (const flamecare::Error& e) {
-    return report(e);
+    return report(e, word.value_or(""));
   } catch (const std::exception& e) {
     fmt::print(stderr, "flamecare: internal error: {}\n", e.what());
     return kFailure;

@@ -1,5 +1,6 @@
 #include "validators.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <limits>
@@ -55,6 +56,28 @@ CLI::Validator seed_value() {
                            std::numeric_limits<std::uint64_t>::max(), shown(text));
       },
       "UINT64");
+}
+
+CLI::Validator id_value() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const auto value = parse_whole<std::int64_t>(text);
+        if (value && *value >= 0) return "";
+        return fmt::format("must be an image id (an integer from 0 to {}), got {}",
+                           std::numeric_limits<std::int64_t>::max(), shown(text));
+      },
+      "ID");
+}
+
+CLI::Validator one_of(std::vector<std::string> allowed) {
+  std::string list;
+  for (const auto& value : allowed) list += (list.empty() ? "" : ", ") + value;
+  return CLI::Validator(
+      [allowed, list](std::string& text) -> std::string {
+        if (std::find(allowed.begin(), allowed.end(), text) != allowed.end()) return "";
+        return fmt::format("must be one of: {}; got {}", list, shown(text));
+      },
+      list);
 }
 
 CLI::Validator calendar_date() {

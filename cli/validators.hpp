@@ -3,6 +3,7 @@
 // prefixes it) and exit code 2 like every usage error.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,10 @@ CLI::Validator int_at_least(int min);
 CLI::Validator number_in(double lo, double hi, bool hi_open);
 /// A decimal integer from 0 to 2^64 − 1, nothing else (no sign, no wrap-around, no saturation).
 CLI::Validator seed_value();
+/// An index id: a decimal integer from 0 to 2^63 − 1.
+CLI::Validator id_value();
+/// One of `allowed` ("must be one of: denoising; got foo").
+CLI::Validator one_of(std::vector<std::string> allowed);
 /// A calendar date written YYYYMMDD.
 CLI::Validator calendar_date();
 

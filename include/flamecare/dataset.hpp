@@ -41,6 +41,30 @@ struct DatasetImage {
   int bidirectional_correction = 0;  ///< applied before summing (0 = none)
 };
 
+/// The dataset types `create` makes (the `type` option); only "denoising" exists so far.
+inline constexpr const char* kDatasetTypes[] = {"denoising"};
+
+/// What `create` is asked to make. A dataset records the options it was made with (its JSON's
+/// "create_options"), so the same dataset can be made again (format_create_config).
+struct CreateOptions {
+  std::filesystem::path raw_root;
+  std::filesystem::path datasets_dir;
+  std::filesystem::path out_dir;
+  std::string type = "denoising";  ///< one of kDatasetTypes
+  int input_frames = 5;
+  int gt_frames = 40;
+  /// Fraction of the images drawn (seeded) into the test set; not used when test_ids is given.
+  double test_fraction = 0.1;
+  /// Exactly these images (index ids) form the test set, the rest train; empty: test_fraction
+  /// decides. (A future grouping of images other than by image would exclude it too.)
+  std::vector<std::int64_t> test_ids;
+  std::optional<std::uint64_t> seed;  ///< nullopt: a fresh seed, recorded in the JSON
+  int threads = 0;
+  std::optional<int> channels;  ///< keep only images with this many channels
+  std::string date;             ///< YYYYMMDD for the name; "" = today (local time)
+  int min_frames = 0;  ///< select only images with at least max(gt_frames, min_frames) frames
+};
+
 /// A dataset made by `create` (or by the original notebooks), read from or written to its JSON
 /// `{"FLAME_Dataset": {...}}` in one place (see README "Dataset JSON" for the schema).
 struct Dataset {
@@ -57,6 +81,15 @@ struct Dataset {
   std::string tool;                     ///< "flamecare X.Y.Z"
   std::string created;                  ///< local time, ISO 8601
   std::filesystem::path json_path;      ///< the file it was read from ("" when built in memory)
+  /// The options `create` ran with (seed and date as used, paths absolute; JSON
+  /// "create_options"), nullopt in JSONs written before flamecare recorded them.
+  std::optional<CreateOptions> create_options;
+  /// The frame ladder this dataset is one rung pair of (JSON "create_options.ladder"; empty: none).
+  std::vector<int> ladder;
+  /// How input and target frames were paired ("nested", ...), when the JSON records it.
+  std::optional<std::string> pairing;
+  /// npz files `patches` cut from this dataset, absolute, as it recorded them (JSON "npz_files").
+  std::vector<std::filesystem::path> npz_files;
   /// Keys this version does not know, as JSON text of an object: top-level keys as they are,
   /// keys inside FLAME_Dataset under "FLAME_Dataset". Written back unchanged ("" = none).
   std::string extra_json;
@@ -108,21 +141,6 @@ Dataset open_dataset(const std::string& name_or_path,
 /// them. A missing dir gives an empty list. Throws Error(kIo) when the dir cannot be listed.
 std::vector<Dataset> list_datasets(const std::filesystem::path& datasets_dir,
                                    const Reporter& reporter = {});
-
-struct CreateOptions {
-  std::filesystem::path raw_root;
-  std::filesystem::path datasets_dir;
-  std::filesystem::path out_dir;
-  std::string type = "denoising";
-  int input_frames = 5;
-  int gt_frames = 40;
-  double test_fraction = 0.1;
-  std::optional<std::uint64_t> seed;  ///< nullopt: a fresh seed, recorded in the JSON
-  int threads = 0;
-  std::optional<int> channels;  ///< keep only images with this many channels
-  std::string date;             ///< YYYYMMDD for the name; "" = today (local time)
-  int min_frames = 0;  ///< select only images with at least max(gt_frames, min_frames) frames
-};
 
 struct CreateResult {
   std::string name;

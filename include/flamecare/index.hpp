@@ -93,13 +93,15 @@ struct IndexOptions {
 };
 
 struct IndexSummary {
-  std::filesystem::path csv;
-  std::size_t found = 0;     ///< .tif/.tiff regular files under the root
-  std::size_t added = 0;     ///< new ids assigned this run
-  std::size_t screened = 0;  ///< files screened this run (new or changed)
-  std::size_t usable = 0;    ///< files on disk now that are usable (screened now or before)
-  std::size_t unusable = 0;  ///< files on disk now that are unusable (screened now or before)
-  std::size_t missing = 0;   ///< indexed files no longer on disk
+  std::filesystem::path csv;  ///< absolute
+  std::size_t found = 0;      ///< .tif/.tiff regular files under the root
+  std::size_t added = 0;      ///< new ids assigned this run
+  std::size_t screened = 0;   ///< files screened this run (new or changed)
+  std::size_t usable = 0;     ///< files on disk now that are usable (screened now or before)
+  std::size_t unusable = 0;   ///< files on disk now that are unusable (screened now or before)
+  std::size_t missing = 0;    ///< indexed files no longer on disk
+  /// The first few (up to 5) of them, paths relative to the raw root in path order.
+  std::vector<std::string> missing_images;
   /// Reason code ("frames_mismatch", "unreadable", ...) → count, over the unusable files.
   std::map<std::string, std::size_t> unusable_by_reason;
 };
@@ -109,7 +111,8 @@ struct IndexResult {
   IndexSummary summary;
 };
 
-/// Creates or updates `<datasets_dir>/raw_image_index.csv` under a lock file: walks the raw root,
+/// Creates or updates `<datasets_dir>/raw_image_index.csv` under a lock file (warning "no index in
+/// DIR: starting a new one" when there is none yet): walks the raw root,
 /// assigns new ids (max + 1, sorted path order; 0 for an empty index), screens new, reappeared and
 /// never-screened files and those whose size or mtime changed, or whose sidecar appeared,
 /// disappeared or changed size or mtime (all of them with options.rescreen), in parallel, and

@@ -42,12 +42,20 @@ struct PatchResult {
 };
 
 /// Cuts patches from the dataset's train pairs and writes the config JSON and sample PNGs, then the
-/// npz (its presence marks a complete run), then the legacy-named copies. Nothing existing is
-/// overwritten; a failed or cancelled run removes its temporary store and npz.
+/// npz (its presence marks a complete run), then the legacy-named copies, and records the npz in
+/// the dataset JSON ("npz_files"; a failure to record is a warning). Train images smaller than the
+/// patch are named and skipped. Nothing existing is overwritten; a failed or cancelled run removes
+/// its temporary store and npz.
 /// Throws Error(kNotFound) for a missing dataset or when no patch passes the background
 /// threshold, Error(kInvalidArgument) for bad options (including more patches than memory holds),
-/// Error(kAlreadyExists) when the npz exists, Error(kCorrupt) for inconsistent dataset files,
-/// Error(kIo) for a failed write or too little free space, Error(kCancelled).
+/// Error(kInvalidArgument) also when every train image is smaller than the patch (naming one with
+/// its size), Error(kUnsupported) for a train image id beyond the npz's int32 coords (before any
+/// work), Error(kAlreadyExists) when the npz exists, Error(kCorrupt) for inconsistent dataset
+/// files, Error(kIo) for a failed write or too little free space, Error(kCancelled).
 PatchResult make_patches(const PatchOptions& options, const Reporter& reporter);
+
+/// The folder make_patches writes into for these options, `<out or data dir>/<dataset name>`,
+/// absolute (it may not exist yet). Reads the dataset JSON only. Throws as open_dataset.
+std::filesystem::path patches_output_dir(const PatchOptions& options);
 
 }  // namespace flamecare

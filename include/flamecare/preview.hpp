@@ -25,8 +25,16 @@ struct PreviewRow {
   std::vector<RgbImage> panels;  ///< one per column
 };
 
+/// One entry of a sheet's legend: a square of `rgb` (components in [0, 1]) and its label.
+struct LegendItem {
+  std::string label;  ///< e.g. "channel 1 = red"
+  float rgb[3] = {1, 1, 1};
+};
+
 struct PreviewSheet {
   std::string title;                       ///< drawn at the top
+  std::vector<LegendItem> legend;          ///< one line under the title (e.g. which colour is
+                                           ///< which channel); none when empty
   std::vector<std::string> column_titles;  ///< e.g. "input: 5 frames", "ground truth: 40 frames"
   std::vector<PreviewRow> rows;
   int panel_size = 256;  ///< longest side of each panel in pixels

@@ -120,13 +120,36 @@ void draw_panel(cairo_t* cr, const RgbImage& image, double x, double y, int cell
   cairo_stroke(cr);
 }
 
+// The legend line: per item a colour square and its label, in equal slots.
+void draw_legend(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& layout) {
+  constexpr int kSwatch = PreviewLayout::kSwatch;
+  const int y = layout.legend_y() + (PreviewLayout::kLegendHeight - kSwatch) / 2;
+  for (int i = 0; i < layout.legend_items; ++i) {
+    const LegendItem& item = sheet.legend[std::size_t(i)];
+    const int x = layout.legend_x(i);
+    cairo_set_source_rgb(cr, item.rgb[0], item.rgb[1], item.rgb[2]);
+    cairo_rectangle(cr, x, y, kSwatch, kSwatch);
+    cairo_fill(cr);
+    const double text_width = layout.legend_slot() - kSwatch - 10.0;
+    if (text_width <= 0) continue;
+    // draw_text centres; a label starts right of its swatch.
+    cairo_text_extents_t ext;
+    cairo_select_font_face(cr, kFont, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, 12);
+    cairo_text_extents(cr, item.label.c_str(), &ext);
+    const double shown = std::min(ext.x_advance, text_width);
+    draw_text(cr, item.label, 12, false, x + kSwatch + 6 + shown / 2, y + kSwatch - 1, text_width);
+  }
+}
+
 void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& layout) {
   cairo_set_source_rgb(cr, kBackground, kBackground, kBackground);
   cairo_paint(cr);
   const double inner = layout.width() - 2.0 * PreviewLayout::kMargin;
   draw_text(cr, sheet.title, 18, true, layout.width() / 2.0, PreviewLayout::kMargin + 20, inner,
             0.6);
-  const double column_title_y = PreviewLayout::kMargin + PreviewLayout::kTitleHeight + 14;
+  draw_legend(cr, sheet, layout);
+  const double column_title_y = layout.cell_y(0) - PreviewLayout::kColumnTitleHeight + 14;
   for (int c = 0; c < int(sheet.column_titles.size()); ++c) {
     draw_text(cr, sheet.column_titles[c], 13, true, layout.cell_x(c) + layout.panel / 2.0,
               column_title_y, layout.panel + PreviewLayout::kColumnGap - 4);

@@ -22,6 +22,9 @@ inline std::pair<int, int> fitted_size(int height, int width, int cell) {
 struct PreviewLayout {
   static constexpr int kMargin = 16;
   static constexpr int kTitleHeight = 34;
+  static constexpr int kLegendHeight = 22;
+  static constexpr int kLegendSlot = 170;  ///< widest slot of one legend item
+  static constexpr int kSwatch = 12;
   static constexpr int kColumnTitleHeight = 22;
   static constexpr int kLabelHeight = 22;
   static constexpr int kColumnGap = 12;
@@ -30,15 +33,26 @@ struct PreviewLayout {
   int columns = 0;
   int panel = 0;                 ///< width of each column (and the longest side of a panel)
   std::vector<int> row_heights;  ///< tallest fitted panel of each row
+  int legend_items = 0;          ///< entries of the legend line (0: no legend line)
 
   int rows() const { return static_cast<int>(row_heights.size()); }
   int width() const { return 2 * kMargin + columns * panel + (columns - 1) * kColumnGap; }
   int height() const { return cell_y(rows()) + kMargin - kRowGap; }
+  /// Top edge of the legend line (under the title).
+  int legend_y() const { return kMargin + kTitleHeight; }
+  /// Width of each legend item's slot; the slots are centred on the sheet.
+  int legend_slot() const {
+    return legend_items == 0 ? 0 : std::min(kLegendSlot, (width() - 2 * kMargin) / legend_items);
+  }
+  /// Left edge of legend item `item`'s swatch (its label follows it).
+  int legend_x(int item) const {
+    return (width() - legend_items * legend_slot()) / 2 + item * legend_slot();
+  }
   /// Left edge of column `column`.
   int cell_x(int column) const { return kMargin + column * (panel + kColumnGap); }
   /// Top edge of row `row` (row == rows() gives the end of the last row).
   int cell_y(int row) const {
-    int y = kMargin + kTitleHeight + kColumnTitleHeight;
+    int y = legend_y() + (legend_items > 0 ? kLegendHeight : 0) + kColumnTitleHeight;
     for (int r = 0; r < row; ++r) y += row_heights[r] + kLabelHeight + kRowGap;
     return y;
   }
@@ -58,6 +72,7 @@ inline PreviewLayout preview_layout(const PreviewSheet& sheet) {
     layout.row_heights.push_back(height);
   }
   layout.columns = std::max(layout.columns, static_cast<int>(sheet.column_titles.size()));
+  layout.legend_items = static_cast<int>(sheet.legend.size());
   return layout;
 }
 

@@ -47,10 +47,13 @@ void validate(const CreateOptions& o) {
   }
   if (!(o.test_fraction >= 0.0 && o.test_fraction < 1.0))
     bad(fmt::format("test fraction must be in [0, 1), got {}", o.test_fraction));
-  if (o.type.empty() || o.type.find_first_of("/\\ ") != std::string::npos) {
-    bad(fmt::format("dataset type must be a non-empty word without spaces or slashes, got \"{}\"",
+  if (std::find(std::begin(kDatasetTypes), std::end(kDatasetTypes), o.type) ==
+      std::end(kDatasetTypes)) {
+    bad(fmt::format("dataset type must be one of: {}; got \"{}\"",
+                    fmt::join(std::begin(kDatasetTypes), std::end(kDatasetTypes), ", "),
                     detail::printable(o.type)));
   }
+  detail::check_test_ids_listed(o.test_ids);
   if (o.channels.has_value() && *o.channels < 1)
     bad(fmt::format("channels must be at least 1, got {}", *o.channels));
   if (o.threads < 0) bad(fmt::format("threads must be 0 (all cores) or more, got {}", o.threads));
@@ -161,15 +164,26 @@ void split_files(const Dataset& dataset, const fs::path& staging) {
   }
 }
 
+// The options as this run used them: the seed and date chosen, paths absolute.
+CreateOptions options_used(const CreateOptions& o, std::uint64_t seed, const std::string& date) {
+  CreateOptions used = o;
+  used.seed = seed;
+  used.date = date;
+  used.raw_root = fs::absolute(o.raw_root).lexically_normal();
+  used.datasets_dir = fs::absolute(o.datasets_dir).lexically_normal();
+  used.out_dir = fs::absolute(o.out_dir).lexically_normal();
+  return used;
+}
+
 // Everything of the dataset but its name, id and data dir, which publishing decides.
 Dataset describe_dataset(const CreateOptions& o, std::uint64_t seed, Accumulated& acc) {
   std::vector<std::int64_t> ids;
   for (const auto& image : acc.images) ids.push_back(image.id);
-  const auto test_ids = detail::choose_test_ids(ids, o.test_fraction, seed);
+  const auto test_ids = detail::choose_split(ids, o, seed);
   Dataset d;
   d.type = o.type;
   d.seed = seed;
-  d.test_fraction = o.test_fraction;
+  if (o.test_ids.empty()) d.test_fraction = o.test_fraction;
   d.raw_root = fs::absolute(o.raw_root).lexically_normal();
   d.input = detail::stats_from_summary(o.input_frames, acc.input.summarize());
   d.output = detail::stats_from_summary(o.gt_frames, acc.truth.summarize());
@@ -202,6 +216,7 @@ detail::Selection select_for_dataset(const CreateOptions& o, const Reporter& rep
     reporter.info(fmt::format("not used: {} image{} ({})", count, count == 1 ? "" : "s", reason));
   }
   detail::check_channel_counts(selection.images);
+  detail::check_test_ids_selected(o.test_ids, selection.images);
   return selection;
 }
 
@@ -221,7 +236,8 @@ void check_space_for_sums(const CreateOptions& o, const std::vector<PlannedImage
   detail::require_free_space(o.out_dir, bytes, fmt::format("the sums of {} images", images.size()));
 }
 
-CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
+CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladder,
+                            const Reporter& reporter) {
   validate(o);
   fs::create_directories(o.datasets_dir);
   fs::create_directories(o.out_dir);
@@ -248,18 +264,21 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   finish_statistics(acc, o, staging.dir, reporter);
   result.dataset = describe_dataset(o, result.seed, acc);
   split_files(result.dataset, staging.dir);
+  const std::string date = o.date.empty() ? detail::local_time_now("%Y%m%d") : o.date;
+  result.dataset.create_options = options_used(o, result.seed, date);
+  result.dataset.ladder = ladder;
 
   const std::string base =
-      detail::dataset_name(o.date.empty() ? detail::local_time_now("%Y%m%d") : o.date,
-                           acc.images.size(), o.type, o.input_frames, o.gt_frames);
+      detail::dataset_name(date, acc.images.size(), o.type, o.input_frames, o.gt_frames);
   const detail::Published published = detail::publish_dataset(
       result.dataset, base, staging.dir, o.out_dir, o.datasets_dir, result.seed, reporter);
   result.name = result.dataset.name;
   result.id = format_dataset_id(result.dataset.id);
-  result.data_dir = published.data_dir;
-  result.json = published.json;
-  result.preview = published.preview;
-  result.dataset.json_path = published.json;
+  // Absolute paths: the summary and the log say where things are whatever the working directory.
+  result.data_dir = fs::absolute(published.data_dir).lexically_normal();
+  result.json = fs::absolute(published.json).lexically_normal();
+  result.preview = fs::absolute(published.preview).lexically_normal();
+  result.dataset.json_path = result.json;
   result.n_test = result.dataset.test_ids().size();
   result.n_train = result.dataset.images.size() - result.n_test;
   result.skipped_by_reason = selection.skipped;
@@ -268,13 +287,22 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
 
 }  // namespace
 
-CreateResult create_dataset(const CreateOptions& o, const Reporter& reporter) {
+namespace detail {
+
+CreateResult create_rung(const CreateOptions& o, const std::vector<int>& ladder,
+                         const Reporter& reporter) {
   try {
-    return create_checked(o, reporter);
+    return create_checked(o, ladder, reporter);
   } catch (const fs::filesystem_error& e) {
     throw Error(ErrorKind::kIo,
                 fmt::format("{}: {}", detail::printable(e.path1().string()), e.code().message()));
   }
+}
+
+}  // namespace detail
+
+CreateResult create_dataset(const CreateOptions& o, const Reporter& reporter) {
+  return detail::create_rung(o, {}, reporter);
 }
 
 }  // namespace flamecare

@@ -96,6 +96,78 @@ void check_channel_counts(const std::vector<PlannedImage>& images) {
   throw Error(ErrorKind::kUnsupported, message);
 }
 
+namespace {
+
+std::string id_list(const std::vector<std::int64_t>& ids) {
+  constexpr std::size_t kShown = 10;
+  std::string text;
+  for (std::size_t i = 0; i < std::min(ids.size(), kShown); ++i)
+    text += (i == 0 ? "" : ", ") + std::to_string(ids[i]);
+  if (ids.size() > kShown) text += fmt::format(" and {} more", ids.size() - kShown);
+  return text;
+}
+
+}  // namespace
+
+void check_test_ids_listed(const std::vector<std::int64_t>& test_ids) {
+  std::vector<std::int64_t> sorted = test_ids, twice, negative;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (sorted[i] < 0) negative.push_back(sorted[i]);
+    if (i > 0 && sorted[i] == sorted[i - 1] && (twice.empty() || twice.back() != sorted[i]))
+      twice.push_back(sorted[i]);
+  }
+  if (!negative.empty()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("test ids are image ids (0 or more); got {}", id_list(negative)));
+  }
+  if (!twice.empty()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("test ids listed more than once: {}", id_list(twice)));
+  }
+}
+
+void check_test_ids_selected(const std::vector<std::int64_t>& test_ids,
+                             const std::vector<PlannedImage>& images) {
+  if (test_ids.empty()) return;
+  std::vector<std::int64_t> unknown;
+  for (const std::int64_t id : test_ids) {
+    const bool selected = std::any_of(images.begin(), images.end(),
+                                      [&](const PlannedImage& image) { return image.id == id; });
+    if (!selected) unknown.push_back(id);
+  }
+  std::sort(unknown.begin(), unknown.end());
+  if (!unknown.empty()) {
+    std::vector<std::int64_t> ids;
+    for (const PlannedImage& image : images) ids.push_back(image.id);
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("test id{} {} not among the {} selected images (ids {})",
+                            unknown.size() == 1 ? "" : "s",
+                            id_list(unknown) + (unknown.size() == 1 ? " is" : " are"),
+                            images.size(), id_list(ids)));
+  }
+  if (test_ids.size() >= images.size()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("test ids name all {} selected images; at least one must stay for "
+                            "training",
+                            images.size()));
+  }
+}
+
+std::vector<std::int64_t> choose_split(const std::vector<std::int64_t>& ids,
+                                       const CreateOptions& options, std::uint64_t seed) {
+  // The split's one place: explicit ids, else a seeded fraction of the images. A grouping of
+  // images (whole mosaics or samples to one side) would choose here, and excludes test ids.
+  if (options.test_ids.empty()) return choose_test_ids(ids, options.test_fraction, seed);
+  std::vector<std::int64_t> chosen;
+  for (const std::int64_t id : options.test_ids) {
+    // An image that could not be read is not in the dataset; its id is dropped here.
+    if (std::find(ids.begin(), ids.end(), id) != ids.end()) chosen.push_back(id);
+  }
+  std::sort(chosen.begin(), chosen.end());
+  return chosen;
+}
+
 std::size_t test_count(std::size_t n, double fraction) {
   if (n == 0 || fraction <= 0) return 0;
   auto k = static_cast<std::size_t>(std::floor(fraction * static_cast<double>(n)));
@@ -156,6 +228,10 @@ std::uint64_t next_dataset_id(const fs::path& datasets_dir, const Reporter& repo
 }
 
 void record_dataset_id(const fs::path& datasets_dir, std::uint64_t id) {
+  // `remove` records ids too: read, compare and write under one lock so the highest wins.
+  const FileLock lock(datasets_dir / kDatasetsLock);
+  const auto recorded = read_recorded_id(datasets_dir / kLastIdFile, Reporter());
+  if (recorded && *recorded >= id) return;
   write_file_atomic(datasets_dir / kLastIdFile, format_dataset_id(id) + "\n");
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "flamecare/dataset.hpp"
 #include "flamecare/index.hpp"
 #include "flamecare/log.hpp"
 
@@ -38,6 +39,23 @@ Selection select_images(const ImageIndex& index, int gt_frames, std::optional<in
 /// channel count; which to keep is the caller's choice, so nothing is picked silently).
 void check_channel_counts(const std::vector<PlannedImage>& images);
 
+/// Throws Error(kInvalidArgument) naming the ids listed twice or negative in `test_ids`.
+void check_test_ids_listed(const std::vector<std::int64_t>& test_ids);
+
+/// Throws Error(kInvalidArgument) naming the `test_ids` that are not among the selected images,
+/// or when they name every selected image (nothing would be left to train on).
+void check_test_ids_selected(const std::vector<std::int64_t>& test_ids,
+                             const std::vector<PlannedImage>& images);
+
+/// The test ids of a dataset of `ids`, sorted: options.test_ids that are among `ids` when given,
+/// else choose_test_ids with options.test_fraction and `seed`.
+std::vector<std::int64_t> choose_split(const std::vector<std::int64_t>& ids,
+                                       const CreateOptions& options, std::uint64_t seed);
+
+/// create_dataset, recording `ladder` (the whole ladder when this is one of its rung pairs).
+CreateResult create_rung(const CreateOptions& options, const std::vector<int>& ladder,
+                         const Reporter& reporter);
+
 /// ⌊fraction·n⌋, at least 1 when n ≥ 2 and fraction > 0, and never all n images when n ≥ 2.
 std::size_t test_count(std::size_t n, double fraction);
 
@@ -55,8 +73,12 @@ std::string dataset_name(const std::string& date, std::size_t n_images, const st
 /// Error(kUnsupported) when the highest id is already 2^64 − 1.
 std::uint64_t next_dataset_id(const std::filesystem::path& datasets_dir, const Reporter& reporter);
 
-/// Records `id` as the highest id given (atomically, in `<datasets_dir>/.last_dataset_id`), so
-/// deleting the newest dataset JSON never hands its id out again. Throws Error(kIo).
+/// Short-held lock of a datasets dir guarding `.last_dataset_id` and rewrites of dataset JSONs.
+inline constexpr const char* kDatasetsLock = ".datasets.lock";
+
+/// Records `id` as given (atomically, in `<datasets_dir>/.last_dataset_id`, under kDatasetsLock),
+/// unless a higher id is recorded there already, so deleting the newest dataset never hands its id
+/// out again. Throws Error(kIo).
 void record_dataset_id(const std::filesystem::path& datasets_dir, std::uint64_t id);
 
 /// The current local time in strftime `format` ("%Y%m%d" for dataset names).

@@ -28,6 +28,18 @@ std::string frames(int n) { return fmt::format("sum of {} frame{}", n, n == 1 ? 
 
 }  // namespace
 
+std::vector<LegendItem> channel_legend(int channels) {
+  if (channels == 1) return {LegendItem{"channel 1 = grey", {0.8f, 0.8f, 0.8f}}};
+  const char* names[] = {"red", "green", "blue"};
+  std::vector<LegendItem> legend;
+  for (int c = 0; c < std::min(channels, 3); ++c) {
+    LegendItem item{fmt::format("channel {} = {}", c + 1, names[c]), {0, 0, 0}};
+    item.rgb[c] = 1;
+    legend.push_back(item);
+  }
+  return legend;
+}
+
 void write_dataset_preview(const std::filesystem::path& png, const Dataset& dataset,
                            std::uint64_t seed, const Reporter& reporter) {
   const auto [in_lo, in_hi] = clip_range(dataset.input);
@@ -41,6 +53,9 @@ void write_dataset_preview(const std::filesystem::path& png, const Dataset& data
 
   PreviewSheet sheet;
   sheet.title = fmt::format("{}  (dataset {})", dataset.name, format_dataset_id(dataset.id));
+  if (dataset.channels() > 3)
+    sheet.title += fmt::format("; channels 4–{} not shown", dataset.channels());
+  sheet.legend = channel_legend(dataset.channels());
   sheet.column_titles = {"input: " + frames(dataset.input.n_frames),
                          "ground truth: " + frames(dataset.output.n_frames)};
   for (const DatasetImage& image : images) {
@@ -52,7 +67,8 @@ void write_dataset_preview(const std::filesystem::path& png, const Dataset& data
         {to_rgb(input, in_lo, in_hi), to_rgb(truth, gt_lo, gt_hi)}});
   }
   write_preview_png(png, sheet);
-  reporter.info(fmt::format("preview of {} images: {}", sheet.rows.size(), png.string()));
+  reporter.info(fmt::format("preview of {} images: {}", sheet.rows.size(),
+                            printable(std::filesystem::absolute(png).lexically_normal().string())));
 }
 
 }  // namespace flamecare::detail

@@ -45,13 +45,16 @@ std::string existing_datasets(const fs::path& dir) {
   } catch (const Error&) {
     return "";
   }
-  if (names.empty()) return fmt::format("; {} holds no dataset", detail::printable(dir.string()));
+  fs::path absolute = fs::absolute(dir).lexically_normal();
+  if (absolute.filename().empty()) absolute = absolute.parent_path();  // "/a/b/" → "/a/b"
+  const std::string shown = detail::printable(absolute.string());
+  if (names.empty()) return fmt::format("; {} holds no dataset", shown);
   constexpr std::size_t kShown = 20;
   std::string list;
   for (std::size_t i = 0; i < std::min(kShown, names.size()); ++i)
     list += (i == 0 ? "" : ", ") + names[i];
   if (names.size() > kShown) list += fmt::format(" and {} more", names.size() - kShown);
-  return "; datasets there: " + list;
+  return fmt::format("; datasets in {}: {}", shown, list);
 }
 
 }  // namespace
@@ -107,7 +110,8 @@ Dataset open_dataset(const std::string& name_or_path, const fs::path& datasets_d
   const fs::path json = dir / (name_or_path + ".json");
   if (!fs::exists(fs::symlink_status(json, ec))) {
     throw Error(ErrorKind::kNotFound,
-                fmt::format("{}: no dataset named \"{}\"{}", detail::printable(json.string()),
+                fmt::format("{}: no dataset named \"{}\"{}",
+                            detail::printable(fs::absolute(json).lexically_normal().string()),
                             detail::printable(name_or_path), existing_datasets(dir)));
   }
   return detail::read_dataset_json(json);

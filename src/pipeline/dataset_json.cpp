@@ -12,6 +12,7 @@
 #include "flamecare/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/regular_file.hpp"
+#include "pipeline/json_values.hpp"
 #include "util/json_text.hpp"
 #include "util/text.hpp"
 
@@ -19,6 +20,7 @@ namespace flamecare::detail {
 namespace {
 
 using Json = nlohmann::json;
+using namespace json_values;  // NOLINT: the typed readers this file is made of
 
 // Deeper nesting than any dataset JSON has; bounds the parser's work on hostile files.
 constexpr int kMaxJsonDepth = 64;
@@ -27,10 +29,10 @@ constexpr int kMaxJsonDepth = 64;
 constexpr std::array<const char*, 6> kPercentileKeys = {
     "pixel_p1pct", "pixel_1pct", "pixel_5pct", "pixel_95pct", "pixel_99pct", "pixel_99p9pct"};
 
-constexpr std::array<const char*, 15> kDatasetKeys = {
-    "name",     "type",      "id",       "image_shapes", "input",
-    "output",   "image_ids", "test_ids", "seed",         "test_fraction",
-    "raw_root", "data_dir",  "images",   "tool",         "created"};
+constexpr std::array<const char*, 18> kDatasetKeys = {
+    "name",      "type",     "id",      "image_shapes",   "input",    "output",
+    "image_ids", "test_ids", "seed",    "test_fraction",  "raw_root", "data_dir",
+    "images",    "tool",     "created", "create_options", "pairing",  "npz_files"};
 
 std::array<std::vector<double>*, 6> percentiles(DatasetStats& s) {
   return {&s.p0_1, &s.p1, &s.p5, &s.p95, &s.p99, &s.p99_9};
@@ -38,58 +40,6 @@ std::array<std::vector<double>*, 6> percentiles(DatasetStats& s) {
 
 std::array<const std::vector<double>*, 6> percentiles(const DatasetStats& s) {
   return {&s.p0_1, &s.p1, &s.p5, &s.p95, &s.p99, &s.p99_9};
-}
-
-[[noreturn]] void corrupt(std::string_view source, const std::string& what) {
-  throw Error(ErrorKind::kCorrupt, fmt::format("{}: {}", printable(source), what));
-}
-
-const Json& member(const Json& object, const char* key, std::string_view source) {
-  const auto it = object.find(key);
-  if (it == object.end()) corrupt(source, fmt::format("missing \"{}\"", key));
-  return *it;
-}
-
-std::int64_t as_int64(const Json& value, const char* key, std::string_view source) {
-  if (value.is_number_unsigned() &&
-      value.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
-    return std::int64_t(value.get<std::uint64_t>());
-  }
-  if (value.is_number_integer() && !value.is_number_unsigned()) return value.get<std::int64_t>();
-  corrupt(source, fmt::format("\"{}\" is not a 64-bit integer", key));
-}
-
-int as_int(const Json& value, const char* key, std::string_view source) {
-  const std::int64_t v = as_int64(value, key, source);
-  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
-    corrupt(source, fmt::format("\"{}\" = {} is out of range", key, v));
-  return int(v);
-}
-
-double as_double(const Json& value, const char* key, std::string_view source) {
-  if (!value.is_number()) corrupt(source, fmt::format("\"{}\" is not a number", key));
-  return value.get<double>();
-}
-
-std::string as_string(const Json& value, const char* key, std::string_view source) {
-  if (!value.is_string()) corrupt(source, fmt::format("\"{}\" is not a string", key));
-  return value.get<std::string>();
-}
-
-// A per-channel list; a bare number (the notebooks' files) is one channel.
-std::vector<double> as_doubles(const Json& value, const char* key, std::string_view source) {
-  if (value.is_number()) return {value.get<double>()};
-  if (!value.is_array()) corrupt(source, fmt::format("\"{}\" is not a number or a list", key));
-  std::vector<double> out;
-  for (const auto& v : value) out.push_back(as_double(v, key, source));
-  return out;
-}
-
-std::vector<std::int64_t> as_ids(const Json& value, const char* key, std::string_view source) {
-  if (!value.is_array()) corrupt(source, fmt::format("\"{}\" is not a list", key));
-  std::vector<std::int64_t> out;
-  for (const auto& v : value) out.push_back(as_int64(v, key, source));
-  return out;
 }
 
 DatasetStats parse_stats(const Json& block, const char* side, std::string_view source) {
@@ -195,6 +145,51 @@ std::optional<std::uint64_t> id_from(const Json& id) {
   return value;
 }
 
+// "create_options": every option of `create` as it ran, under the names of its config keys.
+CreateOptions parse_create_options(const Json& o, std::string_view source) {
+  if (!o.is_object()) corrupt(source, "\"create_options\" is not an object");
+  CreateOptions out;
+  out.raw_root = as_string(member(o, "raw_root", source), "raw_root", source);
+  out.datasets_dir = as_string(member(o, "datasets", source), "datasets", source);
+  out.out_dir = as_string(member(o, "out", source), "out", source);
+  out.type = as_string(member(o, "type", source), "type", source);
+  out.input_frames = as_int(member(o, "input_frames", source), "input_frames", source);
+  out.gt_frames = as_int(member(o, "gt_frames", source), "gt_frames", source);
+  if (o.contains("test_fraction"))
+    out.test_fraction = as_double(o["test_fraction"], "test_fraction", source);
+  if (o.contains("test_ids")) out.test_ids = as_ids(o["test_ids"], "test_ids", source);
+  const Json& seed = member(o, "seed", source);
+  if (!seed.is_number_unsigned()) corrupt(source, "\"seed\" is not an unsigned integer");
+  out.seed = seed.get<std::uint64_t>();
+  if (o.contains("threads")) out.threads = as_int(o["threads"], "threads", source);
+  if (o.contains("channels")) out.channels = as_int(o["channels"], "channels", source);
+  out.date = as_string(member(o, "date", source), "date", source);
+  if (o.contains("min_frames")) out.min_frames = as_int(o["min_frames"], "min_frames", source);
+  return out;
+}
+
+Json create_options_json(const CreateOptions& o, const std::vector<int>& ladder) {
+  Json j;
+  j["raw_root"] = printable(o.raw_root.string());
+  j["datasets"] = printable(o.datasets_dir.string());
+  j["out"] = printable(o.out_dir.string());
+  j["type"] = printable(o.type);
+  j["input_frames"] = o.input_frames;
+  j["gt_frames"] = o.gt_frames;
+  if (o.test_ids.empty()) {
+    j["test_fraction"] = o.test_fraction;
+  } else {
+    j["test_ids"] = o.test_ids;
+  }
+  j["seed"] = o.seed.value_or(0);
+  j["threads"] = o.threads;
+  if (o.channels) j["channels"] = *o.channels;
+  j["date"] = printable(o.date);
+  if (o.min_frames > 0) j["min_frames"] = o.min_frames;
+  if (!ladder.empty()) j["ladder"] = ladder;
+  return j;
+}
+
 // All images share one channel count, and each statistics list has one value per channel.
 void check_channels(const Dataset& dataset, std::string_view source) {
   for (const DatasetImage& image : dataset.images) {
@@ -295,6 +290,13 @@ nlohmann::json dataset_to_json(const Dataset& dataset) {
   if (!dataset.data_dir.empty()) d["data_dir"] = printable(dataset.data_dir.string());
   if (!dataset.tool.empty()) d["tool"] = printable(dataset.tool);
   if (!dataset.created.empty()) d["created"] = printable(dataset.created);
+  if (dataset.create_options)
+    d["create_options"] = create_options_json(*dataset.create_options, dataset.ladder);
+  if (dataset.pairing) d["pairing"] = printable(*dataset.pairing);
+  if (!dataset.npz_files.empty()) {
+    d["npz_files"] = Json::array();
+    for (const auto& npz : dataset.npz_files) d["npz_files"].push_back(printable(npz.string()));
+  }
   Json json = {{"FLAME_Dataset", d}};
   if (!dataset.extra_json.empty()) {
     const Json extra = parse_json_bounded(dataset.extra_json, "extra_json");
@@ -333,7 +335,8 @@ void write_dataset_json(const std::filesystem::path& path, const Dataset& datase
 namespace flamecare {
 
 Dataset parse_dataset_json(std::string_view text, std::string_view source) {
-  using namespace detail;  // NOLINT: this file's private readers
+  using namespace detail;               // NOLINT: this file's private readers
+  using namespace detail::json_values;  // NOLINT
   const Json json = parse_json_bounded(text, source);
   if (!json.is_object() || !json.contains("FLAME_Dataset") || !json["FLAME_Dataset"].is_object())
     corrupt(source, "not a dataset JSON (no FLAME_Dataset object)");
@@ -357,6 +360,17 @@ Dataset parse_dataset_json(std::string_view text, std::string_view source) {
   if (d.contains("data_dir")) out.data_dir = as_string(d["data_dir"], "data_dir", source);
   if (d.contains("tool")) out.tool = as_string(d["tool"], "tool", source);
   if (d.contains("created")) out.created = as_string(d["created"], "created", source);
+  if (d.contains("create_options")) {
+    out.create_options = parse_create_options(d["create_options"], source);
+    if (d["create_options"].contains("ladder"))
+      out.ladder = as_ints(d["create_options"]["ladder"], "ladder", source);
+  }
+  if (d.contains("pairing")) out.pairing = as_string(d["pairing"], "pairing", source);
+  if (d.contains("npz_files")) {
+    if (!d["npz_files"].is_array()) corrupt(source, "\"npz_files\" is not a list");
+    for (const auto& npz : d["npz_files"])
+      out.npz_files.emplace_back(as_string(npz, "npz_files", source));
+  }
   check_channels(out, source);
   out.extra_json = unknown_keys(json);
   return out;

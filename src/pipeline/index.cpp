@@ -17,12 +17,16 @@
 #include "io/atomic_file.hpp"
 #include "io/regular_file.hpp"
 #include "util/parallel.hpp"
+#include "util/test_point.hpp"
 #include "util/text.hpp"
 
 namespace flamecare {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Missing files named in the summary (the count covers all of them).
+constexpr std::size_t kNamedMissing = 5;
 
 struct FoundFile {
   std::string rel;  // relative to the root, '/' separated
@@ -228,19 +232,26 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   }
   IndexResult result;
   IndexSummary& summary = result.summary;
-  summary.csv = options.datasets_dir / kIndexFileName;
+  summary.csv = fs::absolute(options.datasets_dir / kIndexFileName).lexically_normal();
   fs::path lock_path = summary.csv;
   lock_path += ".lock";
   detail::FileLock lock(lock_path, reporter);
   remove_stale_temporaries(summary.csv);
 
   ImageIndex& index = result.index;
-  if (fs::exists(summary.csv, ec)) index = read_index_csv(summary.csv);
+  if (fs::exists(fs::symlink_status(summary.csv, ec))) {
+    index = read_index_csv(summary.csv);
+  } else {
+    // New ids would be given to every image: say so, in case the wrong folder was named.
+    reporter.warn(fmt::format("no index in {}: starting a new one",
+                              detail::printable(summary.csv.parent_path().native())));
+  }
   const std::vector<FoundFile> found = find_raw_images(options.raw_root, reporter);
   summary.found = found.size();
   const std::vector<std::size_t> to_screen = merge_found(index, found, options.rescreen, summary);
   std::unordered_map<std::string, const FoundFile*> found_by_path;
   for (const FoundFile& file : found) found_by_path.emplace(file.rel, &file);
+  detail::test_point("index:screening");
   screen_all(index, to_screen, found_by_path, options, reporter);
   summary.screened = to_screen.size();
 
@@ -249,6 +260,8 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   for (const IndexEntry& entry : index.entries) {
     if (entry.status == IndexStatus::kMissing) {
       ++summary.missing;
+      if (summary.missing_images.size() < kNamedMissing)
+        summary.missing_images.push_back(entry.image);
     } else if (entry.status == IndexStatus::kUsable) {
       ++summary.usable;
     } else {

@@ -3,6 +3,7 @@
 
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
+#include "pipeline/create_plan.hpp"
 #include "util/random.hpp"
 
 namespace flamecare {
@@ -31,7 +32,7 @@ std::vector<CreateResult> create_ladder(const CreateOptions& options, const std:
     reporter.info(fmt::format("ladder rung {}/{}: {} → {} frames", i + 1, rungs.size() - 1,
                               rungs[i], rungs[i + 1]));
     try {
-      results.push_back(create_dataset(pair, reporter));
+      results.push_back(detail::create_rung(pair, rungs, reporter));
     } catch (const Error& e) {
       if (e.kind() != ErrorKind::kCancelled || results.empty()) throw;
       // The pairs made before the interruption are complete datasets and stay; say which.

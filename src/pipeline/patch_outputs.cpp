@@ -54,7 +54,9 @@ std::uint64_t write_npz(const fs::path& path, const std::vector<PatchRecord>& or
 
 nlohmann::json patch_config(const PatchOutputs& out, const PatchResult& r) {
   const PatchOptions& o = out.options;
-  nlohmann::json config = dataset_to_json(out.data.dataset);
+  Dataset dataset = out.data.dataset;
+  dataset.npz_files.clear();  // the dataset's record of other runs' npz files, not this config's
+  nlohmann::json config = dataset_to_json(dataset);
   config["Patch_Config"] = {
       {"npz_name", printable(r.npz.filename().string())},
       {"n_patches", r.n_patches},

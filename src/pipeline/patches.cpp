@@ -11,6 +11,7 @@
 #include "flamecare/patch_core.hpp"
 #include "flamecare/sum_tiff.hpp"
 #include "io/atomic_file.hpp"
+#include "pipeline/dataset_manage.hpp"
 #include "pipeline/patch_dataset.hpp"
 #include "pipeline/patch_outputs.hpp"
 #include "pipeline/patch_sampling.hpp"
@@ -114,6 +115,45 @@ void process_pair(const Plan& plan, std::size_t pair_index, detail::PatchStore& 
   }
 }
 
+// "image 12 (a/Im_2.tif) is 254 x 256 pixels (width x height, after a bidirectional correction
+// of 2 columns)": an image's size as the sums have it, for messages.
+std::string image_size_text(const Dataset& d, const detail::TrainPair& pair) {
+  const DatasetImage& image = d.image(pair.id);
+  const std::string correction =
+      image.bidirectional_correction == 0
+          ? ""
+          : fmt::format(", after a bidirectional correction of {} columns",
+                        std::abs(image.bidirectional_correction));
+  return fmt::format("image {} ({}) is {} x {} pixels (width x height{})", pair.id,
+                     detail::printable(image.image), pair.width, pair.height, correction);
+}
+
+// A train image smaller than the patch has no patch to give: each is named and left out; when no
+// image is large enough the patch size does not fit the dataset. Returns how many were left out.
+std::size_t drop_images_smaller_than_patch(detail::PatchDataset& data, int p,
+                                           const Reporter& reporter) {
+  std::vector<detail::TrainPair> kept;
+  std::vector<std::string> small;
+  for (const auto& pair : data.train) {
+    if (pair.height >= p && pair.width >= p) {
+      kept.push_back(pair);
+    } else {
+      small.push_back(image_size_text(data.dataset, pair));
+    }
+  }
+  if (kept.empty()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("dataset {}: every train image is smaller than the patch size {}: {}{}",
+                            detail::printable(data.dataset.name), p, small.front(),
+                            small.size() > 1 ? fmt::format(" (and {} more)", small.size() - 1)
+                                             : std::string()));
+  }
+  for (const auto& text : small)
+    reporter.warn(fmt::format("{}, smaller than the patch size {}; skipped", text, p));
+  data.train = std::move(kept);
+  return small.size();
+}
+
 // Patches per sample: the override, or ⌊Y_max / P⌋ × m.
 std::size_t patches_per_sample(const detail::PatchDataset& data, const PatchOptions& o) {
   const std::size_t n = o.patches_per_image ? std::size_t(*o.patches_per_image)
@@ -148,10 +188,15 @@ std::vector<PatchRecord> cut_patches(const Plan& plan, detail::PatchStore& store
   return records;
 }
 
+// `<out or data root>/<name>`, absolute: summaries and logs name it whatever the working dir.
+fs::path output_dir(const PatchOptions& o, const fs::path& data_root, const std::string& name) {
+  return fs::absolute((o.out_dir.empty() ? data_root : o.out_dir) / name).lexically_normal();
+}
+
 PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter) {
   validate(o);
-  const detail::PatchDataset data =
-      detail::load_patch_dataset(o.dataset, o.datasets_dir, o.data_dir);
+  detail::PatchDataset data = detail::load_patch_dataset(o.dataset, o.datasets_dir, o.data_dir);
+  const std::size_t too_small = drop_images_smaller_than_patch(data, o.patch_size, reporter);
   Plan plan{data, o, o.seed.value_or(detail::fresh_seed())};
   plan.per_sample = patches_per_sample(data, o);
   plan.sample_channels = o.all_channels ? data.channels : 1;
@@ -162,8 +207,9 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
   PatchResult result;
   result.seed = plan.seed;
   result.patches_per_image = plan.per_sample;
-  result.n_samples = data.train.size() * std::size_t(plan.samples_per_pair);
-  const fs::path out_dir = (o.out_dir.empty() ? data.data_root : o.out_dir) / data.dataset.name;
+  result.n_samples = (data.train.size() + too_small) * std::size_t(plan.samples_per_pair);
+  result.n_skipped = too_small * std::size_t(plan.samples_per_pair);
+  const fs::path out_dir = output_dir(o, data.data_root, data.dataset.name);
   fs::create_directories(out_dir);
   // One run at a time per folder: the npz name is checked and taken under this lock.
   const detail::FileLock lock(out_dir / ".patches.lock", reporter);
@@ -196,10 +242,18 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
   detail::test_point("patches:stored");
   detail::write_patch_outputs({data, o, plan.seed, plan.sample_channels}, records, store, result,
                               reporter);
+  detail::record_npz(data.dataset, result.npz, reporter);
   return result;
 }
 
 }  // namespace
+
+fs::path patches_output_dir(const PatchOptions& options) {
+  const Dataset dataset = open_dataset(options.dataset, options.datasets_dir);
+  const fs::path data_root =
+      options.data_dir.empty() ? dataset.data_dir.parent_path() : options.data_dir;
+  return output_dir(options, data_root, dataset.name);
+}
 
 PatchResult make_patches(const PatchOptions& options, const Reporter& reporter) {
   try {

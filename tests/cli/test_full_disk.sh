@@ -99,7 +99,10 @@ disk "$tmp/d4" 20m
   --patches-per-image 20000000 --seed 1 >/dev/null 2>"$tmp/err"
 check "too many patches for the disk: exit 1" test $? -eq 1
 check "too many patches for the disk: numbers given" grep -Eq "not enough free space: [0-9]+ patches \(temporary store and npz\) need about [0-9.]+ TiB, [0-9.]+ MiB are free" "$tmp/err"
-check "too many patches for the disk: nothing written" test -z "$(find "$tmp/d4" -type f ! -name '.patches.lock')"
+check "too many patches for the disk: nothing written (but the log of the failure)" \
+  test -z "$(find "$tmp/d4" -type f ! -name '.patches.lock' ! -name patches.log)"
+check "too many patches for the disk: the log says why" \
+  grep -q "failed: .*not enough free space" "$tmp/d4/$name/patches.log"
 # ... and when the disk fills while the npz is written.
 start_stopping_at patches:before-npz patches "$name" --datasets "$tmp/ds4" --out "$tmp/d4" \
   --patch-size 32 --seed 1

@@ -30,7 +30,7 @@ check "unknown option → 2" test $? -eq 2
 # --- missing root: exit 1, message names the root ---
 "$CLI" index "$work/nope" --datasets "$work/ds0" >"$work/out" 2>"$work/err"
 check "missing root → 1" test $? -eq 1
-check "missing root message" grep -q "not found.*$work/nope" "$work/err"
+check "missing root message" grep -q "$work/nope: raw root is not an existing directory" "$work/err"
 check "missing root writes no index" test ! -e "$work/ds0/raw_image_index.csv"
 
 # --- a first run ---

@@ -106,7 +106,7 @@ mkdir "$TMP/dir.tif"
 for d in "$TMP/dir.tif" "$TMP"; do
   "$CLI" inspect "$d" > "$TMP/o" 2> "$TMP/e"; rc=$?
   check "directory $d exits 2 (got $rc)" $((rc != 2))
-  grep -q "invalid argument: $d: is a directory; inspect takes one raw image file" "$TMP/e"
+  grep -q "^flamecare inspect: $d: is a directory; inspect takes one raw image file" "$TMP/e"
   check "directory message" $?
   [ ! -s "$TMP/o" ]; check "directory: nothing on stdout" $?
 done

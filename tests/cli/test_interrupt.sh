@@ -30,6 +30,28 @@ for sig in INT TERM; do
   nothing_left "SIG$sig"
 done
 
+# index: a signal while it screens leaves no index (or the one before) and says so.
+for sig in INT TERM; do
+  start_stopping_at index:screening index "$tmp/raw" --datasets "$tmp/ids"
+  check "index reaches the test point ($sig)" wait_stopped "$pid"
+  kill -"$sig" "$pid"
+  kill -CONT "$pid"
+  finish_of "$pid"
+  check "SIG$sig: index exits 130" test $? -eq 130
+  check "SIG$sig: index says so" grep -qx "interrupted; nothing was written" "$tmp/bg.err"
+  check "SIG$sig: no index written" test ! -e "$tmp/ids/raw_image_index.csv"
+  check "SIG$sig: no temporary index" test -z "$(debris "$tmp/ids")"
+done
+"$cli" index "$tmp/raw" --datasets "$tmp/ids" >/dev/null 2>&1
+cp "$tmp/ids/raw_image_index.csv" "$tmp/index.before"
+start_stopping_at index:screening index "$tmp/raw" --datasets "$tmp/ids" --rescreen
+check "index --rescreen reaches the test point" wait_stopped "$pid"
+kill -INT "$pid"
+kill -CONT "$pid"
+finish_of "$pid"
+check "SIGINT during a rescreen: exit 130" test $? -eq 130
+check "SIGINT during a rescreen: the index as before" cmp -s "$tmp/index.before" "$tmp/ids/raw_image_index.csv"
+
 # A signal in the middle of summing: the run stops within about a second.
 set -m
 "$cli" "${create_args[@]}" >/dev/null 2>"$tmp/mid.err" &

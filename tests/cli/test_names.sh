@@ -10,9 +10,9 @@ source "$(dirname "$0")/common.sh"
 
 "$cli" synth "$tmp/raw" --images 3 --size 64 --frames 8 --channels 1 --seed 3 >/dev/null 2>&1
 name=20250101_3I_denoising_2to8F
-create() {  # create DATASETS [ARGS...]
+create() {  # [DATE=YYYYMMDD] create DATASETS [ARGS...]
   "$cli" create "$tmp/raw" --datasets "$1" --out "$tmp/out" --input-frames 2 --gt-frames 8 \
-    --seed 5 --date 20250101 "${@:2}"
+    --seed 5 --date "${DATE:-20250101}" "${@:2}"
 }
 id_of() { sed -n 's/.*"id": "\(0x[0-9a-f]*\)".*/\1/p' "$1" | head -1; }
 
@@ -33,24 +33,24 @@ check "two data dirs" test "$(ls "$tmp/out" | wc -l)" -eq 2
 
 # Ids are never reused: deleting the newest JSON does not free its id.
 ds=$tmp/ds-ids
-create "$ds" --type one >/dev/null 2>&1
-create "$ds" --type two >/dev/null 2>&1
-check "ids count up" test "$(id_of "$ds/20250101_3I_two_2to8F.json")" = 0x0002
-rm "$ds/20250101_3I_two_2to8F.json"
-create "$ds" --type three >/dev/null 2>&1
-check "a deleted dataset's id is not given again" test "$(id_of "$ds/20250101_3I_three_2to8F.json")" = 0x0003
+DATE=20250201 create "$ds" >/dev/null 2>&1
+DATE=20250202 create "$ds" >/dev/null 2>&1
+check "ids count up" test "$(id_of "$ds/20250202_3I_denoising_2to8F.json")" = 0x0002
+rm "$ds/20250202_3I_denoising_2to8F.json"
+DATE=20250203 create "$ds" >/dev/null 2>&1
+check "a deleted dataset's id is not given again" test "$(id_of "$ds/20250203_3I_denoising_2to8F.json")" = 0x0003
 
 # Ids are 64-bit: after 2147483647 comes 0x80000000; after 2^64 - 1 nothing, cleanly.
 ds=$tmp/ds-big
 mkdir -p "$ds"
 sed 's/"id": "0x0001"/"id": "0x7fffffff"/' "$tmp/dsB/$name.json" >"$ds/old.json"
-create "$ds" --type big >/dev/null 2>&1
-check "the id after 0x7fffffff is 0x80000000" test "$(id_of "$ds/20250101_3I_big_2to8F.json")" = 0x80000000
+DATE=20250301 create "$ds" >/dev/null 2>&1
+check "the id after 0x7fffffff is 0x80000000" test "$(id_of "$ds/20250301_3I_denoising_2to8F.json")" = 0x80000000
 sed 's/"id": "0x0001"/"id": "0xffffffffffffffff"/' "$tmp/dsB/$name.json" >"$ds/last.json"
-create "$ds" --type over >"$tmp/out.txt" 2>"$tmp/err"
+DATE=20250302 create "$ds" >"$tmp/out.txt" 2>"$tmp/err"
 check "no id after 2^64 - 1: exit 1" test $? -eq 1
 check "no id after 2^64 - 1: says so" grep -q "0xffffffffffffffff is the largest possible" "$tmp/err"
-check "no id after 2^64 - 1: nothing written" test -z "$(ls "$ds" | grep over)$(ls "$tmp/out" | grep over)"
+check "no id after 2^64 - 1: nothing written" test -z "$(ls "$ds" | grep 20250302)$(ls "$tmp/out" | grep 20250302)"
 
 # Stray files named *.json in the datasets dir: skipped with a warning naming each, never a crash
 # or a hang.

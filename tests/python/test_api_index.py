@@ -45,6 +45,9 @@ def test_warnings_go_to_the_flamecare_logger(corpus, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="flamecare"):
         fc.update_index(root, tmp_path / "ds", threads=2, progress=False)
     warnings = [r for r in caplog.records if r.name == "flamecare" and r.levelno == logging.WARNING]
+    # A new datasets dir is announced first (a mistyped one would otherwise go unnoticed).
+    assert warnings[0].getMessage() == f"no index in {tmp_path / 'ds'}: starting a new one"
+    warnings = warnings[1:]
     assert len(warnings) == len(bad), [r.getMessage() for r in caplog.records]
     for path, code in zip(bad, BAD_CODES):
         assert any(path.name in r.getMessage() and code in r.getMessage() for r in warnings), path
@@ -99,7 +102,8 @@ def test_concurrent_calls_with_worker_threads(corpus, tmp_path):
     assert len(results) == 6
     for df in results.values():
         assert (df["status"] == "usable").sum() == len(good)
-    assert handler.frames == [6] * (6 * len(bad))
+    # Per call: one warning per bad file, and one saying a new index is started (new dirs).
+    assert handler.frames == [6] * (6 * (len(bad) + 1))
 
 
 class InterruptingHandler(logging.Handler):

@@ -82,7 +82,7 @@ TEST(DatasetJson, TodaysFilesReadBackAndWriteOutUnchanged) {
 
 TEST(DatasetJson, UnknownKeysSurviveARoundTrip) {
   auto json = nlohmann::json::parse(kWrittenBy010);
-  json["FLAME_Dataset"]["pairing"] = {{"kind", "ladder"}, {"rungs", {2, 6}}};
+  json["FLAME_Dataset"]["grouping"] = {{"kind", "mosaic"}, {"groups", {2, 6}}};
   json["Patch_Config"] = {{"patch_size", 64}};
   const Dataset d = parse_dataset_json(json.dump(), "extras");
   EXPECT_EQ(nlohmann::json::parse(format_dataset_json(d)), json);

@@ -108,7 +108,8 @@ TEST_F(UpdateIndex, AssignsIdsInSortedPathOrderAndFillsColumns) {
   EXPECT_EQ(s.unusable_by_reason, (std::map<std::string, std::size_t>{{"frames_mismatch", 1}}));
   EXPECT_EQ(
       collector.warnings,
-      std::vector<std::string>{"b/c.bad.tif: frames_mismatch: 1 frame on disk, sidecar says 40"});
+      (std::vector<std::string>{"no index in " + datasets().string() + ": starting a new one",
+                                "b/c.bad.tif: frames_mismatch: 1 frame on disk, sidecar says 40"}));
   EXPECT_EQ(collector.last_done, 4u);
   EXPECT_EQ(collector.last_total, 4u);
   EXPECT_EQ(collector.progress_calls, 5u);  // 0/4 then one per file
@@ -251,8 +252,10 @@ TEST_F(UpdateIndex, PathsThatAreNotUtf8KeepTheirBytesAndWarnPrintably) {
   run(&collector);
   const ImageIndex index = on_disk();
   ASSERT_NE(find(index, "caf\xE9.bad.tif"), nullptr);
-  EXPECT_EQ(collector.warnings, std::vector<std::string>{"caf\\xE9.bad.tif: frames_mismatch: 1 "
-                                                         "frame on disk, sidecar says 40"});
+  EXPECT_EQ(collector.warnings,
+            (std::vector<std::string>{"no index in " + datasets().string() + ": starting a new one",
+                                      "caf\\xE9.bad.tif: frames_mismatch: 1 "
+                                      "frame on disk, sidecar says 40"}));
   screener_.reset();
   run();
   EXPECT_EQ(screener_.total(), 0);  // the exact path read back matches the walk
@@ -361,7 +364,8 @@ TEST_F(UpdateIndex, ThrowingScreenerMarksOnlyThatFileUnreadable) {
             (std::map<std::string, std::size_t>{{"unreadable", 1}}));
   EXPECT_EQ(find(on_disk(), "throw.tif")->reason_text(), "unreadable: fake screener threw");
   EXPECT_EQ(collector.warnings,
-            std::vector<std::string>{"throw.tif: unreadable: fake screener threw"});
+            (std::vector<std::string>{"no index in " + datasets().string() + ": starting a new one",
+                                      "throw.tif: unreadable: fake screener threw"}));
 }
 
 TEST_F(UpdateIndex, UnreadableDirectoryIsSkippedWithAWarning) {

@@ -9,6 +9,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 #include "io/png_preview_layout.hpp"
+#include "pipeline/create_preview.hpp"
 #include "support/expect_error.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -127,6 +128,41 @@ TEST(PreviewPng, ExampleSheetRenders) {
   const detail::PngPixels png = detail::read_png(path);
   EXPECT_EQ(png.width, detail::preview_layout(sheet).width());
   EXPECT_EQ(png.height, detail::preview_layout(sheet).height());
+}
+
+TEST(PreviewPng, LegendSaysWhichColourIsWhichChannel) {
+  const auto labels = [](int channels) {
+    std::vector<std::string> out;
+    for (const LegendItem& item : detail::channel_legend(channels)) out.push_back(item.label);
+    return out;
+  };
+  EXPECT_EQ(labels(1), (std::vector<std::string>{"channel 1 = grey"}));
+  EXPECT_EQ(labels(2), (std::vector<std::string>{"channel 1 = red", "channel 2 = green"}));
+  EXPECT_EQ(labels(4),
+            (std::vector<std::string>{"channel 1 = red", "channel 2 = green", "channel 3 = blue"}));
+  // Each label's square is drawn in its channel's colour, under the title, above the panels.
+  TempDir dir;
+  PreviewSheet sheet;
+  sheet.title = "legend";
+  sheet.legend = detail::channel_legend(3);
+  sheet.column_titles = {"input", "ground truth"};
+  sheet.rows.push_back({"a.tif", {solid(8, 8, 0, 0, 0), solid(8, 8, 0, 0, 0)}});
+  write_preview_png(dir.path() / "l.png", sheet);
+  const detail::PngPixels png = detail::read_png(dir.path() / "l.png");
+  const detail::PreviewLayout layout = detail::preview_layout(sheet);
+  ASSERT_EQ(layout.legend_items, 3);
+  EXPECT_LT(layout.legend_y() + detail::PreviewLayout::kLegendHeight, layout.cell_y(0));
+  const int y = layout.legend_y() + detail::PreviewLayout::kLegendHeight / 2;
+  const std::uint32_t colours[] = {0xff0000u, 0x00ff00u, 0x0000ffu};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(png.at(layout.legend_x(i) + detail::PreviewLayout::kSwatch / 2, y), colours[i])
+        << sheet.legend[std::size_t(i)].label;
+  }
+  // No legend, no legend line: the panels move up by its height.
+  PreviewSheet plain = sheet;
+  plain.legend.clear();
+  EXPECT_EQ(detail::preview_layout(plain).cell_y(0) + detail::PreviewLayout::kLegendHeight,
+            layout.cell_y(0));
 }
 
 TEST(PreviewPng, Errors) {
