@@ -115,9 +115,28 @@ std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, 
   return chosen;
 }
 
+std::vector<std::int64_t> choose_split(const std::vector<GroupedId>& images,
+                                       const CreateOptions& options, std::uint64_t seed) {
+  const std::size_t target = test_count(images.size(), options.test_fraction);
+  if (options.group_by != GroupBy::kImage) return choose_group_ids(images, target, seed);
+  std::vector<std::int64_t> ids;
+  for (const GroupedId& image : images) ids.push_back(image.id);
+  return choose_test_ids(ids, options.test_fraction, seed);
+}
+
+int most_frames(const ImageIndex& index) {
+  int most = 0;
+  for (const auto& entry : index.entries) {
+    if (entry.status != IndexStatus::kMissing && entry.frames.has_value())
+      most = std::max(most, *entry.frames);
+  }
+  return most;
+}
+
 std::string dataset_name(const std::string& date, std::size_t n_images, const std::string& type,
-                         int input_frames, int gt_frames) {
-  return fmt::format("{}_{}I_{}_{}to{}F", date, n_images, type, input_frames, gt_frames);
+                         int input_frames, int gt_frames, Pairing pairing) {
+  return fmt::format("{}_{}I_{}_{}to{}F{}", date, n_images, type, input_frames, gt_frames,
+                     pairing == Pairing::kDisjoint ? "_disjoint" : "");
 }
 
 std::uint64_t next_dataset_id(const fs::path& datasets_dir, const Reporter& reporter) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/group_split.hpp"
+#include "flamecare/dataset.hpp"
 #include "flamecare/index.hpp"
 #include "flamecare/log.hpp"
 
@@ -45,9 +47,19 @@ std::size_t test_count(std::size_t n, double fraction);
 std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, double fraction,
                                           std::uint64_t seed);
 
-/// `<YYYYMMDD>_<n>I_<type>_<in>to<gt>F`.
+/// The test ids of a dataset (sorted): with options.group_by kImage choose_test_ids (the split
+/// of every earlier version for the same seed), otherwise whole groups (choose_group_ids) with
+/// test_count(n, fraction) images as the target.
+std::vector<std::int64_t> choose_split(const std::vector<GroupedId>& images,
+                                       const CreateOptions& options, std::uint64_t seed);
+
+/// The most verified frames of any usable indexed image (0 when none is usable).
+int most_frames(const ImageIndex& index);
+
+/// `<YYYYMMDD>_<n>I_<type>_<in>to<gt>F`, with `_disjoint` appended for disjoint pairing (so it
+/// never equals a nested dataset's name, whatever the counts).
 std::string dataset_name(const std::string& date, std::size_t n_images, const std::string& type,
-                         int input_frames, int gt_frames);
+                         int input_frames, int gt_frames, Pairing pairing = Pairing::kNested);
 
 /// One more than the highest dataset id ever given in `datasets_dir`: the largest of the ids of
 /// its dataset JSONs and the id recorded by record_dataset_id (1 if none). JSON files that are not

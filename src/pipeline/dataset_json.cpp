@@ -27,10 +27,10 @@ constexpr int kMaxJsonDepth = 64;
 constexpr std::array<const char*, 6> kPercentileKeys = {
     "pixel_p1pct", "pixel_1pct", "pixel_5pct", "pixel_95pct", "pixel_99pct", "pixel_99p9pct"};
 
-constexpr std::array<const char*, 15> kDatasetKeys = {
-    "name",     "type",      "id",       "image_shapes", "input",
-    "output",   "image_ids", "test_ids", "seed",         "test_fraction",
-    "raw_root", "data_dir",  "images",   "tool",         "created"};
+constexpr std::array<const char*, 18> kDatasetKeys = {
+    "name",      "type",     "id",      "image_shapes",  "input",    "output",
+    "image_ids", "test_ids", "seed",    "test_fraction", "raw_root", "data_dir",
+    "images",    "tool",     "created", "pairing",       "frames",   "group_by"};
 
 std::array<std::vector<double>*, 6> percentiles(DatasetStats& s) {
   return {&s.p0_1, &s.p1, &s.p5, &s.p95, &s.p99, &s.p99_9};
@@ -169,6 +169,7 @@ std::vector<DatasetImage> parse_images(const Json& d, std::string_view source) {
         image.bidirectional_correction =
             as_int(r["bidirectional_correction"], "bidirectional_correction", source);
       }
+      if (r.contains("group")) image.group = as_string(r["group"], "group", source);
     }
     images.push_back(std::move(image));
   }
@@ -227,6 +228,40 @@ std::string unknown_keys(const Json& json) {
   return extra.empty() ? std::string() : extra.dump();
 }
 
+// "pairing", "group_by" and "frames" (absent in older JSONs: nested pairing, image grouping). The
+// recorded frame ranges must be those the pairing and the frame counts give.
+void parse_pairing_and_grouping(const Json& d, Dataset& out, std::string_view source) {
+  if (d.contains("pairing")) {
+    const std::string name = as_string(d["pairing"], "pairing", source);
+    const auto pairing = parse_pairing(name);
+    if (!pairing) corrupt(source, fmt::format("unknown \"pairing\" \"{}\"", printable(name)));
+    out.pairing = *pairing;
+  }
+  if (d.contains("group_by")) {
+    const std::string name = as_string(d["group_by"], "group_by", source);
+    const auto group_by = parse_group_by(name);
+    if (!group_by) corrupt(source, fmt::format("unknown \"group_by\" \"{}\"", printable(name)));
+    out.group_by = *group_by;
+  }
+  if (!d.contains("frames")) return;
+  const Json& frames = d["frames"];
+  if (!frames.is_object()) corrupt(source, "\"frames\" is not an object");
+  const std::pair<const char*, FrameRange> sides[] = {{"input", out.input_frames()},
+                                                      {"target", out.target_frames()}};
+  for (const auto& [side, expected] : sides) {
+    const Json& range = member(frames, side, source);
+    if (!range.is_array() || range.size() != 2 ||
+        as_int(range[0], "frames", source) != expected.begin ||
+        as_int(range[1], "frames", source) != expected.end) {
+      corrupt(source,
+              fmt::format("\"frames\".{} is {}, but {} pairing of {} and {} frames gives "
+                          "[{}, {}]",
+                          side, printable(range.dump()), pairing_name(out.pairing),
+                          out.input.n_frames, out.output.n_frames, expected.begin, expected.end));
+    }
+  }
+}
+
 }  // namespace
 
 DatasetStats stats_from_summary(int n_frames, const StatsSummary& stats) {
@@ -277,11 +312,13 @@ nlohmann::json dataset_to_json(const Dataset& dataset) {
     const Json shape = {1, image.channels, image.height, image.width};
     shapes.push_back(shape);
     ids.push_back(image.id);
-    records.push_back({{"id", image.id},
-                       {"image", printable(image.image)},
-                       {"shape", shape},
-                       {"split", split_name(image.split)},
-                       {"bidirectional_correction", image.bidirectional_correction}});
+    Json record = {{"id", image.id},
+                   {"image", printable(image.image)},
+                   {"shape", shape},
+                   {"split", split_name(image.split)},
+                   {"bidirectional_correction", image.bidirectional_correction}};
+    if (!image.group.empty()) record["group"] = printable(image.group);
+    records.push_back(record);
   }
   d["image_shapes"] = shapes;
   d["image_ids"] = ids;
@@ -289,6 +326,10 @@ nlohmann::json dataset_to_json(const Dataset& dataset) {
   d["images"] = records;
   d["input"] = stats_json(dataset.input);
   d["output"] = stats_json(dataset.output);
+  d["pairing"] = pairing_name(dataset.pairing);
+  d["frames"] = {{"input", {dataset.input_frames().begin, dataset.input_frames().end}},
+                 {"target", {dataset.target_frames().begin, dataset.target_frames().end}}};
+  d["group_by"] = group_by_name(dataset.group_by);
   if (dataset.seed) d["seed"] = *dataset.seed;
   if (dataset.test_fraction) d["test_fraction"] = *dataset.test_fraction;
   if (!dataset.raw_root.empty()) d["raw_root"] = printable(dataset.raw_root.string());
@@ -357,6 +398,7 @@ Dataset parse_dataset_json(std::string_view text, std::string_view source) {
   if (d.contains("data_dir")) out.data_dir = as_string(d["data_dir"], "data_dir", source);
   if (d.contains("tool")) out.tool = as_string(d["tool"], "tool", source);
   if (d.contains("created")) out.created = as_string(d["created"], "created", source);
+  parse_pairing_and_grouping(d, out, source);
   check_channels(out, source);
   out.extra_json = unknown_keys(json);
   return out;

@@ -38,10 +38,11 @@ PatchDataset load_patch_dataset(const std::string& dataset, const fs::path& data
           ErrorKind::kUnsupported,
           fmt::format("{}: image id {} does not fit the npz's int32 coords", source, image.id));
     }
-    TrainPair pair{image.id,
-                   dataset_image_path(data_dir, Split::kTrain, image.id, d.input.n_frames),
-                   dataset_image_path(data_dir, Split::kTrain, image.id, d.output.n_frames),
-                   image.height, image.width};
+    TrainPair pair{
+        image.id,
+        dataset_image_path(data_dir, Split::kTrain, image.id, d.input_frames(), d.pairing),
+        dataset_image_path(data_dir, Split::kTrain, image.id, d.target_frames(), d.pairing),
+        image.height, image.width};
     for (const auto& path : {pair.input, pair.ground_truth}) {
       std::error_code ec;
       if (!fs::is_regular_file(path, ec)) {
