@@ -16,5 +16,6 @@ void add_inspect_command(CLI::App& app, Runner& runner);
 void add_index_command(CLI::App& app, Runner& runner);
 void add_create_command(CLI::App& app, Runner& runner);
 void add_patches_command(CLI::App& app, Runner& runner);
+void add_export_command(CLI::App& app, Runner& runner);
 
 }  // namespace flamecare::cli

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   flamecare::cli::add_index_command(app, runner);
   flamecare::cli::add_create_command(app, runner);
   flamecare::cli::add_patches_command(app, runner);
+  flamecare::cli::add_export_command(app, runner);
 
   try {
     app.parse(argc, argv);
