@@ -56,7 +56,7 @@ def raw(cli, tmp_path_factory):
     root = tmp_path_factory.mktemp("cam") / "raw"
     from flamecare_testlib import run
 
-    run(cli, "synth", root, "--images", 6, "--size", 64, "--frames", 8, "--channels", 2,
+    run(cli, "synth", root, "--images", 12, "--size", 64, "--frames", 8, "--channels", 2,
         "--seed", 13)
     return root
 
