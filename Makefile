@@ -23,7 +23,7 @@ CMAKE_LAUNCHER = $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build build-asan build-fuzz venv stubs test test-fast test-asan test-python \
+.PHONY: all deps build build-asan build-fuzz venv venv-ml stubs test test-fast test-asan test-python \
 	test-fuzz fuzz format format-check demo bench clean
 
 all: build
@@ -60,6 +60,16 @@ venv: deps $(VENV)/.requirements
 	  $(if $(CCACHE),--config-settings=cmake.define.CMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)) .
 	@echo "venv: $(VENV) has flamecare $$($(VENV)/bin/flamecare --version | cut -d' ' -f2)"
 
+# The CAREamics training tests' packages (PyTorch for the CPU, CAREamics), pinned in
+# python/requirements-ml.txt, installed without dependency resolution (see that file) on top of
+# the test requirements; `make test` needs them, `make venv` alone does not install them.
+$(VENV)/.requirements-ml: python/requirements-ml.txt $(VENV)/.requirements
+	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check --no-deps -r $<
+	@$(VENV_PY) -c "import torch, sys; sys.exit('torch is a CUDA build' if torch.version.cuda else 0)"
+	@touch $@
+
+venv-ml: venv $(VENV)/.requirements-ml
+
 # python/flamecare/_core.pyi from the installed module (tests/python/test_package.py checks it).
 stubs: venv
 	@$(VENV_PY) -m nanobind.stubgen -q -m flamecare._core -o python/flamecare/_core.pyi
@@ -91,10 +101,10 @@ format:
 # Every test: format check, the release suite (unit, CLI, installed C++ package), the unit and
 # CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the Python suite (pytest
 # in the virtualenv, on the package built as users build it: the package's API and the
-# numpy/tifffile/CSBDeep cross-checks), then a short fuzzing run.
-test: format-check build venv test-asan
+# numpy/tifffile/CSBDeep cross-checks and the CAREamics training runs), then a short fuzzing run.
+test: format-check build venv venv-ml test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	@$(VENV_PY) -m pytest
+	@FLAMECARE_REQUIRE_CAREAMICS=1 $(VENV_PY) -m pytest
 	@$(MAKE) --no-print-directory test-fuzz
 
 test-fast: build venv

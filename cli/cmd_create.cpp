@@ -1,4 +1,6 @@
 // `flamecare create`: options → create_dataset → summary.
+#include <set>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -12,8 +14,23 @@
 namespace flamecare::cli {
 namespace {
 
+std::size_t test_groups(const Dataset& d) {
+  std::set<std::string> groups;
+  for (const DatasetImage& image : d.images) {
+    if (image.split == Split::kTest) groups.insert(image.group);
+  }
+  return groups.size();
+}
+
 void print_summary(const CreateResult& r) {
   fmt::print("dataset {} (id {}), seed {}\n", r.name, r.id, r.seed);
+  const Dataset& d = r.dataset;
+  fmt::print("  frames:  input [{}, {}), target [{}, {}) ({} pairing)\n", d.input_frames().begin,
+             d.input_frames().end, d.target_frames().begin, d.target_frames().end,
+             pairing_name(d.pairing));
+  if (d.group_by != GroupBy::kImage)
+    fmt::print("  split:   whole {}s (test holds {} group{})\n", group_by_name(d.group_by),
+               test_groups(d), test_groups(d) == 1 ? "" : "s");
   fmt::print("  images:  {} (train {}, test {})\n", r.n_train + r.n_test, r.n_train, r.n_test);
   std::string skipped;
   for (const auto& [reason, count] : r.skipped_by_reason)
@@ -33,6 +50,8 @@ struct CreateArgs {
   std::uint64_t seed = 0;
   int channels = 0;
   std::vector<int> ladder;
+  std::string pairing = "nested";
+  std::string group_by = "image";
   std::string config;
   CLI::App* command = nullptr;
   CLI::Option* raw_root_option = nullptr;
@@ -49,7 +68,12 @@ void check_options(const CreateArgs& args) {
   require_option(args.out_option, "--out", "out");
   check_exclusions(*args.command);
   const CreateOptions& o = args.options;
-  if (args.ladder.empty() && o.gt_frames <= o.input_frames) {
+  if (!args.ladder.empty() && o.pairing == Pairing::kDisjoint) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "--ladder cannot be combined with --pairing disjoint: a ladder's rungs are nested "
+                "by construction; make disjoint pairs one dataset at a time");
+  }
+  if (args.ladder.empty() && o.pairing == Pairing::kNested && o.gt_frames <= o.input_frames) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("--gt-frames ({}) must be larger than --input-frames ({})", o.gt_frames,
                             o.input_frames));
@@ -61,8 +85,11 @@ int run_create(CreateArgs& args, Console& console) {
     for (const auto& line : apply_config_file(*args.command, args.config))
       console.note(fmt::format("config {}: {}", printable(args.config), line));
   }
-  check_options(args);
   CreateOptions& options = args.options;
+  // CLI11's IsMember checks already limited these to the known names.
+  options.pairing = parse_pairing(args.pairing).value_or(Pairing::kNested);
+  options.group_by = parse_group_by(args.group_by).value_or(GroupBy::kImage);
+  check_options(args);
   if (args.seed_option->count() > 0) options.seed = args.seed;
   if (args.channels_option->count() > 0) options.channels = args.channels;
   catch_interrupts();
@@ -95,8 +122,7 @@ void add_split_options(CLI::App* cmd, CreateArgs& args) {
       cmd->add_option("--test-fraction", o.test_fraction, "Fraction of images held out for testing")
           ->capture_default_str()
           ->check(number_in(0, 1, /*hi_open=*/true));
-  // A grouping of images other than by image (whole mosaics or samples) would exclude
-  // --test-ids too.
+  // --test-ids with --group-by mosaic|sample is refused by the library (it names the images).
   cmd->add_option("--test-ids", o.test_ids,
                   "Exactly these images (index ids, e.g. 3,7) form the test set; the rest train")
       ->delimiter(',')
@@ -125,13 +151,25 @@ void add_create_command(CLI::App& app, Runner& runner) {
       cmd->add_option("--input-frames", o.input_frames, "Frames summed for the noisy input")
           ->capture_default_str()
           ->check(int_at_least(1));
-  auto* gt = cmd->add_option("--gt-frames", o.gt_frames, "Frames summed for the ground truth")
-                 ->capture_default_str()
-                 ->check(int_at_least(2));
+  auto* gt =
+      cmd->add_option("--gt-frames", o.gt_frames, "Frames summed for the ground truth (the target)")
+          ->capture_default_str()
+          ->check(int_at_least(1));
   auto* min_frames =
       cmd->add_option("--min-frames", o.min_frames,
-                      "Select only images with at least this many frames (default: --gt-frames)")
+                      "Select only images with at least this many frames (default: the frames "
+                      "the pairing needs)")
           ->check(int_at_least(1));
+  cmd->add_option("--pairing", args->pairing,
+                  "nested: target = frames [0, M); disjoint: target = frames [N, N + M), "
+                  "independent of the input (Noise2Noise)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"nested", "disjoint"}));
+  cmd->add_option("--group-by", args->group_by,
+                  "Split whole groups: image, mosaic (the image's folder) or sample (the folder "
+                  "above it)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"image", "mosaic", "sample"}));
   cmd->add_option(
          "--ladder", args->ladder,
          "Frame ladder, e.g. 5,10,20,40: one dataset per consecutive pair, one shared split")

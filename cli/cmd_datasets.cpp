@@ -26,22 +26,19 @@ void print_table(const std::vector<DatasetInfo>& infos, const std::filesystem::p
     fmt::print("no datasets in {}\n", printable(std::filesystem::absolute(dir).string()));
     return;
   }
-  bool pairing = false;
   std::size_t width = 4;
   for (const auto& info : infos) {
-    pairing = pairing || info.dataset.pairing.has_value();
     width = std::max(width, printable(info.dataset.name).size());
   }
   fmt::print("{:<{}}  {:<6}  {:<16}  {:>6}  {:>5}  {:>4}  {:<9}  {}{:<20}  {}\n", "name", width,
-             "id", "created", "images", "train", "test", "frames", pairing ? "pairing   " : "",
-             "seed", "npz");
+             "id", "created", "images", "train", "test", "frames", "pairing   ", "seed", "npz");
   for (const auto& info : infos) {
     const Dataset& d = info.dataset;
     fmt::print("{:<{}}  {:<6}  {:<16}  {:>6}  {:>5}  {:>4}  {:<9}  {}{:<20}  {}\n",
                printable(d.name), width, format_dataset_id(d.id), short_time(d.created),
                d.images.size(), d.train_ids().size(), d.test_ids().size(),
                fmt::format("{}to{}", d.input.n_frames, d.output.n_frames),
-               pairing ? fmt::format("{:<10}", printable(d.pairing.value_or("-"))) : "",
+               fmt::format("{:<10}", pairing_name(d.pairing)),
                d.seed ? std::to_string(*d.seed) : "-", info.npz_files.size());
     for (const auto& npz : info.npz_files) fmt::print("    npz: {}\n", printable(npz.string()));
   }

@@ -17,6 +17,10 @@ void print_summary(const PatchResult& r) {
              r.n_samples, r.patches_per_image, r.n_skipped);
   fmt::print("  npz:     {} ({:.1f} MiB)\n", printable(r.npz.string()),
              static_cast<double>(r.npz_bytes) / (1024.0 * 1024.0));
+  if (!r.val_npz.empty()) {
+    fmt::print("  val npz: {} ({} patches of {} held-out train images)\n",
+               printable(r.val_npz.string()), r.n_val_patches, r.validation_ids.size());
+  }
   fmt::print("  seed:    {}\n", r.seed);
   fmt::print("  config:  {}\n", printable(r.config.string()));
   fmt::print("  samples: {}\n", printable(r.samples1.string()));
@@ -110,6 +114,11 @@ void add_patches_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--threads", o.threads, "Worker threads (0 = all cores)")
       ->capture_default_str()
       ->check(int_at_least(0));
+  cmd->add_option(
+         "--validation-fraction", o.validation_fraction,
+         "Hold out this fraction of the train images (whole groups) into <npz stem>_val.npz")
+      ->capture_default_str()
+      ->check(number_in(0, 1, /*hi_open=*/true));
   cmd->add_flag("--force-zip64", o.force_zip64, "Write ZIP64 records even for a small npz");
   cmd->add_option("--config", args->config,
                   "TOML file of these options (keys as the long option names, dataset for "

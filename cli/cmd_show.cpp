@@ -49,7 +49,9 @@ void print_options(const Dataset& d) {
              o.seed.value_or(0));
   fmt::print("  channels {}, date {}, threads {}\n",
              o.channels ? std::to_string(*o.channels) : "any", printable(o.date), o.threads);
-  if (d.pairing) fmt::print("  pairing {}\n", printable(*d.pairing));
+  fmt::print("  pairing {} (input frames [{}, {}), target frames [{}, {})), split by {}\n",
+             pairing_name(d.pairing), d.input_frames().begin, d.input_frames().end,
+             d.target_frames().begin, d.target_frames().end, group_by_name(d.group_by));
 }
 
 void print_side(const char* title, const DatasetStats& s) {

@@ -19,5 +19,6 @@ void add_patches_command(CLI::App& app, Runner& runner);
 void add_datasets_command(CLI::App& app, Runner& runner);
 void add_show_command(CLI::App& app, Runner& runner);
 void add_remove_command(CLI::App& app, Runner& runner);
+void add_export_command(CLI::App& app, Runner& runner);
 
 }  // namespace flamecare::cli

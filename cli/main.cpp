@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   flamecare::cli::add_datasets_command(app, runner);
   flamecare::cli::add_show_command(app, runner);
   flamecare::cli::add_remove_command(app, runner);
+  flamecare::cli::add_export_command(app, runner);
 
   const auto word = flamecare::cli::command_word(argc, argv);
   const auto names = command_names(app);

@@ -36,6 +36,17 @@ echo "== 5. cut 64x64 training patches"
 "$cli" patches "$name" --datasets "$datasets" --data "$data" --patch-size 64 --seed 7
 
 echo
+echo "== 6. a Noise2Noise dataset: frames [0, 20) vs [20, 40), test split by whole mosaics"
+"$cli" create "$raw" --datasets "$datasets" --out "$data" --input-frames 20 --gt-frames 20 \
+  --pairing disjoint --group-by mosaic --test-fraction 0.25 --seed 7 | tee "$root/create_n2n.txt"
+n2n=$(head -n 1 "$root/create_n2n.txt" | awk '{print $2}')
+
+echo
+echo "== 7. export it for CAREamics (train/val/test input and target folders + careamics.json)"
+"$cli" export "$n2n" --datasets "$datasets" --format careamics --out "$root/careamics" \
+  --validation-fraction 0.25 --seed 7
+
+echo
 echo "demo outputs:"
 echo "  raw corpus:     $raw"
 echo "  index:          $datasets/raw_image_index.csv"
@@ -44,9 +55,12 @@ echo "  preview:        $datasets/$name.png"
 echo "  train/test:     $data/$name/{train,test}"
 echo "  patches:        $(ls "$data/$name"/*.npz)"
 echo "  patch samples:  $data/$name/patch_samples1.png $data/$name/patch_samples2.png"
+echo "  N2N dataset:    $datasets/$n2n.json ($data/$n2n/{train,test}/image<id>_frames{0-20,20-40}.tif)"
+echo "  CAREamics:      $root/careamics/$n2n/{train,val,test}/{input,target}"
+echo "  its config:     $root/careamics/$n2n/careamics.json"
 
 echo
-echo "== 6. in Python: a raw stack with flamecare, the patches with numpy (as CSBDeep loads them)"
+echo "== 8. in Python: a raw stack with flamecare, the patches with numpy (as CSBDeep loads them)"
 "$python" - "$first" "$(ls "$data/$name"/*.npz)" <<'PY'
 import sys
 import numpy as np

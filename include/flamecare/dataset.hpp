@@ -19,6 +19,40 @@ enum class Split { kTrain, kTest };
 /// "train" or "test" (also the sub-folder of the data dir).
 std::string_view split_name(Split split);
 
+/// Which frames of a raw stack the input and the target sum. kNested: input [0, N), target
+/// [0, M) (the target contains the input's frames). kDisjoint: input [0, N), target [N, N + M):
+/// the two sums share no frame, so their noise is independent (a Noise2Noise pair).
+enum class Pairing { kNested, kDisjoint };
+
+/// "nested" or "disjoint" (the `--pairing` values and the JSON's "pairing").
+std::string_view pairing_name(Pairing pairing);
+
+/// The pairing named `name`, nullopt for any other text.
+std::optional<Pairing> parse_pairing(std::string_view name);
+
+/// Which images must land on the same side of a split. kImage: each image alone; kMosaic: the
+/// images of one folder (`<run>/<sample>/<mosaic>/Im_*.tif`); kSample: the images of the folder
+/// above it.
+enum class GroupBy { kImage, kMosaic, kSample };
+
+/// "image", "mosaic" or "sample" (the `--group-by` values and the JSON's "group_by").
+std::string_view group_by_name(GroupBy group_by);
+
+/// The grouping named `name`, nullopt for any other text.
+std::optional<GroupBy> parse_group_by(std::string_view name);
+
+/// The group of a raw image (its path relative to the raw root, '/'-separated): kImage → the path
+/// itself; kMosaic → its folder; kSample → that folder's parent ("." for the raw root itself).
+std::string image_group(std::string_view image, GroupBy group_by);
+
+/// Frames [begin, end) of a raw stack.
+struct FrameRange {
+  int begin = 0;
+  int end = 0;
+  int count() const { return end - begin; }
+  bool operator==(const FrameRange&) const = default;
+};
+
 /// The statistics of one side of a dataset (input sums or ground-truth sums), as its JSON records
 /// them: percentiles per channel over all pixels of all images of the dataset (numpy's linear
 /// interpolation), mean/std per channel, and min/max/mean/std over all channels.
@@ -39,6 +73,8 @@ struct DatasetImage {
   int width = 0;
   Split split = Split::kTrain;
   int bidirectional_correction = 0;  ///< applied before summing (0 = none)
+  /// The split group (image_group of `image` under the dataset's group_by; "" in JSONs without).
+  std::string group;
 };
 
 /// The dataset types `create` makes (the `type` option); only "denoising" exists so far.
@@ -56,13 +92,17 @@ struct CreateOptions {
   /// Fraction of the images drawn (seeded) into the test set; not used when test_ids is given.
   double test_fraction = 0.1;
   /// Exactly these images (index ids) form the test set, the rest train; empty: test_fraction
-  /// decides. (A future grouping of images other than by image would exclude it too.)
+  /// decides. Only with group_by kImage (a usage error otherwise).
   std::vector<std::int64_t> test_ids;
   std::optional<std::uint64_t> seed;  ///< nullopt: a fresh seed, recorded in the JSON
   int threads = 0;
   std::optional<int> channels;  ///< keep only images with this many channels
   std::string date;             ///< YYYYMMDD for the name; "" = today (local time)
-  int min_frames = 0;  ///< select only images with at least max(gt_frames, min_frames) frames
+  int min_frames = 0;           ///< select only images with at least max(needed frames, min_frames)
+  /// Which frames the target sums; kDisjoint needs input_frames + gt_frames frames per image.
+  Pairing pairing = Pairing::kNested;
+  /// Which images stay together in the train/test split (kImage: today's split for the seed).
+  GroupBy group_by = GroupBy::kImage;
 };
 
 /// A dataset made by `create` (or by the original notebooks), read from or written to its JSON
@@ -73,6 +113,8 @@ struct Dataset {
   std::uint64_t id = 0;                 ///< written as "0x%04x"
   std::optional<std::uint64_t> seed;    ///< split seed (absent in the notebooks' JSONs)
   std::optional<double> test_fraction;  ///< as asked; the split itself is in `images`
+  Pairing pairing = Pairing::kNested;   ///< JSON "pairing"; absent in older JSONs = nested
+  GroupBy group_by = GroupBy::kImage;   ///< JSON "group_by"; absent in older JSONs = image
   std::filesystem::path raw_root;       ///< absolute, as the creating run saw it
   std::filesystem::path data_dir;       ///< `<out>/<name>`, holding train/ and test/
   DatasetStats input;                   ///< few-frame sums (the JSON's "input")
@@ -86,8 +128,6 @@ struct Dataset {
   std::optional<CreateOptions> create_options;
   /// The frame ladder this dataset is one rung pair of (JSON "create_options.ladder"; empty: none).
   std::vector<int> ladder;
-  /// How input and target frames were paired ("nested", ...), when the JSON records it.
-  std::optional<std::string> pairing;
   /// npz files `patches` cut from this dataset, absolute, as it recorded them (JSON "npz_files").
   std::vector<std::filesystem::path> npz_files;
   /// Keys this version does not know, as JSON text of an object: top-level keys as they are,
@@ -102,18 +142,36 @@ struct Dataset {
   const DatasetImage& image(std::int64_t id) const;
   /// Channels of the images (all images of a dataset share it); 0 for an empty dataset.
   int channels() const;
-  /// The summed TIFF of image `id` with `frames` frames: dataset_image_path(data_dir, ...).
+  /// Frames summed for the input, [0, N).
+  FrameRange input_frames() const;
+  /// Frames summed for the target: [0, M) when nested, [N, N + M) when disjoint.
+  FrameRange target_frames() const;
+  /// The summed TIFF of image `id` over `frames` (dataset_image_path with this dataset's
+  /// pairing). Throws Error(kNotFound) for an id not in the dataset.
+  std::filesystem::path image_path(std::int64_t id, FrameRange frames) const;
+  /// The summed TIFF of image `id` with `frames` frames from frame 0 (a nested dataset's naming).
   /// Throws Error(kNotFound) for an id not in the dataset.
   std::filesystem::path image_path(std::int64_t id, int frames) const;
-  /// image_path(id, input.n_frames) and image_path(id, output.n_frames).
+  /// image_path(id, input_frames()) and image_path(id, target_frames()).
   std::filesystem::path input_path(std::int64_t id) const;
   std::filesystem::path ground_truth_path(std::int64_t id) const;
 };
 
-/// `<data_dir>/<train|test>/image<id>_frames<frames>.tif`: where every summed TIFF of a dataset is
-/// (the one place this name is spelled).
+/// The input's and the target's frames for N input and M target frames under `pairing`.
+FrameRange input_frame_range(int input_frames);
+FrameRange target_frame_range(Pairing pairing, int input_frames, int target_frames);
+
+/// `<data_dir>/<train|test>/image<id>_frames<frames>.tif`: where every summed TIFF of a nested
+/// dataset is (frames from frame 0).
 std::filesystem::path dataset_image_path(const std::filesystem::path& data_dir, Split split,
                                          std::int64_t id, int frames);
+
+/// Where a summed TIFF of a dataset is (the one place these names are spelled): nested datasets
+/// `image<id>_frames<end>.tif` (the range starts at 0), disjoint ones `image<id>_frames<begin>-
+/// <end>.tif` (frames [begin, end)), so the input and the target never share a name, also when
+/// N = M.
+std::filesystem::path dataset_image_path(const std::filesystem::path& data_dir, Split split,
+                                         std::int64_t id, FrameRange frames, Pairing pairing);
 
 /// "0x%04x" (at least four hex digits), as dataset ids are written.
 std::string format_dataset_id(std::uint64_t id);
@@ -155,7 +213,11 @@ struct CreateResult {
   Dataset dataset;                                       ///< what the JSON holds
 };
 
-/// Updates the index, selects usable images with ≥ gt_frames frames, splits, sums, writes the
+/// Frames an image needs for these options: gt_frames (nested) or input_frames + gt_frames
+/// (disjoint), at least min_frames.
+int frames_needed(const CreateOptions& options);
+
+/// Updates the index, selects usable images with ≥ frames_needed frames, splits, sums, writes the
 /// TIFFs, statistics JSON and preview. Nothing is overwritten, and a failed or cancelled run
 /// leaves no dataset (no JSON, no data dir, no preview, no temporary files). Throws
 /// Error(kInvalidArgument) for bad options, Error(kNotFound) when no image is usable,
@@ -167,7 +229,8 @@ CreateResult create_dataset(const CreateOptions& options, const Reporter& report
 /// 5→10, 10→20 and 20→40), all from the same images (those with at least the top rung's frames)
 /// and the same seed, so every pair has the same train/test split. `options.input_frames` and
 /// `gt_frames` are ignored. Throws Error(kInvalidArgument) unless there are at least two strictly
-/// increasing rungs ≥ 1; otherwise as create_dataset. When cancelled after some pairs were
+/// increasing rungs ≥ 1, and for disjoint pairing (consecutive rungs overlap by construction:
+/// a ladder is nested); otherwise as create_dataset. When cancelled after some pairs were
 /// complete, those stay and the Error(kCancelled) names them.
 std::vector<CreateResult> create_ladder(const CreateOptions& options, const std::vector<int>& rungs,
                                         const Reporter& reporter);

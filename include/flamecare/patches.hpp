@@ -23,6 +23,10 @@ struct PatchOptions {
   std::optional<std::uint64_t> seed;  ///< nullopt: a fresh seed, recorded in the config
   int threads = 0;
   bool force_zip64 = false;
+  /// Fraction of the train images held out for validation, in [0, 1): whole images (whole
+  /// groups when the dataset was split by mosaic or sample) whose patches go into
+  /// `<npz stem>_val.npz` instead of the npz. 0: no validation file.
+  double validation_fraction = 0;
 };
 
 struct PatchResult {
@@ -30,22 +34,26 @@ struct PatchResult {
   std::filesystem::path config;    ///< <npz stem>.json: dataset JSON + Patch_Config
   std::filesystem::path samples1;  ///< <npz stem>_samples1.png
   std::filesystem::path samples2;  ///< <npz stem>_samples2.png
+  std::filesystem::path val_npz;   ///< <npz stem>_val.npz ("" without a validation fraction)
+  std::vector<std::int64_t> validation_ids;  ///< train images held out for validation, ascending
   /// Copies under the original notebooks' names (<1|All>Chan_patch_config.json,
   /// patch_samples1/2.png), written only where no such file existed yet.
   std::vector<std::filesystem::path> legacy_copies;
   std::uint64_t seed = 0;  ///< the seed used (given or fresh)
   std::size_t n_samples = 0;
   std::size_t n_skipped = 0;
-  std::size_t n_patches = 0;
+  std::size_t n_patches = 0;      ///< in the npz
+  std::size_t n_val_patches = 0;  ///< in the validation npz
   std::size_t patches_per_image = 0;
   std::uint64_t npz_bytes = 0;
 };
 
 /// Cuts patches from the dataset's train pairs and writes the config JSON and sample PNGs, then the
-/// npz (its presence marks a complete run), then the legacy-named copies, and records the npz in
-/// the dataset JSON ("npz_files"; a failure to record is a warning). Train images smaller than the
-/// patch are named and skipped. Nothing existing is overwritten; a failed or cancelled run removes
-/// its temporary store and npz.
+/// validation npz (with a validation fraction), then the npz (its presence marks a complete run),
+/// then the legacy-named copies, and records the npz files in the dataset JSON ("npz_files"; a
+/// failure to record is a warning). The npz and the validation npz never share an image. Train
+/// images smaller than the patch are named and skipped. Nothing existing is overwritten; a failed
+/// or cancelled run removes its temporary store and npz.
 /// Throws Error(kNotFound) for a missing dataset or when no patch passes the background
 /// threshold, Error(kInvalidArgument) for bad options (including more patches than memory holds),
 /// Error(kInvalidArgument) also when every train image is smaller than the patch (naming one with

@@ -11,6 +11,7 @@
     ds.stats("input")["p99"]; x, y = ds.pair(ds.train_ids[0])
     ps = fc.make_patches(ds, patch_size=64)          # ps.npz_path, ps.config
     X, Y, coords = ps.load()
+    ex = fc.export(ds, "careamics", validation_fraction=0.1)   # CAREamics folders + careamics.json
 
 Errors are ``fc.FlamecareError`` subclasses that are also the matching built-in exceptions.
 Log lines go to the ``flamecare`` logger; heavy calls release the GIL and run on all cores;
@@ -19,6 +20,7 @@ Ctrl-C stops ``create`` and ``make_patches`` cleanly (KeyboardInterrupt, nothing
 from ._core import version as _version
 from ._create import create
 from ._dataset import Dataset, list_datasets
+from ._export import CAREAMICS_VERSION, Export, export
 from ._errors import (
     AlreadyExistsError,
     CorruptFileError,
@@ -39,6 +41,8 @@ __version__: str = _version()
 
 __all__ = [
     "__version__",
+    "CAREAMICS_VERSION",
+    "Export",
     "AlreadyExistsError",
     "Corpus",
     "CorruptFileError",
@@ -52,6 +56,7 @@ __all__ = [
     "RawImage",
     "UnsupportedFileError",
     "create",
+    "export",
     "inspect",
     "list_datasets",
     "make_patches",

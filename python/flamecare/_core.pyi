@@ -180,6 +180,12 @@ class DatasetImage:
     def bidirectional_correction(self) -> int:
         """Applied before summing (0 = none)."""
 
+    @property
+    def group(self) -> str:
+        """
+        The split group (its mosaic or sample folder, or the image itself); "" when the JSON does not record it.
+        """
+
 class Dataset:
     """A dataset made by `create` (C++ flamecare::Dataset)."""
 
@@ -237,6 +243,20 @@ class Dataset:
     def channels(self) -> int: ...
 
     def image(self, id: int) -> DatasetImage: ...
+
+    @property
+    def pairing(self) -> str:
+        """"nested" or "disjoint"."""
+
+    @property
+    def group_by(self) -> str:
+        """"image", "mosaic" or "sample"."""
+
+    def input_frames(self) -> tuple[int, int]:
+        """Frames [begin, end) summed for the input."""
+
+    def target_frames(self) -> tuple[int, int]:
+        """Frames [begin, end) summed for the target."""
 
     def image_path(self, id: int, frames: int) -> pathlib.Path: ...
 
@@ -313,6 +333,24 @@ class CreateOptions:
     def test_fraction(self, arg: float, /) -> None: ...
 
     @property
+    def test_ids(self) -> list[int]:
+        """
+        Exactly these image ids form the test set (empty: test_fraction decides).
+        """
+
+    @test_ids.setter
+    def test_ids(self, arg: Sequence[int], /) -> None: ...
+
+    @property
+    def min_frames(self) -> int:
+        """
+        Select only images with at least this many frames (0: the frames needed).
+        """
+
+    @min_frames.setter
+    def min_frames(self, arg: int, /) -> None: ...
+
+    @property
     def seed(self) -> int | None:
         """None: a fresh seed, recorded in the JSON."""
 
@@ -339,6 +377,24 @@ class CreateOptions:
 
     @date.setter
     def date(self, arg: str, /) -> None: ...
+
+    @property
+    def pairing(self) -> str:
+        """
+        "nested" (target = frames [0, M)) or "disjoint" (target = frames [N, N + M)).
+        """
+
+    @pairing.setter
+    def pairing(self, arg: str, /) -> None: ...
+
+    @property
+    def group_by(self) -> str:
+        """
+        Which images stay together in the split: "image", "mosaic" or "sample".
+        """
+
+    @group_by.setter
+    def group_by(self, arg: str, /) -> None: ...
 
 class CreateResult:
     """What create_dataset made."""
@@ -462,6 +518,13 @@ class PatchOptions:
     @force_zip64.setter
     def force_zip64(self, arg: bool, /) -> None: ...
 
+    @property
+    def validation_fraction(self) -> float:
+        """Fraction of the train images held out into <npz stem>_val.npz."""
+
+    @validation_fraction.setter
+    def validation_fraction(self, arg: float, /) -> None: ...
+
 class PatchResult:
     """What make_patches wrote."""
 
@@ -498,8 +561,112 @@ class PatchResult:
     @property
     def npz_bytes(self) -> int: ...
 
+    @property
+    def val_npz(self) -> pathlib.Path:
+        """"" without a validation fraction."""
+
+    @property
+    def validation_ids(self) -> list[int]: ...
+
+    @property
+    def n_val_patches(self) -> int: ...
+
 def make_patches(options: PatchOptions, sink: object) -> PatchResult:
     """Cuts patches into an npz; progress and log lines go to `sink`."""
+
+careamics_version: str = '0.3.5'
+
+class ExportOptions:
+    """Options of export_dataset (C++ ExportOptions)."""
+
+    def __init__(self) -> None: ...
+
+    @property
+    def dataset(self) -> str:
+        """Dataset name or path to its JSON."""
+
+    @dataset.setter
+    def dataset(self, arg: str, /) -> None: ...
+
+    @property
+    def datasets_dir(self) -> pathlib.Path: ...
+
+    @datasets_dir.setter
+    def datasets_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def data_dir(self) -> pathlib.Path:
+        """"" = the one the JSON records."""
+
+    @data_dir.setter
+    def data_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def out_dir(self) -> pathlib.Path:
+        """The export goes to <out_dir>/<name>."""
+
+    @out_dir.setter
+    def out_dir(self, arg: str | os.PathLike, /) -> None: ...
+
+    @property
+    def format(self) -> str:
+        """"careamics"."""
+
+    @format.setter
+    def format(self, arg: str, /) -> None: ...
+
+    @property
+    def validation_fraction(self) -> float: ...
+
+    @validation_fraction.setter
+    def validation_fraction(self, arg: float, /) -> None: ...
+
+    @property
+    def seed(self) -> int | None:
+        """None: a fresh seed, recorded in careamics.json."""
+
+    @seed.setter
+    def seed(self, arg: int | None, /) -> None: ...
+
+    @property
+    def threads(self) -> int:
+        """0 = all cores."""
+
+    @threads.setter
+    def threads(self, arg: int, /) -> None: ...
+
+class ExportResult:
+    """What export_dataset wrote."""
+
+    @property
+    def dir(self) -> pathlib.Path: ...
+
+    @property
+    def config(self) -> pathlib.Path: ...
+
+    @property
+    def axes(self) -> str: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def train_ids(self) -> list[int]: ...
+
+    @property
+    def val_ids(self) -> list[int]: ...
+
+    @property
+    def test_ids(self) -> list[int]: ...
+
+    @property
+    def n_linked(self) -> int: ...
+
+    @property
+    def n_copied(self) -> int: ...
+
+def export_dataset(options: ExportOptions, sink: object) -> ExportResult:
+    """Exports a dataset for a trainer; progress and log lines go to `sink`."""
 
 class SynthOptions:
     """Options of write_synthetic_corpus (C++ SynthOptions)."""

@@ -26,6 +26,10 @@ def create(
     type: str = "denoising",
     date: str | None = None,
     ladder: Sequence[int] | None = None,
+    pairing: str = "nested",
+    group_by: str = "image",
+    test_ids: Sequence[int] | None = None,
+    min_frames: int | None = None,
 ) -> Dataset | list[Dataset]:
     """Builds a dataset of summed frame pairs, exactly as ``flamecare create`` does.
 
@@ -53,13 +57,25 @@ def create(
         date: ``YYYYMMDD`` used in the name; None means today.
         ladder: frame ladder such as ``[5, 10, 20, 40]``: one dataset per consecutive pair
             (5->10, 10->20, 20->40) with one shared split; ``input_frames`` and ``gt_frames``
-            are then ignored and a list of datasets is returned.
+            are then ignored and a list of datasets is returned (nested pairing only).
+        pairing: ``"nested"`` (target = frames [0, gt_frames)) or ``"disjoint"`` (target =
+            frames [input_frames, input_frames + gt_frames): independent of the input, a
+            Noise2Noise pair; needs input_frames + gt_frames frames; the name ends ``_disjoint``).
+        group_by: ``"image"`` (each image alone: the split of earlier versions for the same
+            seed), ``"mosaic"`` (the image's folder) or ``"sample"`` (the folder above it):
+            the test split takes whole groups.
+        test_ids: exactly these images (index ids) form the test set and the rest train;
+            ``test_fraction`` is then not used. Only with ``group_by="image"``; an id that is
+            not among the selected images, listed twice, or all of them is an error.
+        min_frames: select only images with at least this many frames (None: the frames the
+            pairing needs).
 
     Returns:
         The new :class:`Dataset` (a list of them with ``ladder``).
 
     Raises:
-        InvalidArgumentError: an option is out of range or does not fit the others.
+        InvalidArgumentError: an option is out of range or does not fit the others (also:
+            ``ladder`` with disjoint pairing, or no image with the frames disjoint pairing needs).
         NotFoundError: ``raw_root`` does not exist, or no image is usable with enough frames.
         UnsupportedFileError: the images have different channel counts (pick ``channels``).
         IoError: an output cannot be written (full disk, permissions) or free space is short.
@@ -81,6 +97,12 @@ def create(
     options.threads = as_int("threads", threads)
     options.channels = None if channels is None else as_int("channels", channels)
     options.date = "" if date is None else str(date)
+    options.pairing = str(pairing)
+    options.group_by = str(group_by)
+    if test_ids is not None:
+        options.test_ids = [as_int("test_ids", i) for i in test_ids]
+    if min_frames is not None:
+        options.min_frames = as_int("min_frames", min_frames)
     sink = Sink(progress)
     if ladder is None:
         results = [_core.create_dataset(options, sink)]

@@ -82,6 +82,27 @@ class Dataset:
         return self._core.output.n_frames
 
     @property
+    def pairing(self) -> str:
+        """``"nested"`` (target = frames [0, gt_frames)) or ``"disjoint"`` (target = frames
+        [input_frames, input_frames + gt_frames), a Noise2Noise pair)."""
+        return self._core.pairing
+
+    @property
+    def input_frame_range(self) -> tuple[int, int]:
+        """Frames ``[begin, end)`` summed for the input."""
+        return tuple(self._core.input_frames())
+
+    @property
+    def target_frame_range(self) -> tuple[int, int]:
+        """Frames ``[begin, end)`` summed for the target (ground truth)."""
+        return tuple(self._core.target_frames())
+
+    @property
+    def group_by(self) -> str:
+        """How the split grouped images: ``"image"``, ``"mosaic"`` or ``"sample"``."""
+        return self._core.group_by
+
+    @property
     def channels(self) -> int:
         """Channels of every image (0 for an empty dataset)."""
         return self._core.channels()
@@ -104,16 +125,16 @@ class Dataset:
     @property
     def images(self) -> pd.DataFrame:
         """One row per image: ``id, image`` (raw path relative to ``raw_root``), ``split``,
-        ``channels, height, width, bidirectional_correction``, and the paths of its sums
-        ``input_path`` and ``ground_truth_path``."""
+        ``group`` (its split group), ``channels, height, width, bidirectional_correction``, and
+        the paths of its sums ``input_path`` and ``ground_truth_path``."""
         rows = [{
-            "id": i.id, "image": i.image, "split": i.split, "channels": i.channels,
-            "height": i.height, "width": i.width,
+            "id": i.id, "image": i.image, "split": i.split, "group": i.group,
+            "channels": i.channels, "height": i.height, "width": i.width,
             "bidirectional_correction": i.bidirectional_correction,
             "input_path": self._core.input_path(i.id),
             "ground_truth_path": self._core.ground_truth_path(i.id),
         } for i in self._core.images]
-        columns = ["id", "image", "split", "channels", "height", "width",
+        columns = ["id", "image", "split", "group", "channels", "height", "width",
                    "bidirectional_correction", "input_path", "ground_truth_path"]
         return pd.DataFrame(rows, columns=columns)
 
@@ -192,19 +213,22 @@ class Dataset:
         return _core.read_pair(self._core, int(image_id))
 
     def input_path(self, image_id: int) -> Path:
-        """``<data_dir>/<train|test>/image<id>_frames<input_frames>.tif``.
+        """``<data_dir>/<train|test>/image<id>_frames<input_frames>.tif`` (disjoint datasets:
+        ``image<id>_frames0-<N>.tif``).
         Raises NotFoundError for an id not in the dataset."""
         return Path(self._core.input_path(int(image_id)))
 
     def ground_truth_path(self, image_id: int) -> Path:
-        """``<data_dir>/<train|test>/image<id>_frames<gt_frames>.tif``.
+        """``<data_dir>/<train|test>/image<id>_frames<gt_frames>.tif`` (disjoint datasets:
+        ``image<id>_frames<N>-<N+M>.tif``).
         Raises NotFoundError for an id not in the dataset."""
         return Path(self._core.ground_truth_path(int(image_id)))
 
     def __repr__(self) -> str:
         return (f"Dataset({self.name!r}, id={self.id}, images={len(self.image_ids)} "
                 f"(train {len(self.train_ids)}, test {len(self.test_ids)}), "
-                f"frames {self.input_frames}->{self.gt_frames}, channels={self.channels}, "
+                f"frames {self.input_frames}->{self.gt_frames} ({self.pairing}), "
+                f"channels={self.channels}, "
                 f"seed={self.seed})")
 
 

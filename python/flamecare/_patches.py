@@ -70,6 +70,36 @@ class Patches:
         """Patches per sample."""
         return self._result.patches_per_image
 
+    @property
+    def val_npz_path(self) -> Path | None:
+        """``<npz stem>_val.npz`` (same layout as the npz), None without a validation fraction."""
+        path = os.fspath(self._result.val_npz)
+        return Path(path) if path else None
+
+    @property
+    def validation_ids(self) -> list[int]:
+        """Train images whose patches went into the validation npz (none of them is in the npz)."""
+        return list(self._result.validation_ids)
+
+    @property
+    def n_val_patches(self) -> int:
+        """Patches in the validation npz."""
+        return self._result.n_val_patches
+
+    def load_validation(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Reads the validation npz as :meth:`load` reads the npz: ``X_val, Y_val, coords``.
+        For CSBDeep: ``model.train(X, Y, validation_data=(X_val, Y_val))``.
+
+        Raises:
+            InvalidArgumentError: the patches were cut without a validation fraction."""
+        if self.val_npz_path is None:
+            from ._errors import InvalidArgumentError
+
+            raise InvalidArgumentError("these patches have no validation npz "
+                                       "(make_patches(..., validation_fraction=...))")
+        with np.load(self.val_npz_path) as f:
+            return f["X"], f["Y"], f["coords"]
+
     def load(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Reads the npz: ``X, Y, coords`` as ``numpy.load`` gives them. ``X`` and ``Y`` are
         float32 (S, C', P, P) with axes ``SCYX``; ``coords`` is int32 (S, 4): image id, channel
@@ -97,6 +127,7 @@ def make_patches(
     data_dir: PathLike | None = None,
     datasets_dir: PathLike | None = None,
     force_zip64: bool = False,
+    validation_fraction: float = 0.0,
 ) -> Patches:
     """Cuts normalised CARE training patches from a dataset's train pairs into an npz, exactly as
     ``flamecare patches`` does.
@@ -121,6 +152,9 @@ def make_patches(
         data_dir: the ``create`` output folder (default: the one the dataset JSON records).
         datasets_dir: the folder of dataset JSONs, when ``ds`` is a name.
         force_zip64: write ZIP64 records even for a small npz.
+        validation_fraction: hold out this fraction of the train images (whole groups when the
+            dataset was split by mosaic or sample) into ``<npz stem>_val.npz``, in [0, 1);
+            ``Patches.load_validation()`` reads it, ``Patches.validation_ids`` lists them.
 
     Returns:
         :class:`Patches`: ``npz_path``, ``config``, ``load()``, ...
@@ -160,4 +194,5 @@ def make_patches(
     options.seed = as_seed(seed)
     options.threads = as_int("threads", threads)
     options.force_zip64 = bool(force_zip64)
+    options.validation_fraction = as_float("validation_fraction", validation_fraction)
     return Patches(_core.make_patches(options, Sink(progress)))

@@ -20,6 +20,8 @@ void bind_dataset(nanobind::module_& m);
 void bind_create(nanobind::module_& m);
 /// PatchOptions, make_patches.
 void bind_patches(nanobind::module_& m);
+/// ExportOptions, export_dataset.
+void bind_export(nanobind::module_& m);
 /// SynthOptions, write_synthetic_corpus.
 void bind_synth(nanobind::module_& m);
 

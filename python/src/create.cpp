@@ -11,8 +11,12 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <fmt/format.h>
 #include "bindings.hpp"
+
 #include "flamecare/dataset.hpp"
+#include "flamecare/error.hpp"
+#include "flamecare/text.hpp"
 #include "reported_call.hpp"
 
 namespace nb = nanobind;
@@ -30,10 +34,39 @@ void bind_create(nb::module_& m) {
       .def_rw("input_frames", &CreateOptions::input_frames)
       .def_rw("gt_frames", &CreateOptions::gt_frames)
       .def_rw("test_fraction", &CreateOptions::test_fraction)
+      .def_rw("test_ids", &CreateOptions::test_ids,
+              "Exactly these image ids form the test set (empty: test_fraction decides).")
+      .def_rw("min_frames", &CreateOptions::min_frames,
+              "Select only images with at least this many frames (0: the frames needed).")
       .def_rw("seed", &CreateOptions::seed, "None: a fresh seed, recorded in the JSON.")
       .def_rw("threads", &CreateOptions::threads, "0 = all cores.")
       .def_rw("channels", &CreateOptions::channels, "Keep only images with this many channels.")
-      .def_rw("date", &CreateOptions::date, "YYYYMMDD for the name; \"\" = today.");
+      .def_rw("date", &CreateOptions::date, "YYYYMMDD for the name; \"\" = today.")
+      .def_prop_rw(
+          "pairing", [](const CreateOptions& o) { return std::string(pairing_name(o.pairing)); },
+          [](CreateOptions& o, const std::string& name) {
+            const auto pairing = parse_pairing(name);
+            if (!pairing) {
+              throw Error(ErrorKind::kInvalidArgument,
+                          fmt::format("pairing must be \"nested\" or \"disjoint\", got \"{}\"",
+                                      printable(name)));
+            }
+            o.pairing = *pairing;
+          },
+          "\"nested\" (target = frames [0, M)) or \"disjoint\" (target = frames [N, N + M)).")
+      .def_prop_rw(
+          "group_by", [](const CreateOptions& o) { return std::string(group_by_name(o.group_by)); },
+          [](CreateOptions& o, const std::string& name) {
+            const auto group_by = parse_group_by(name);
+            if (!group_by) {
+              throw Error(ErrorKind::kInvalidArgument,
+                          fmt::format("group_by must be \"image\", \"mosaic\" or \"sample\", got "
+                                      "\"{}\"",
+                                      printable(name)));
+            }
+            o.group_by = *group_by;
+          },
+          "Which images stay together in the split: \"image\", \"mosaic\" or \"sample\".");
   nb::class_<CreateResult>(m, "CreateResult", "What create_dataset made.")
       .def_prop_ro("name", [](const CreateResult& r) { return to_str(r.name); })
       .def_ro("id", &CreateResult::id)

@@ -99,7 +99,11 @@ void bind_image(nb::module_& m) {
           "split", [](const DatasetImage& i) { return to_str(split_name(i.split)); },
           "\"train\" or \"test\".")
       .def_ro("bidirectional_correction", &DatasetImage::bidirectional_correction,
-              "Applied before summing (0 = none).");
+              "Applied before summing (0 = none).")
+      .def_prop_ro(
+          "group", [](const DatasetImage& i) { return to_str(printable(i.group)); },
+          "The split group (its mosaic or sample folder, or the image itself); \"\" when the "
+          "JSON does not record it.");
 }
 
 void bind_dataset_class(nb::module_& m) {
@@ -122,7 +126,26 @@ void bind_dataset_class(nb::module_& m) {
       .def("train_ids", &Dataset::train_ids)
       .def("channels", &Dataset::channels)
       .def("image", &Dataset::image, "id"_a, nb::rv_policy::reference_internal)
-      .def("image_path", &Dataset::image_path, "id"_a, "frames"_a)
+      .def_prop_ro(
+          "pairing", [](const Dataset& d) { return to_str(pairing_name(d.pairing)); },
+          "\"nested\" or \"disjoint\".")
+      .def_prop_ro(
+          "group_by", [](const Dataset& d) { return to_str(group_by_name(d.group_by)); },
+          "\"image\", \"mosaic\" or \"sample\".")
+      .def(
+          "input_frames",
+          [](const Dataset& d) { return std::pair(d.input_frames().begin, d.input_frames().end); },
+          "Frames [begin, end) summed for the input.")
+      .def(
+          "target_frames",
+          [](const Dataset& d) {
+            return std::pair(d.target_frames().begin, d.target_frames().end);
+          },
+          "Frames [begin, end) summed for the target.")
+      .def(
+          "image_path",
+          [](const Dataset& d, std::int64_t id, int frames) { return d.image_path(id, frames); },
+          "id"_a, "frames"_a)
       .def("input_path", &Dataset::input_path, "id"_a)
       .def("ground_truth_path", &Dataset::ground_truth_path, "id"_a);
 }

@@ -30,7 +30,9 @@ void bind_patches(nb::module_& m) {
       .def_rw("all_channels", &PatchOptions::all_channels)
       .def_rw("seed", &PatchOptions::seed, "None: a fresh seed, recorded in the config.")
       .def_rw("threads", &PatchOptions::threads, "0 = all cores.")
-      .def_rw("force_zip64", &PatchOptions::force_zip64);
+      .def_rw("force_zip64", &PatchOptions::force_zip64)
+      .def_rw("validation_fraction", &PatchOptions::validation_fraction,
+              "Fraction of the train images held out into <npz stem>_val.npz.");
   nb::class_<PatchResult>(m, "PatchResult", "What make_patches wrote.")
       .def_ro("npz", &PatchResult::npz)
       .def_ro("config", &PatchResult::config)
@@ -42,7 +44,10 @@ void bind_patches(nb::module_& m) {
       .def_ro("n_skipped", &PatchResult::n_skipped)
       .def_ro("n_patches", &PatchResult::n_patches)
       .def_ro("patches_per_image", &PatchResult::patches_per_image)
-      .def_ro("npz_bytes", &PatchResult::npz_bytes);
+      .def_ro("npz_bytes", &PatchResult::npz_bytes)
+      .def_ro("val_npz", &PatchResult::val_npz, "\"\" without a validation fraction.")
+      .def_ro("validation_ids", &PatchResult::validation_ids)
+      .def_ro("n_val_patches", &PatchResult::n_val_patches);
   m.def(
       "make_patches",
       [](const PatchOptions& options, nb::handle sink) {

@@ -32,13 +32,8 @@ std::string write_cause(const TiffFile& file, int err) {
                                : fmt::format("{} ({})", std::strerror(err), file.errors());
 }
 
-// tifffile's "shaped" description: tifffile.imread then returns exactly this shape.
-std::string shaped_description(const ImageShape& s) {
-  return fmt::format("{{\"shape\": [1, {}, {}, {}]}}", s.channels, s.height, s.width);
-}
-
 void set_page_tags(TIFF* tif, const ImageShape& s, PixelType type, int c,
-                   std::uint32_t rows_per_strip) {
+                   std::uint32_t rows_per_strip, SumTiffLayout layout) {
   const detail::TiffSampleType tt = detail::tiff_sample_type(type);
   TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, std::uint32_t(s.width));
   TIFFSetField(tif, TIFFTAG_IMAGELENGTH, std::uint32_t(s.height));
@@ -54,7 +49,7 @@ void set_page_tags(TIFF* tif, const ImageShape& s, PixelType type, int c,
   TIFFSetField(tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_NONE);
   TIFFSetField(tif, TIFFTAG_SOFTWARE, "flamecare");
   // Like tifffile.imwrite, only the first page carries the shape; the rest follow from it.
-  if (c == 0) TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, shaped_description(s).c_str());
+  if (c == 0) TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, sum_tiff_description(s, layout).c_str());
 }
 
 void write_strips(const fs::path& path, const TiffFile& file, const ImageShape& s,
@@ -80,7 +75,8 @@ void write_strips(const fs::path& path, const TiffFile& file, const ImageShape& 
 // default data-IFD-data-IFD layout satisfies for small planes without the data being contiguous.
 // Writing the IFDs up front (deferred strip arrays, as for cloud-optimized GeoTIFF) keeps the
 // IFDs adjacent, so tifffile reads every page by its own offsets.
-void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& image) {
+void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& image,
+                 SumTiffLayout layout) {
   const ImageShape s = shape_of(image);
   const PixelType type = pixel_type_of(image);
   const std::uint64_t row_bytes = std::uint64_t(s.width) * pixel_size(type);
@@ -88,7 +84,7 @@ void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& ima
       static_cast<std::uint32_t>(std::clamp<std::uint64_t>(kStripBytes / row_bytes, 1, s.height));
   TIFF* tif = file.get();
   for (int c = 0; c < s.channels; ++c) {
-    set_page_tags(tif, s, type, c, rows_per_strip);
+    set_page_tags(tif, s, type, c, rows_per_strip, layout);
     errno = 0;
     if (!TIFFDeferStrileArrayWriting(tif) || !TIFFWriteCheck(tif, 0, "write_sum_tiff") ||
         !TIFFWriteDirectory(tif)) {
@@ -115,7 +111,16 @@ void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& ima
 
 }  // namespace
 
-void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber) {
+// tifffile's "shaped" description: tifffile.imread then returns exactly this shape.
+std::string sum_tiff_description(const ImageShape& s, SumTiffLayout layout) {
+  if (layout == SumTiffLayout::kDataset)
+    return fmt::format("{{\"shape\": [1, {}, {}, {}]}}", s.channels, s.height, s.width);
+  if (s.channels == 1) return fmt::format("{{\"shape\": [{}, {}]}}", s.height, s.width);
+  return fmt::format("{{\"shape\": [{}, {}, {}]}}", s.channels, s.height, s.width);
+}
+
+void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber,
+                    SumTiffLayout layout) {
   const ImageShape s = shape_of(image);
   if (s.channels < 1 || s.height < 1 || s.width < 1) {
     fail(ErrorKind::kInvalidArgument, path,
@@ -134,7 +139,7 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
       fail(ErrorKind::kIo, path,
            fmt::format("cannot create {}: {}", file.temp_path().string(), write_cause(tif, err)));
     }
-    write_pages(path, tif, image);
+    write_pages(path, tif, image, layout);
     errno = 0;
     if (!tif.close()) {
       const int err = errno;

@@ -139,4 +139,19 @@ AnyImage read_sum_tiff(const fs::path& path) {
   return image;
 }
 
+bool sum_tiff_has_layout(const fs::path& path, const ImageShape& shape,
+                         SumTiffLayout layout) noexcept {
+  try {
+    const detail::UniqueFd fd = detail::open_regular_file(path);
+    TiffFile file(fd.get(), path, "rm");
+    if (file.get() == nullptr) return false;
+    const char* description = nullptr;
+    if (!TIFFGetField(file.get(), TIFFTAG_IMAGEDESCRIPTION, &description) || description == nullptr)
+      return false;
+    return description == sum_tiff_description(shape, layout);
+  } catch (...) {
+    return false;
+  }
+}
+
 }  // namespace flamecare

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/group_split.hpp"
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/index.hpp"
@@ -41,7 +42,10 @@ void validate(const CreateOptions& o) {
   auto bad = [](const std::string& what) { throw Error(ErrorKind::kInvalidArgument, what); };
   if (o.input_frames < 1)
     bad(fmt::format("input frames must be at least 1, got {}", o.input_frames));
-  if (o.gt_frames <= o.input_frames) {
+  if (o.pairing == Pairing::kDisjoint && o.gt_frames < 1)
+    bad(fmt::format("target frames must be at least 1, got {}", o.gt_frames));
+  // Disjoint sums share no frame, so any counts make a pair (N = M is a balanced one).
+  if (o.pairing == Pairing::kNested && o.gt_frames <= o.input_frames) {
     bad(fmt::format("ground-truth frames ({}) must be more than input frames ({})", o.gt_frames,
                     o.input_frames));
   }
@@ -54,6 +58,12 @@ void validate(const CreateOptions& o) {
                     detail::printable(o.type)));
   }
   detail::check_test_ids_listed(o.test_ids);
+  if (!o.test_ids.empty() && o.group_by != GroupBy::kImage) {
+    bad(
+        fmt::format("test ids name single images; they cannot be combined with grouping by {} "
+                    "(use group by image, or a test fraction)",
+                    group_by_name(o.group_by)));
+  }
   if (o.channels.has_value() && *o.channels < 1)
     bad(fmt::format("channels must be at least 1, got {}", *o.channels));
   if (o.threads < 0) bad(fmt::format("threads must be 0 (all cores) or more, got {}", o.threads));
@@ -94,8 +104,14 @@ void require_no_nan(const AnyImage& image, const std::string& source) {
   if (nan) throw Error(ErrorKind::kCorrupt, fmt::format("{}: pixel values are NaN", source));
 }
 
-fs::path train_tiff(const fs::path& staging, std::int64_t id, int frames) {
-  return dataset_image_path(staging, Split::kTrain, id, frames);
+fs::path train_tiff(const fs::path& staging, std::int64_t id, FrameRange frames, Pairing pairing) {
+  return dataset_image_path(staging, Split::kTrain, id, frames, pairing);
+}
+
+FrameRange input_range(const CreateOptions& o) { return input_frame_range(o.input_frames); }
+
+FrameRange target_range(const CreateOptions& o) {
+  return target_frame_range(o.pairing, o.input_frames, o.gt_frames);
 }
 
 // Sums every planned image into the staging dir. An image that cannot be read is reported and
@@ -112,16 +128,18 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
     const PlannedImage& image = plan[i];
     std::optional<detail::FramePair> pair;
     try {
-      pair = detail::sum_frame_pair(o.raw_root / image.image, o.input_frames, o.gt_frames,
+      pair = detail::sum_frame_pair(o.raw_root / image.image, input_range(o), target_range(o),
                                     image.bidirectional_correction.value_or(0), reporter);
-      require_no_nan(pair->ground_truth, image.image);  // covers the input's frames too
+      require_no_nan(pair->input, image.image);
+      require_no_nan(pair->ground_truth, image.image);
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kCancelled) throw;
       reporter.warn(fmt::format("{}: skipped: {}", detail::printable(image.image), e.what()));
     }
     if (pair) {
-      write_sum_tiff(train_tiff(staging, image.id, o.input_frames), pair->input, true);
-      write_sum_tiff(train_tiff(staging, image.id, o.gt_frames), pair->ground_truth, true);
+      write_sum_tiff(train_tiff(staging, image.id, input_range(o), o.pairing), pair->input, true);
+      write_sum_tiff(train_tiff(staging, image.id, target_range(o), o.pairing), pair->ground_truth,
+                     true);
       std::lock_guard lock(mutex);
       acc.input.add(pair->input);
       acc.truth.add(pair->ground_truth);
@@ -146,8 +164,8 @@ void finish_statistics(Accumulated& acc, const CreateOptions& o, const fs::path&
   std::size_t done = 0;
   for (const auto& image : acc.images) {
     reporter.check_cancelled();
-    acc.input.add(read_sum_tiff(train_tiff(staging, image.id, o.input_frames)));
-    acc.truth.add(read_sum_tiff(train_tiff(staging, image.id, o.gt_frames)));
+    acc.input.add(read_sum_tiff(train_tiff(staging, image.id, input_range(o), o.pairing)));
+    acc.truth.add(read_sum_tiff(train_tiff(staging, image.id, target_range(o), o.pairing)));
     reporter.progress("statistics", ++done, acc.images.size());
   }
 }
@@ -157,9 +175,9 @@ void split_files(const Dataset& dataset, const fs::path& staging) {
   fs::create_directories(staging / split_name(Split::kTest));
   for (const DatasetImage& image : dataset.images) {
     if (image.split != Split::kTest) continue;
-    for (const int frames : {dataset.input.n_frames, dataset.output.n_frames}) {
-      fs::rename(train_tiff(staging, image.id, frames),
-                 dataset_image_path(staging, Split::kTest, image.id, frames));
+    for (const FrameRange frames : {dataset.input_frames(), dataset.target_frames()}) {
+      fs::rename(train_tiff(staging, image.id, frames, dataset.pairing),
+                 dataset_image_path(staging, Split::kTest, image.id, frames, dataset.pairing));
     }
   }
 }
@@ -177,22 +195,25 @@ CreateOptions options_used(const CreateOptions& o, std::uint64_t seed, const std
 
 // Everything of the dataset but its name, id and data dir, which publishing decides.
 Dataset describe_dataset(const CreateOptions& o, std::uint64_t seed, Accumulated& acc) {
-  std::vector<std::int64_t> ids;
-  for (const auto& image : acc.images) ids.push_back(image.id);
-  const auto test_ids = detail::choose_split(ids, o, seed);
+  std::vector<detail::GroupedId> grouped;
+  for (const auto& image : acc.images)
+    grouped.push_back({image.id, image_group(image.image, o.group_by)});
+  const auto test_ids = detail::choose_split(grouped, o, seed);
   Dataset d;
   d.type = o.type;
   d.seed = seed;
   if (o.test_ids.empty()) d.test_fraction = o.test_fraction;
+  d.pairing = o.pairing;
+  d.group_by = o.group_by;
   d.raw_root = fs::absolute(o.raw_root).lexically_normal();
   d.input = detail::stats_from_summary(o.input_frames, acc.input.summarize());
   d.output = detail::stats_from_summary(o.gt_frames, acc.truth.summarize());
   for (const auto& image : acc.images) {
     const ImageShape& s = acc.shapes.at(image.id);
     const bool test = std::binary_search(test_ids.begin(), test_ids.end(), image.id);
-    d.images.push_back(DatasetImage{image.id, image.image, s.channels, s.height, s.width,
-                                    test ? Split::kTest : Split::kTrain,
-                                    image.bidirectional_correction.value_or(0)});
+    d.images.push_back(DatasetImage{
+        image.id, image.image, s.channels, s.height, s.width, test ? Split::kTest : Split::kTrain,
+        image.bidirectional_correction.value_or(0), image_group(image.image, o.group_by)});
   }
   d.tool = fmt::format("flamecare {}", kVersion);
   d.created = detail::local_time_now("%Y-%m-%dT%H:%M:%S%z");
@@ -203,8 +224,21 @@ Dataset describe_dataset(const CreateOptions& o, std::uint64_t seed, Accumulated
 detail::Selection select_for_dataset(const CreateOptions& o, const Reporter& reporter) {
   const IndexResult indexed =
       update_index(IndexOptions{o.raw_root, o.datasets_dir, o.threads, {}}, reporter);
-  const int min_frames = std::max(o.gt_frames, o.min_frames);
+  const int min_frames = frames_needed(o);
   detail::Selection selection = detail::select_images(indexed.index, min_frames, o.channels);
+  if (selection.images.empty() && o.pairing == Pairing::kDisjoint &&
+      selection.skipped.count("too_few_frames") > 0) {
+    // The options, not the data, are at fault: say what the images have.
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("{}: disjoint pairing of {} input and {} target frames needs {} frames "
+                            "per image, but the {} usable image{} {} at most {}; ask for fewer "
+                            "frames or use nested pairing",
+                            detail::printable(o.raw_root.string()), o.input_frames, o.gt_frames,
+                            min_frames, selection.skipped.at("too_few_frames"),
+                            selection.skipped.at("too_few_frames") == 1 ? "" : "s",
+                            selection.skipped.at("too_few_frames") == 1 ? "has" : "have",
+                            detail::most_frames(indexed.index)));
+  }
   if (selection.images.empty()) {
     throw Error(ErrorKind::kNotFound,
                 fmt::format("{}: no usable image with at least {} frames{} ({} indexed)",
@@ -251,8 +285,9 @@ CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladd
   result.seed = o.seed.value_or(detail::fresh_seed());
   const detail::Staging staging(o.out_dir);
   detail::test_point("create:staged");
-  reporter.info(fmt::format("summing {} images ({} → {} frames) with seed {}",
-                            selection.images.size(), o.input_frames, o.gt_frames, result.seed));
+  reporter.info(fmt::format("summing {} images ({} → {} frames, {} pairing) with seed {}",
+                            selection.images.size(), o.input_frames, o.gt_frames,
+                            pairing_name(o.pairing), result.seed));
   Accumulated acc =
       sum_images(o, selection.images, staging.dir, selection.images.front().channels, reporter);
   if (acc.images.empty()) {
@@ -263,13 +298,19 @@ CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladd
   }
   finish_statistics(acc, o, staging.dir, reporter);
   result.dataset = describe_dataset(o, result.seed, acc);
+  if (o.group_by != GroupBy::kImage && o.test_fraction > 0 && result.dataset.test_ids().empty()) {
+    reporter.warn(
+        fmt::format("all {} images are in one {}: whole {}s cannot be split, so the "
+                    "test set is empty",
+                    acc.images.size(), group_by_name(o.group_by), group_by_name(o.group_by)));
+  }
   split_files(result.dataset, staging.dir);
   const std::string date = o.date.empty() ? detail::local_time_now("%Y%m%d") : o.date;
   result.dataset.create_options = options_used(o, result.seed, date);
   result.dataset.ladder = ladder;
 
   const std::string base =
-      detail::dataset_name(date, acc.images.size(), o.type, o.input_frames, o.gt_frames);
+      detail::dataset_name(date, acc.images.size(), o.type, o.input_frames, o.gt_frames, o.pairing);
   const detail::Published published = detail::publish_dataset(
       result.dataset, base, staging.dir, o.out_dir, o.datasets_dir, result.seed, reporter);
   result.name = result.dataset.name;
@@ -286,6 +327,11 @@ CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladd
 }
 
 }  // namespace
+
+int frames_needed(const CreateOptions& o) {
+  const int pair = o.pairing == Pairing::kDisjoint ? o.input_frames + o.gt_frames : o.gt_frames;
+  return std::max(pair, o.min_frames);
+}
 
 namespace detail {
 

@@ -154,20 +154,6 @@ void check_test_ids_selected(const std::vector<std::int64_t>& test_ids,
   }
 }
 
-std::vector<std::int64_t> choose_split(const std::vector<std::int64_t>& ids,
-                                       const CreateOptions& options, std::uint64_t seed) {
-  // The split's one place: explicit ids, else a seeded fraction of the images. A grouping of
-  // images (whole mosaics or samples to one side) would choose here, and excludes test ids.
-  if (options.test_ids.empty()) return choose_test_ids(ids, options.test_fraction, seed);
-  std::vector<std::int64_t> chosen;
-  for (const std::int64_t id : options.test_ids) {
-    // An image that could not be read is not in the dataset; its id is dropped here.
-    if (std::find(ids.begin(), ids.end(), id) != ids.end()) chosen.push_back(id);
-  }
-  std::sort(chosen.begin(), chosen.end());
-  return chosen;
-}
-
 std::size_t test_count(std::size_t n, double fraction) {
   if (n == 0 || fraction <= 0) return 0;
   auto k = static_cast<std::size_t>(std::floor(fraction * static_cast<double>(n)));
@@ -187,9 +173,41 @@ std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, 
   return chosen;
 }
 
+std::vector<std::int64_t> choose_split(const std::vector<GroupedId>& images,
+                                       const CreateOptions& options, std::uint64_t seed) {
+  // The split's one place: explicit ids (group_by is kImage then), else a seeded fraction of the
+  // images or of whole groups.
+  if (!options.test_ids.empty()) {
+    std::vector<std::int64_t> chosen;
+    for (const std::int64_t id : options.test_ids) {
+      // An image that could not be read is not in the dataset; its id is dropped here.
+      const bool present = std::any_of(images.begin(), images.end(),
+                                       [id](const GroupedId& image) { return image.id == id; });
+      if (present) chosen.push_back(id);
+    }
+    std::sort(chosen.begin(), chosen.end());
+    return chosen;
+  }
+  const std::size_t target = test_count(images.size(), options.test_fraction);
+  if (options.group_by != GroupBy::kImage) return choose_group_ids(images, target, seed);
+  std::vector<std::int64_t> ids;
+  for (const GroupedId& image : images) ids.push_back(image.id);
+  return choose_test_ids(ids, options.test_fraction, seed);
+}
+
+int most_frames(const ImageIndex& index) {
+  int most = 0;
+  for (const auto& entry : index.entries) {
+    if (entry.status != IndexStatus::kMissing && entry.frames.has_value())
+      most = std::max(most, *entry.frames);
+  }
+  return most;
+}
+
 std::string dataset_name(const std::string& date, std::size_t n_images, const std::string& type,
-                         int input_frames, int gt_frames) {
-  return fmt::format("{}_{}I_{}_{}to{}F", date, n_images, type, input_frames, gt_frames);
+                         int input_frames, int gt_frames, Pairing pairing) {
+  return fmt::format("{}_{}I_{}_{}to{}F{}", date, n_images, type, input_frames, gt_frames,
+                     pairing == Pairing::kDisjoint ? "_disjoint" : "");
 }
 
 std::uint64_t next_dataset_id(const fs::path& datasets_dir, const Reporter& reporter) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/group_split.hpp"
 #include "flamecare/dataset.hpp"
 #include "flamecare/index.hpp"
 #include "flamecare/log.hpp"
@@ -47,11 +48,6 @@ void check_test_ids_listed(const std::vector<std::int64_t>& test_ids);
 void check_test_ids_selected(const std::vector<std::int64_t>& test_ids,
                              const std::vector<PlannedImage>& images);
 
-/// The test ids of a dataset of `ids`, sorted: options.test_ids that are among `ids` when given,
-/// else choose_test_ids with options.test_fraction and `seed`.
-std::vector<std::int64_t> choose_split(const std::vector<std::int64_t>& ids,
-                                       const CreateOptions& options, std::uint64_t seed);
-
 /// create_dataset, recording `ladder` (the whole ladder when this is one of its rung pairs).
 CreateResult create_rung(const CreateOptions& options, const std::vector<int>& ladder,
                          const Reporter& reporter);
@@ -63,9 +59,20 @@ std::size_t test_count(std::size_t n, double fraction);
 std::vector<std::int64_t> choose_test_ids(const std::vector<std::int64_t>& ids, double fraction,
                                           std::uint64_t seed);
 
-/// `<YYYYMMDD>_<n>I_<type>_<in>to<gt>F`.
+/// The test ids of a dataset (sorted): options.test_ids that are among `images` when given; else,
+/// with options.group_by kImage, choose_test_ids (the split of every earlier version for the same
+/// seed), otherwise whole groups (choose_group_ids) with
+/// test_count(n, fraction) images as the target.
+std::vector<std::int64_t> choose_split(const std::vector<GroupedId>& images,
+                                       const CreateOptions& options, std::uint64_t seed);
+
+/// The most verified frames of any usable indexed image (0 when none is usable).
+int most_frames(const ImageIndex& index);
+
+/// `<YYYYMMDD>_<n>I_<type>_<in>to<gt>F`, with `_disjoint` appended for disjoint pairing (so it
+/// never equals a nested dataset's name, whatever the counts).
 std::string dataset_name(const std::string& date, std::size_t n_images, const std::string& type,
-                         int input_frames, int gt_frames);
+                         int input_frames, int gt_frames, Pairing pairing = Pairing::kNested);
 
 /// One more than the highest dataset id ever given in `datasets_dir`: the largest of the ids of
 /// its dataset JSONs and the id recorded by record_dataset_id (1 if none). JSON files that are not

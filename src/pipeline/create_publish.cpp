@@ -65,7 +65,8 @@ std::optional<Marker> read_marker(const fs::path& data_dir) {
   }
 }
 
-// Moves `from` to `to` unless `to` exists; false when it does.
+}  // namespace
+
 bool rename_no_replace(const fs::path& from, const fs::path& to) {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
   int err = errno;
@@ -83,9 +84,11 @@ bool rename_no_replace(const fs::path& from, const fs::path& to) {
       ::rmdir(to.c_str());
     }
   }
-  throw Error(ErrorKind::kIo, fmt::format("{}: cannot move the dataset into place: {}", shown(to),
-                                          std::strerror(err)));
+  throw Error(ErrorKind::kIo, fmt::format("{}: cannot move {} into place: {}", shown(to),
+                                          shown(from.filename()), std::strerror(err)));
 }
+
+namespace {
 
 // Takes a half-published dataset back: the preview first (no preview outlives its data), then
 // the data, renamed to a staging name first so that an interruption here leaves only what the

@@ -37,6 +37,11 @@ struct Staging {
 void clean_interrupted_creates(const std::filesystem::path& out_dir,
                                const std::filesystem::path& datasets_dir, const Reporter& reporter);
 
+/// Renames `from` to `to` unless `to` exists (also an empty directory): true when moved, false
+/// when `to` was taken. Atomic (renameat2 RENAME_NOREPLACE, or claiming `to` with mkdir where the
+/// file system lacks it). Throws Error(kIo) naming `to` and the system's reason.
+bool rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to);
+
 /// Where a published dataset went.
 struct Published {
   std::filesystem::path data_dir;

@@ -61,6 +61,55 @@ std::string existing_datasets(const fs::path& dir) {
 
 std::string_view split_name(Split split) { return split == Split::kTest ? "test" : "train"; }
 
+std::string_view pairing_name(Pairing pairing) {
+  return pairing == Pairing::kDisjoint ? "disjoint" : "nested";
+}
+
+std::optional<Pairing> parse_pairing(std::string_view name) {
+  if (name == "nested") return Pairing::kNested;
+  if (name == "disjoint") return Pairing::kDisjoint;
+  return std::nullopt;
+}
+
+std::string_view group_by_name(GroupBy group_by) {
+  switch (group_by) {
+    case GroupBy::kMosaic:
+      return "mosaic";
+    case GroupBy::kSample:
+      return "sample";
+    case GroupBy::kImage:
+      break;
+  }
+  return "image";
+}
+
+std::optional<GroupBy> parse_group_by(std::string_view name) {
+  for (const GroupBy g : {GroupBy::kImage, GroupBy::kMosaic, GroupBy::kSample}) {
+    if (name == group_by_name(g)) return g;
+  }
+  return std::nullopt;
+}
+
+std::string image_group(std::string_view image, GroupBy group_by) {
+  if (group_by == GroupBy::kImage) return std::string(image);
+  // Folders of the relative path: `<run>/<sample>/<mosaic>/Im_*.tif` → mosaic "<run>/<sample>/
+  // <mosaic>", sample "<run>/<sample>". Missing levels are the raw root ".".
+  std::string_view folder = image;
+  const int levels = group_by == GroupBy::kMosaic ? 1 : 2;
+  for (int i = 0; i < levels; ++i) {
+    const auto slash = folder.rfind('/');
+    folder = slash == std::string_view::npos ? std::string_view() : folder.substr(0, slash);
+  }
+  return folder.empty() ? std::string(".") : std::string(folder);
+}
+
+FrameRange input_frame_range(int input_frames) { return {0, input_frames}; }
+
+FrameRange target_frame_range(Pairing pairing, int input_frames, int target_frames) {
+  if (pairing == Pairing::kDisjoint) return {input_frames, input_frames + target_frames};
+  return {0, target_frames};
+}
+
 std::vector<std::int64_t> Dataset::image_ids() const { return ids_where(*this, std::nullopt); }
 std::vector<std::int64_t> Dataset::test_ids() const { return ids_where(*this, Split::kTest); }
 std::vector<std::int64_t> Dataset::train_ids() const { return ids_where(*this, Split::kTrain); }
@@ -77,18 +126,37 @@ const DatasetImage& Dataset::image(std::int64_t id) const {
 
 int Dataset::channels() const { return images.empty() ? 0 : images.front().channels; }
 
+FrameRange Dataset::input_frames() const { return input_frame_range(input.n_frames); }
+
+FrameRange Dataset::target_frames() const {
+  return target_frame_range(pairing, input.n_frames, output.n_frames);
+}
+
+fs::path Dataset::image_path(std::int64_t id, FrameRange frames) const {
+  return dataset_image_path(data_dir, image(id).split, id, frames, pairing);
+}
+
 fs::path Dataset::image_path(std::int64_t id, int frames) const {
   return dataset_image_path(data_dir, image(id).split, id, frames);
 }
 
-fs::path Dataset::input_path(std::int64_t id) const { return image_path(id, input.n_frames); }
+fs::path Dataset::input_path(std::int64_t id) const { return image_path(id, input_frames()); }
 
 fs::path Dataset::ground_truth_path(std::int64_t id) const {
-  return image_path(id, output.n_frames);
+  return image_path(id, target_frames());
 }
 
 fs::path dataset_image_path(const fs::path& data_dir, Split split, std::int64_t id, int frames) {
-  return data_dir / split_name(split) / fmt::format("image{}_frames{}.tif", id, frames);
+  return dataset_image_path(data_dir, split, id, FrameRange{0, frames}, Pairing::kNested);
+}
+
+fs::path dataset_image_path(const fs::path& data_dir, Split split, std::int64_t id,
+                            FrameRange frames, Pairing pairing) {
+  const std::string name =
+      pairing == Pairing::kNested
+          ? fmt::format("image{}_frames{}.tif", id, frames.end)
+          : fmt::format("image{}_frames{}-{}.tif", id, frames.begin, frames.end);
+  return data_dir / split_name(split) / name;
 }
 
 std::string format_dataset_id(std::uint64_t id) { return fmt::format("0x{:04x}", id); }

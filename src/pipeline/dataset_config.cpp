@@ -61,6 +61,8 @@ CreateOptions rebuilt_options(const Dataset& d) {
   o.gt_frames = d.output.n_frames;
   o.test_fraction = d.test_fraction.value_or(o.test_fraction);
   o.seed = d.seed;
+  o.pairing = d.pairing;
+  o.group_by = d.group_by;
   if (d.name.size() >= 8 && d.name.find_first_not_of("0123456789") >= 8)
     o.date = d.name.substr(0, 8);
   return o;
@@ -96,6 +98,8 @@ std::string format_create_config(const Dataset& d) {
   t += fmt::format("type = {}\n", toml_string(o.type));
   t += fmt::format("input-frames = {}\ngt-frames = {}\n", o.input_frames, o.gt_frames);
   if (o.min_frames > 0) t += fmt::format("min-frames = {}\n", o.min_frames);
+  t += fmt::format("pairing = {}\n", toml_string(std::string(pairing_name(o.pairing))));
+  t += fmt::format("group-by = {}\n", toml_string(std::string(group_by_name(o.group_by))));
   if (o.test_ids.empty()) {
     t += fmt::format("test-fraction = {}\n", toml_float(o.test_fraction));
   } else {

@@ -29,10 +29,11 @@ constexpr int kMaxJsonDepth = 64;
 constexpr std::array<const char*, 6> kPercentileKeys = {
     "pixel_p1pct", "pixel_1pct", "pixel_5pct", "pixel_95pct", "pixel_99pct", "pixel_99p9pct"};
 
-constexpr std::array<const char*, 18> kDatasetKeys = {
-    "name",      "type",     "id",      "image_shapes",   "input",    "output",
-    "image_ids", "test_ids", "seed",    "test_fraction",  "raw_root", "data_dir",
-    "images",    "tool",     "created", "create_options", "pairing",  "npz_files"};
+constexpr std::array<const char*, 20> kDatasetKeys = {
+    "name",     "type",      "id",       "image_shapes",   "input",
+    "output",   "image_ids", "test_ids", "seed",           "test_fraction",
+    "raw_root", "data_dir",  "images",   "tool",           "created",
+    "pairing",  "frames",    "group_by", "create_options", "npz_files"};
 
 std::array<std::vector<double>*, 6> percentiles(DatasetStats& s) {
   return {&s.p0_1, &s.p1, &s.p5, &s.p95, &s.p99, &s.p99_9};
@@ -119,6 +120,7 @@ std::vector<DatasetImage> parse_images(const Json& d, std::string_view source) {
         image.bidirectional_correction =
             as_int(r["bidirectional_correction"], "bidirectional_correction", source);
       }
+      if (r.contains("group")) image.group = as_string(r["group"], "group", source);
     }
     images.push_back(std::move(image));
   }
@@ -165,6 +167,18 @@ CreateOptions parse_create_options(const Json& o, std::string_view source) {
   if (o.contains("channels")) out.channels = as_int(o["channels"], "channels", source);
   out.date = as_string(member(o, "date", source), "date", source);
   if (o.contains("min_frames")) out.min_frames = as_int(o["min_frames"], "min_frames", source);
+  if (o.contains("pairing")) {
+    const std::string name = as_string(o["pairing"], "pairing", source);
+    const auto pairing = parse_pairing(name);
+    if (!pairing) corrupt(source, fmt::format("unknown \"pairing\" \"{}\"", printable(name)));
+    out.pairing = *pairing;
+  }
+  if (o.contains("group_by")) {
+    const std::string name = as_string(o["group_by"], "group_by", source);
+    const auto group_by = parse_group_by(name);
+    if (!group_by) corrupt(source, fmt::format("unknown \"group_by\" \"{}\"", printable(name)));
+    out.group_by = *group_by;
+  }
   return out;
 }
 
@@ -186,6 +200,8 @@ Json create_options_json(const CreateOptions& o, const std::vector<int>& ladder)
   if (o.channels) j["channels"] = *o.channels;
   j["date"] = printable(o.date);
   if (o.min_frames > 0) j["min_frames"] = o.min_frames;
+  j["pairing"] = pairing_name(o.pairing);
+  j["group_by"] = group_by_name(o.group_by);
   if (!ladder.empty()) j["ladder"] = ladder;
   return j;
 }
@@ -220,6 +236,40 @@ std::string unknown_keys(const Json& json) {
   }
   if (!inner.empty()) extra["FLAME_Dataset"] = inner;
   return extra.empty() ? std::string() : extra.dump();
+}
+
+// "pairing", "group_by" and "frames" (absent in older JSONs: nested pairing, image grouping). The
+// recorded frame ranges must be those the pairing and the frame counts give.
+void parse_pairing_and_grouping(const Json& d, Dataset& out, std::string_view source) {
+  if (d.contains("pairing")) {
+    const std::string name = as_string(d["pairing"], "pairing", source);
+    const auto pairing = parse_pairing(name);
+    if (!pairing) corrupt(source, fmt::format("unknown \"pairing\" \"{}\"", printable(name)));
+    out.pairing = *pairing;
+  }
+  if (d.contains("group_by")) {
+    const std::string name = as_string(d["group_by"], "group_by", source);
+    const auto group_by = parse_group_by(name);
+    if (!group_by) corrupt(source, fmt::format("unknown \"group_by\" \"{}\"", printable(name)));
+    out.group_by = *group_by;
+  }
+  if (!d.contains("frames")) return;
+  const Json& frames = d["frames"];
+  if (!frames.is_object()) corrupt(source, "\"frames\" is not an object");
+  const std::pair<const char*, FrameRange> sides[] = {{"input", out.input_frames()},
+                                                      {"target", out.target_frames()}};
+  for (const auto& [side, expected] : sides) {
+    const Json& range = member(frames, side, source);
+    if (!range.is_array() || range.size() != 2 ||
+        as_int(range[0], "frames", source) != expected.begin ||
+        as_int(range[1], "frames", source) != expected.end) {
+      corrupt(source,
+              fmt::format("\"frames\".{} is {}, but {} pairing of {} and {} frames gives "
+                          "[{}, {}]",
+                          side, printable(range.dump()), pairing_name(out.pairing),
+                          out.input.n_frames, out.output.n_frames, expected.begin, expected.end));
+    }
+  }
 }
 
 }  // namespace
@@ -272,11 +322,13 @@ nlohmann::json dataset_to_json(const Dataset& dataset) {
     const Json shape = {1, image.channels, image.height, image.width};
     shapes.push_back(shape);
     ids.push_back(image.id);
-    records.push_back({{"id", image.id},
-                       {"image", printable(image.image)},
-                       {"shape", shape},
-                       {"split", split_name(image.split)},
-                       {"bidirectional_correction", image.bidirectional_correction}});
+    Json record = {{"id", image.id},
+                   {"image", printable(image.image)},
+                   {"shape", shape},
+                   {"split", split_name(image.split)},
+                   {"bidirectional_correction", image.bidirectional_correction}};
+    if (!image.group.empty()) record["group"] = printable(image.group);
+    records.push_back(record);
   }
   d["image_shapes"] = shapes;
   d["image_ids"] = ids;
@@ -284,6 +336,10 @@ nlohmann::json dataset_to_json(const Dataset& dataset) {
   d["images"] = records;
   d["input"] = stats_json(dataset.input);
   d["output"] = stats_json(dataset.output);
+  d["pairing"] = pairing_name(dataset.pairing);
+  d["frames"] = {{"input", {dataset.input_frames().begin, dataset.input_frames().end}},
+                 {"target", {dataset.target_frames().begin, dataset.target_frames().end}}};
+  d["group_by"] = group_by_name(dataset.group_by);
   if (dataset.seed) d["seed"] = *dataset.seed;
   if (dataset.test_fraction) d["test_fraction"] = *dataset.test_fraction;
   if (!dataset.raw_root.empty()) d["raw_root"] = printable(dataset.raw_root.string());
@@ -292,7 +348,6 @@ nlohmann::json dataset_to_json(const Dataset& dataset) {
   if (!dataset.created.empty()) d["created"] = printable(dataset.created);
   if (dataset.create_options)
     d["create_options"] = create_options_json(*dataset.create_options, dataset.ladder);
-  if (dataset.pairing) d["pairing"] = printable(*dataset.pairing);
   if (!dataset.npz_files.empty()) {
     d["npz_files"] = Json::array();
     for (const auto& npz : dataset.npz_files) d["npz_files"].push_back(printable(npz.string()));
@@ -365,12 +420,12 @@ Dataset parse_dataset_json(std::string_view text, std::string_view source) {
     if (d["create_options"].contains("ladder"))
       out.ladder = as_ints(d["create_options"]["ladder"], "ladder", source);
   }
-  if (d.contains("pairing")) out.pairing = as_string(d["pairing"], "pairing", source);
   if (d.contains("npz_files")) {
     if (!d["npz_files"].is_array()) corrupt(source, "\"npz_files\" is not a list");
     for (const auto& npz : d["npz_files"])
       out.npz_files.emplace_back(as_string(npz, "npz_files", source));
   }
+  parse_pairing_and_grouping(d, out, source);
   check_channels(out, source);
   out.extra_json = unknown_keys(json);
   return out;

@@ -21,6 +21,12 @@ std::vector<CreateResult> create_ladder(const CreateOptions& options, const std:
                               i + 1, rungs[i]));
     }
   }
+  if (options.pairing == Pairing::kDisjoint) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "a frame ladder cannot use disjoint pairing: its rungs are nested by construction "
+                "(each rung's sum contains the one below); make disjoint pairs one dataset at a "
+                "time");
+  }
   CreateOptions pair = options;
   // One seed and one image set for every rung pair, so all pairs split the same way.
   if (!pair.seed) pair.seed = detail::fresh_seed();

@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "core/group_split.hpp"
 #include "flamecare/error.hpp"
+#include "pipeline/create_plan.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
@@ -38,10 +40,11 @@ PatchDataset load_patch_dataset(const std::string& dataset, const fs::path& data
           ErrorKind::kUnsupported,
           fmt::format("{}: image id {} does not fit the npz's int32 coords", source, image.id));
     }
-    TrainPair pair{image.id,
-                   dataset_image_path(data_dir, Split::kTrain, image.id, d.input.n_frames),
-                   dataset_image_path(data_dir, Split::kTrain, image.id, d.output.n_frames),
-                   image.height, image.width};
+    TrainPair pair{
+        image.id,
+        dataset_image_path(data_dir, Split::kTrain, image.id, d.input_frames(), d.pairing),
+        dataset_image_path(data_dir, Split::kTrain, image.id, d.target_frames(), d.pairing),
+        image.height, image.width};
     for (const auto& path : {pair.input, pair.ground_truth}) {
       std::error_code ec;
       if (!fs::is_regular_file(path, ec)) {
@@ -54,6 +57,17 @@ PatchDataset load_patch_dataset(const std::string& dataset, const fs::path& data
   if (out.train.empty())
     throw Error(ErrorKind::kNotFound, fmt::format("{}: dataset has no train images", source));
   return out;
+}
+
+std::vector<std::int64_t> choose_validation_ids(const Dataset& dataset, double fraction,
+                                                std::uint64_t seed) {
+  std::vector<GroupedId> train;
+  for (const DatasetImage& image : dataset.images) {
+    if (image.split != Split::kTrain) continue;
+    const bool grouped = dataset.group_by != GroupBy::kImage && !image.group.empty();
+    train.push_back({image.id, grouped ? image.group : std::to_string(image.id)});
+  }
+  return choose_group_ids(train, test_count(train.size(), fraction), seed);
 }
 
 }  // namespace flamecare::detail

@@ -34,4 +34,10 @@ PatchDataset load_patch_dataset(const std::string& dataset,
                                 const std::filesystem::path& datasets_dir,
                                 const std::filesystem::path& data_root);
 
+/// Train images held out for validation (ascending): test_count(train images, fraction) as the
+/// target, whole groups as the dataset was split (each image alone when it was split by image, or
+/// when its JSON records no groups), chosen with `seed` (choose_group_ids).
+std::vector<std::int64_t> choose_validation_ids(const Dataset& dataset, double fraction,
+                                                std::uint64_t seed);
+
 }  // namespace flamecare::detail

@@ -73,7 +73,13 @@ nlohmann::json patch_config(const PatchOutputs& out, const PatchResult& r) {
       {"y_max", out.data.max_height},
       {"x_max", out.data.max_width},
       {"coords_columns", {"image_id", "channel", "y0", "x0"}},
+      {"validation_fraction", o.validation_fraction},
+      {"validation_ids", r.validation_ids},
       {"tool", fmt::format("flamecare {}", kVersion)}};
+  if (!r.val_npz.empty()) {
+    config["Patch_Config"]["val_npz_name"] = printable(r.val_npz.filename().string());
+    config["Patch_Config"]["n_val_patches"] = r.n_val_patches;
+  }
   return config;
 }
 
@@ -151,7 +157,8 @@ void remove_stale_patch_files(const fs::path& dir, const Reporter& reporter) {
 }
 
 void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>& order,
-                         const PatchStore& store, PatchResult& result, const Reporter& reporter) {
+                         const std::vector<PatchRecord>& val_order, const PatchStore& store,
+                         PatchResult& result, const Reporter& reporter) {
   const fs::path dir = result.npz.parent_path();
   const std::string stem = result.npz.stem().string();
   result.config = dir / (stem + ".json");
@@ -159,6 +166,7 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
   result.samples2 = dir / (stem + "_samples2.png");
   reporter.check_cancelled();
   NamedAfterNpz named{{result.config, result.samples1, result.samples2}};
+  if (!result.val_npz.empty()) named.files.push_back(result.val_npz);
   write_json_file(result.config, patch_config(out, result), /*no_clobber=*/false);
   std::vector<SamplePatch> first;
   for (std::size_t i = 0; i < std::min<std::size_t>(16, order.size()); ++i) {
@@ -167,6 +175,12 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
   }
   write_patch_samples(result.samples1, result.samples2, printable(out.data.dataset.name), first,
                       store, out.channels, out.options.patch_size);
+  if (!result.val_npz.empty()) {
+    reporter.info(fmt::format("writing {} validation patches to {}", val_order.size(),
+                              printable(result.val_npz.string())));
+    write_npz(result.val_npz, val_order, store, out.channels, out.options.patch_size,
+              out.options.force_zip64, reporter);
+  }
   test_point("patches:before-npz");
   reporter.info(
       fmt::format("writing {} patches to {}", order.size(), printable(result.npz.string())));

@@ -44,9 +44,12 @@ struct PatchOutputs {
 };
 
 /// Writes the outputs in the order above, filling result's paths and npz_bytes. `order` is the
-/// shuffled patch order. Throws Error(kAlreadyExists) when the npz exists, Error(kIo) naming the
-/// path and the system's reason, Error(kCancelled).
+/// shuffled patch order of the npz, `val_order` that of the validation npz (result.val_npz, written
+/// just before the npz when it is set; a run that fails before the npz removes it). Throws
+/// Error(kAlreadyExists) when an npz exists, Error(kIo) naming the path and the system's reason,
+/// Error(kCancelled).
 void write_patch_outputs(const PatchOutputs& outputs, const std::vector<PatchRecord>& order,
-                         const PatchStore& store, PatchResult& result, const Reporter& reporter);
+                         const std::vector<PatchRecord>& val_order, const PatchStore& store,
+                         PatchResult& result, const Reporter& reporter);
 
 }  // namespace flamecare::detail

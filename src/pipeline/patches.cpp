@@ -39,6 +39,30 @@ void validate(const PatchOptions& o) {
     bad(fmt::format("background threshold must be in [0, 1], got {}", o.background_threshold));
   }
   if (o.threads < 0) bad(fmt::format("threads must be 0 (all cores) or more, got {}", o.threads));
+  if (!(o.validation_fraction >= 0.0 && o.validation_fraction < 1.0))
+    bad(fmt::format("validation fraction must be in [0, 1), got {}", o.validation_fraction));
+}
+
+// Moves the patches of the validation images out of `records` (keeping both in order).
+std::vector<PatchRecord> take_validation(std::vector<PatchRecord>& records,
+                                         const std::vector<std::int64_t>& validation_ids) {
+  std::vector<PatchRecord> train, validation;
+  for (const PatchRecord& r : records) {
+    const bool held =
+        std::binary_search(validation_ids.begin(), validation_ids.end(), std::int64_t(r.coords[0]));
+    (held ? validation : train).push_back(r);
+  }
+  records = std::move(train);
+  return validation;
+}
+
+// Refuses to overwrite an npz, before any work.
+void require_absent(const fs::path& npz) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(npz, ec))) {
+    throw Error(ErrorKind::kAlreadyExists, fmt::format("{}: already exists; not overwriting",
+                                                       detail::printable(npz.string())));
+  }
 }
 
 // Copies one patch (channels [c0, c0 + n)) at (y0, x0) of size P out of a normalised image.
@@ -216,10 +240,14 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
   detail::remove_stale_patch_files(out_dir, reporter);
   result.npz = out_dir / fmt::format("{}_patch{}_{}PpI_{}Chan.npz", data.dataset.name, o.patch_size,
                                      plan.per_sample, o.all_channels ? "All" : "1");
-  std::error_code ec;
-  if (fs::exists(fs::symlink_status(result.npz, ec))) {
-    throw Error(ErrorKind::kAlreadyExists, fmt::format("{}: already exists; not overwriting",
-                                                       detail::printable(result.npz.string())));
+  require_absent(result.npz);
+  if (o.validation_fraction > 0) {
+    result.val_npz = out_dir / (result.npz.stem().string() + "_val.npz");
+    require_absent(result.val_npz);
+    result.validation_ids =
+        detail::choose_validation_ids(data.dataset, o.validation_fraction, plan.seed);
+    reporter.info(fmt::format("holding out {} of {} train images for validation",
+                              result.validation_ids.size(), data.train.size()));
   }
   detail::check_patch_resources(
       out_dir,
@@ -230,6 +258,7 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
   detail::PatchStore store(out_dir, patch_bytes);
   detail::test_point("patches:store-created");
   std::vector<PatchRecord> records = cut_patches(plan, store, result, reporter);
+  std::vector<PatchRecord> validation = take_validation(records, result.validation_ids);
   if (records.empty()) {
     throw Error(ErrorKind::kNotFound,
                 fmt::format("{}: no sample has a patch centre above the background "
@@ -238,11 +267,14 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
   }
   std::mt19937_64 rng(plan.seed);
   detail::shuffle(records, rng);
+  detail::shuffle(validation, rng);  // after the training patches: those stay as without it
   result.n_patches = records.size();
+  result.n_val_patches = validation.size();
   detail::test_point("patches:stored");
-  detail::write_patch_outputs({data, o, plan.seed, plan.sample_channels}, records, store, result,
-                              reporter);
+  detail::write_patch_outputs({data, o, plan.seed, plan.sample_channels}, records, validation,
+                              store, result, reporter);
   detail::record_npz(data.dataset, result.npz, reporter);
+  if (!result.val_npz.empty()) detail::record_npz(data.dataset, result.val_npz, reporter);
   return result;
 }
 

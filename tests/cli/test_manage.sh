@@ -27,10 +27,10 @@ check "the npz files exist" test -s "$npz_a1" -a -s "$npz_a2"
 # datasets: one line per dataset, its npz files under it.
 "$cli" datasets --datasets "$tmp/ds" >"$tmp/list.txt" 2>"$tmp/err"
 check "datasets: exit 0" test $? -eq 0
-check "datasets: a header" grep -Eq "^name +id +created +images +train +test +frames +seed +npz$" "$tmp/list.txt"
+check "datasets: a header" grep -Eq "^name +id +created +images +train +test +frames +pairing +seed +npz$" "$tmp/list.txt"
 check "datasets: first dataset's line" \
-  grep -Eq "^$a +0x0001 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{5} +4 +2 +2 +2to6 +5 +2$" "$tmp/list.txt"
-check "datasets: second dataset's line" grep -Eq "^$b +0x0002 .* 4 +3 +1 +3to6 +5 +1$" "$tmp/list.txt"
+  grep -Eq "^$a +0x0001 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{5} +4 +2 +2 +2to6 +nested +5 +2$" "$tmp/list.txt"
+check "datasets: second dataset's line" grep -Eq "^$b +0x0002 .* 4 +3 +1 +3to6 +nested +5 +1$" "$tmp/list.txt"
 check "datasets: npz in the data folder" grep -qx "    npz: $npz_a1" "$tmp/list.txt"
 check "datasets: npz written elsewhere (recorded)" grep -qx "    npz: $npz_a2" "$tmp/list.txt"
 "$cli" datasets --datasets "$tmp/ds" --json >"$tmp/list.json"
@@ -87,12 +87,12 @@ rm "$tmp/ds/.last_dataset_id"  # as a datasets dir made before the record existe
 create 20250104 2
 check "remove records the id when no record existed" grep -q '"id": "0x0004"' "$tmp/ds/20250104_4I_denoising_2to6F.json"
 
-# A dataset that records its pairing (a later version's key) gets a pairing column.
-sed -i 's|"name": |"pairing": "disjoint", "name": |' "$tmp/ds/20250104_4I_denoising_2to6F.json"
+# A disjoint dataset (target frames [2, 8)) says so in the pairing column and in --json.
+"$cli" create "$tmp/raw" --datasets "$tmp/ds" --out "$tmp/out" --input-frames 2 --gt-frames 6 \
+  --pairing disjoint --seed 5 --date 20250105 >/dev/null 2>&1
 "$cli" datasets --datasets "$tmp/ds" >"$tmp/list.txt"
-check "datasets: a pairing column when a dataset records one" \
-  grep -Eq "^name +id +created +images +train +test +frames +pairing +seed +npz$" "$tmp/list.txt"
-check "datasets: the pairing" grep -Eq "^20250104_4I_denoising_2to6F .* 2to6 +disjoint +5 +0$" "$tmp/list.txt"
+check "datasets: the pairing" \
+  grep -Eq "^20250105_4I_denoising_2to6F_disjoint .* 2to6 +disjoint +5 +0$" "$tmp/list.txt"
 check "datasets --json: the pairing" \
   grep -q '"pairing": "disjoint"' <("$cli" datasets --datasets "$tmp/ds" --json)
 

@@ -95,11 +95,13 @@ usage "pach" 'unknown command "pach"; did you mean "patches"\?' pach x
 usage "frobnicate" 'unknown command "frobnicate" \(commands: synth, inspect, index, create' frobnicate
 usage "gt below input" "--gt-frames \(2\) must be larger than --input-frames \(6\)" \
   create "$tmp/raw" --datasets "$tmp/ds" --out "$tmp/out" --input-frames 6 --gt-frames 2
+usage "test ids with groups" "test ids name single images; they cannot be combined with grouping by mosaic" \
+  "${create[@]}" --test-ids 1 --group-by mosaic
 
 # -v after the command name.
 "$cli" "${create[@]}" -v >/dev/null 2>"$tmp/err"
 check "create -v: exit 0" test $? -eq 0
-check "create -v: informational lines shown" grep -Eq "^summing [0-9]+ images \(2 → 6 frames\) with seed 1" "$tmp/err"
+check "create -v: informational lines shown" grep -Eq "^summing [0-9]+ images \(2 → 6 frames, nested pairing\) with seed 1" "$tmp/err"
 "$cli" index -v "$tmp/raw" --datasets "$tmp/ds" >/dev/null 2>"$tmp/err"
 check "index -v: informational lines shown" grep -q "raw_image_index.csv: 5 files" "$tmp/err"
 

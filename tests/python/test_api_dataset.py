@@ -80,7 +80,7 @@ def test_dataset_attributes_match_its_json_file(made):
         assert row.bidirectional_correction == b
         assert (row.channels, row.height, row.width) == (2, 48, 48 - abs(b))
     assert repr(ds) == ("Dataset('20250101_5I_denoising_3to10F', id=0x0001, images=5 (train 3, "
-                        "test 2), frames 3->10, channels=2, seed=7)")
+                        "test 2), frames 3->10 (nested), channels=2, seed=7)")
 
 
 def test_pair_is_the_sum_of_the_raw_pages(made):

@@ -212,7 +212,7 @@ def test_dataset_pair_and_stats_errors(small, tmp_path):
 
 def test_make_patches_errors(small, tmp_path):
     tmp, _, ds = small
-    for kwargs, match in (({"patch_size": 1}, "patch size"), ({"patch_size": 64}, "larger"),
+    for kwargs, match in (({"patch_size": 1}, "patch size"), ({"patch_size": 64}, "smaller than the patch size 64"),
                           ({"background_threshold": 2}, "background threshold"),
                           ({"patches_per_image": 0}, "patches per image"),
                           ({"seed": 2**64}, "seed")):

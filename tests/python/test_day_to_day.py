@@ -41,7 +41,7 @@ def test_datasets_json_describes_every_dataset(cli, made):
     assert (entry["n_images"], entry["n_train"], entry["n_test"]) == (5, 3, 2)
     assert d["test_ids"] == [1, 3], "--test-ids gave exactly those"
     assert (entry["input_frames"], entry["gt_frames"], entry["seed"]) == (2, 6, 9)
-    assert entry["pairing"] is None
+    assert (entry["pairing"], entry["group_by"]) == ("nested", "image")
     assert entry["json"] == str(tmp / "ds" / f"{name}.json")
     assert entry["data_dir"] == str(tmp / "out" / name) == d["data_dir"]
     npz = sorted(entry["npz_files"])
@@ -106,3 +106,19 @@ def test_remove_asks_on_a_terminal(cli, tmp_path):
     assert not (tmp_path / "ds" / f"{name}.png").exists()
     assert not (tmp_path / "out" / name).exists()
     assert len(list((tmp_path / "raw").rglob("*.tif"))) == 2, "raw data untouched"
+
+
+def test_python_create_takes_test_ids_and_refuses_them_with_groups(made, tmp_path):
+    import flamecare as fc
+    tmp, _ = made
+    ds = fc.create(tmp / "raw", tmp_path / "ds", tmp_path / "out", input_frames=2, gt_frames=6,
+                   test_ids=[0, 4], seed=3, progress=False)
+    assert ds.test_ids == [0, 4]
+    assert ds.json["FLAME_Dataset"]["create_options"]["test_ids"] == [0, 4]
+    assert "test_fraction" not in ds.json["FLAME_Dataset"]["create_options"]
+    with pytest.raises(fc.InvalidArgumentError, match="grouping by mosaic"):
+        fc.create(tmp / "raw", tmp_path / "ds", tmp_path / "out", input_frames=2, gt_frames=6,
+                  test_ids=[0], group_by="mosaic", progress=False)
+    with pytest.raises(fc.InvalidArgumentError, match="99"):
+        fc.create(tmp / "raw", tmp_path / "ds", tmp_path / "out", input_frames=2, gt_frames=6,
+                  test_ids=[99], progress=False)

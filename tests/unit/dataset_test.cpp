@@ -74,15 +74,26 @@ TEST(DatasetJson, TodaysFilesReadBackAndWriteOutUnchanged) {
   EXPECT_EQ(d.ground_truth_path(0),
             fs::path("/data/out/20250101_3I_denoising_2to6F/train/image0_frames6.tif"));
   expect_kind(ErrorKind::kNotFound, [&] { d.image_path(9, 2); });
-  // Writing it back gives the same JSON, value for value.
-  EXPECT_EQ(nlohmann::json::parse(format_dataset_json(d)), nlohmann::json::parse(kWrittenBy010));
+  // Older files have no pairing or grouping: nested [0, N), [0, M), split by image.
+  EXPECT_EQ(d.pairing, Pairing::kNested);
+  EXPECT_EQ(d.group_by, GroupBy::kImage);
+  EXPECT_EQ(d.target_frames(), (FrameRange{0, 6}));
+  // Writing it back gives the same JSON, value for value, plus those defaults stated.
+  auto expected = nlohmann::json::parse(kWrittenBy010);
+  expected["FLAME_Dataset"]["pairing"] = "nested";
+  expected["FLAME_Dataset"]["frames"] = {{"input", {0, 2}}, {"target", {0, 6}}};
+  expected["FLAME_Dataset"]["group_by"] = "image";
+  EXPECT_EQ(nlohmann::json::parse(format_dataset_json(d)), expected);
   EXPECT_EQ(format_dataset_json(parse_dataset_json(format_dataset_json(d), "again")),
             format_dataset_json(d));
 }
 
 TEST(DatasetJson, UnknownKeysSurviveARoundTrip) {
   auto json = nlohmann::json::parse(kWrittenBy010);
-  json["FLAME_Dataset"]["grouping"] = {{"kind", "mosaic"}, {"groups", {2, 6}}};
+  json["FLAME_Dataset"]["pairing"] = "nested";
+  json["FLAME_Dataset"]["frames"] = {{"input", {0, 2}}, {"target", {0, 6}}};
+  json["FLAME_Dataset"]["group_by"] = "image";
+  json["FLAME_Dataset"]["grouping"] = {{"kind", "ladder"}, {"rungs", {2, 6}}};
   json["Patch_Config"] = {{"patch_size", 64}};
   const Dataset d = parse_dataset_json(json.dump(), "extras");
   EXPECT_EQ(nlohmann::json::parse(format_dataset_json(d)), json);

@@ -275,7 +275,7 @@ TEST_F(ManageTest, DatasetInfosListFilesAndRefuseAMissingDir) {
   EXPECT_TRUE(infos[0].preview_exists && infos[0].data_dir_exists);
   const std::string json = format_dataset_infos_json(infos);
   EXPECT_NE(json.find("\"name\": \"" + a.name + "\""), std::string::npos) << json;
-  EXPECT_NE(json.find("\"pairing\": null"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"pairing\": \"nested\""), std::string::npos) << json;
   expect_kind(ErrorKind::kNotFound, [&] { dataset_infos(dir_ / "nope"); });
 }
 

@@ -87,7 +87,7 @@ TEST_F(ScreenHostile, DeclaredPixelsBeyondTheFileAreCorruptAndNeverAllocated) {
                 "whole file has (1000290)");
   // Reading it for a dataset is an Error for this image (skipped), never bad_alloc.
   try {
-    fc::detail::sum_frame_pair(huge, 1, 1, 0, fc::Reporter{});
+    fc::detail::sum_frame_pair(huge, {0, 1}, {0, 1}, 0, fc::Reporter{});
     ADD_FAILURE() << "no error";
   } catch (const fc::RawFileError& e) {
     EXPECT_EQ(e.reason(), fc::ScreenReason::kCorrupt) << e.what();
