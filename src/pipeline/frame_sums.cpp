@@ -1,19 +1,51 @@
 #include "pipeline/frame_sums.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "core/frame_block.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/frame_ops.hpp"
 #include "flamecare/scanimage.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
+namespace {
+
+// Raw bytes read per page and block of rows (with the block's sums, well inside L2).
+constexpr std::size_t kBlockBytes = 256 * 1024;
+
+// `image` as a type × channels × height × width image whose pixels are all about to be
+// overwritten: its memory is kept when the type matches (no page faults, no zero fill).
+void reuse_image(AnyImage& image, PixelType type, int channels, int height, int width) {
+  if (pixel_type_of(image) != type) {
+    image = make_image(type, channels, height, width);
+    return;
+  }
+  std::visit(
+      [&](auto& im) {
+        im.channels = channels;
+        im.height = height;
+        im.width = width;
+        im.pixels.resize(im.plane_size() * std::size_t(channels));
+      },
+      image);
+}
+
+}  // namespace
 
 FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_frames,
                          int bidirectional, const Reporter& reporter) {
+  FramePair pair;
+  sum_frame_pair(tif, input_frames, gt_frames, bidirectional, reporter, pair);
+  return pair;
+}
+
+void sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_frames,
+                    int bidirectional, const Reporter& reporter, FramePair& out) {
   const ScanImageReader reader(tif);
   const ScanImageInfo& info = reader.info();
   const std::string name = printable(tif.native());
@@ -32,25 +64,35 @@ FramePair sum_frame_pair(const std::filesystem::path& tif, int input_frames, int
                             "file has {} pages and {} slices",
                             name, gt_frames, channels, pages_needed, info.pages, info.slices));
   }
-  AnyImage input =
-      make_image(sum_pixel_type(info.pixel_type, input_frames), channels, info.height, info.width);
-  AnyImage truth =
-      make_image(sum_pixel_type(info.pixel_type, gt_frames), channels, info.height, info.width);
-  std::vector<std::byte> page(reader.page_bytes());
-  // Pages are channel-fastest: page = f·C + c for the single slice.
-  for (int f = 0; f < gt_frames; ++f) {
-    reporter.check_cancelled();
-    for (int c = 0; c < channels; ++c) {
-      reader.read_page(std::size_t(f) * std::size_t(channels) + std::size_t(c), page);
-      accumulate_plane(page, info.pixel_type, truth, c);
-      if (f < input_frames) accumulate_plane(page, info.pixel_type, input, c);
+  // Blocks of rows small enough to stay in cache with their sums, large enough that a pread()
+  // per frame and block costs little beside its copy.
+  const std::size_t row_bytes = std::size_t(info.width) * pixel_size(info.pixel_type);
+  const int block_rows = int(std::clamp<std::size_t>(kBlockBytes / row_bytes, 1, info.height));
+  const PixelType truth_type = sum_pixel_type(info.pixel_type, gt_frames);
+  const int width = corrected_width(info.width, bidirectional);
+  AnyImage& input = out.input;
+  AnyImage& truth = out.ground_truth;
+  reuse_image(input, sum_pixel_type(info.pixel_type, input_frames), channels, info.height, width);
+  reuse_image(truth, truth_type, channels, info.height, width);
+  FrameBlock block(info.pixel_type, truth_type, info.width, block_rows);
+  std::vector<std::byte> raw(std::size_t(block_rows) * row_bytes);
+  for (int c = 0; c < channels; ++c) {
+    for (int y = 0; y < info.height; y += block_rows) {
+      reporter.check_cancelled();
+      const int rows = std::min(block_rows, info.height - y);
+      const std::span<std::byte> rows_raw(raw.data(), std::size_t(rows) * row_bytes);
+      block.reset(rows);
+      // Pages are channel-fastest: page = f·C + c for the single slice. The ground truth
+      // continues from the input's frames.
+      for (int f = 0; f < gt_frames; ++f) {
+        reader.read_rows(std::size_t(f) * std::size_t(channels) + std::size_t(c), y, rows,
+                         rows_raw);
+        block.add(rows_raw);
+        if (f + 1 == input_frames) block.store(input, c, y, bidirectional);
+      }
+      block.store(truth, c, y, bidirectional);
     }
   }
-  if (bidirectional != 0) {
-    input = correct_bidirectional(input, bidirectional);
-    truth = correct_bidirectional(truth, bidirectional);
-  }
-  return FramePair{std::move(input), std::move(truth)};
 }
 
 }  // namespace flamecare::detail
