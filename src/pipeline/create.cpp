@@ -95,41 +95,58 @@ fs::path train_tiff(const fs::path& staging, std::int64_t id, int frames) {
   return dataset_image_path(staging, Split::kTrain, id, frames);
 }
 
+// What each worker keeps to itself: the sums of its current image (their memory reused image
+// after image) and its share of the statistics, merged once every image is summed.
+struct Worker {
+  detail::FramePair pair;
+  PixelStats input;
+  PixelStats truth;
+};
+
 // Sums every planned image into the staging dir. An image that cannot be read is reported and
 // left out; a sum that cannot be written fails the run (the disk, not the image, is at fault).
 Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& plan,
                        const fs::path& staging, int channels, const Reporter& reporter) {
   Accumulated acc{{}, {}, PixelStats(channels), PixelStats(channels)};
-  std::vector<char> ok(plan.size(), 0);
+  std::vector<std::optional<ImageShape>> shapes(plan.size());
+  std::vector<Worker> workers;
+  for (std::size_t w = 0; w < detail::parallel_workers(plan.size(), o.threads); ++w)
+    workers.push_back(Worker{{}, PixelStats(channels), PixelStats(channels)});
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("summing", 0, plan.size());
-  detail::parallel_for(plan.size(), o.threads, [&](std::size_t i) {
+  detail::parallel_for_workers(plan.size(), o.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     const PlannedImage& image = plan[i];
-    std::optional<detail::FramePair> pair;
+    Worker& worker = workers[w];
+    bool summed = false;
     try {
-      pair = detail::sum_frame_pair(o.raw_root / image.image, o.input_frames, o.gt_frames,
-                                    image.bidirectional_correction.value_or(0), reporter);
-      require_no_nan(pair->ground_truth, image.image);  // covers the input's frames too
+      detail::sum_frame_pair(o.raw_root / image.image, o.input_frames, o.gt_frames,
+                             image.bidirectional_correction.value_or(0), reporter, worker.pair);
+      require_no_nan(worker.pair.ground_truth, image.image);  // covers the input's frames too
+      summed = true;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kCancelled) throw;
       reporter.warn(fmt::format("{}: skipped: {}", detail::printable(image.image), e.what()));
     }
-    if (pair) {
-      write_sum_tiff(train_tiff(staging, image.id, o.input_frames), pair->input, true);
-      write_sum_tiff(train_tiff(staging, image.id, o.gt_frames), pair->ground_truth, true);
-      std::lock_guard lock(mutex);
-      acc.input.add(pair->input);
-      acc.truth.add(pair->ground_truth);
-      acc.shapes[image.id] = shape_of(pair->input);
-      ok[i] = 1;
+    if (summed) {
+      write_sum_tiff(train_tiff(staging, image.id, o.input_frames), worker.pair.input, true);
+      write_sum_tiff(train_tiff(staging, image.id, o.gt_frames), worker.pair.ground_truth, true);
+      worker.input.add(worker.pair.input);
+      worker.truth.add(worker.pair.ground_truth);
+      shapes[i] = shape_of(worker.pair.input);
     }
     std::lock_guard lock(mutex);
     reporter.progress("summing", ++done, plan.size());
   });
+  for (const Worker& worker : workers) {
+    acc.input.merge(worker.input);
+    acc.truth.merge(worker.truth);
+  }
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (ok[i]) acc.images.push_back(plan[i]);
+    if (!shapes[i]) continue;
+    acc.images.push_back(plan[i]);
+    acc.shapes[plan[i].id] = *shapes[i];
   }
   return acc;
 }
