@@ -116,6 +116,11 @@ void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& ima
 }  // namespace
 
 void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber) {
+  detail::write_sum_tiff(path, image, no_clobber, detail::Durability::kNow);
+}
+
+void detail::write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber,
+                            Durability durability) {
   const ImageShape s = shape_of(image);
   if (s.channels < 1 || s.height < 1 || s.width < 1) {
     fail(ErrorKind::kInvalidArgument, path,
@@ -141,7 +146,7 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
       fail(ErrorKind::kIo, path, write_cause(tif, err));
     }
   }
-  file.commit(no_clobber);
+  file.commit(no_clobber, durability);
 }
 
 }  // namespace flamecare

@@ -7,8 +7,18 @@
 
 #include "flamecare/error.hpp"
 #include "flamecare/image.hpp"
+#include "io/atomic_file.hpp"
 #include "io/tiff_file.hpp"
 #include "util/text.hpp"
+
+namespace flamecare::detail {
+
+/// write_sum_tiff (flamecare/sum_tiff.hpp) with a choice of when the file becomes durable: with
+/// Durability::kDeferred the caller must sync_paths() it before declaring it complete.
+void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image, bool no_clobber,
+                    Durability durability);
+
+}  // namespace flamecare::detail
 
 namespace flamecare::detail::sum_tiff {
 

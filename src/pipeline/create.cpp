@@ -14,6 +14,7 @@
 #include "flamecare/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/free_space.hpp"
+#include "io/sum_tiff_internal.hpp"
 #include "pipeline/create_plan.hpp"
 #include "pipeline/create_publish.hpp"
 #include "pipeline/dataset_json.hpp"
@@ -105,6 +106,7 @@ struct Worker {
 
 // Sums every planned image into the staging dir. An image that cannot be read is reported and
 // left out; a sum that cannot be written fails the run (the disk, not the image, is at fault).
+// The TIFFs are only handed to writeback here; sync_dataset makes them durable before publishing.
 Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& plan,
                        const fs::path& staging, int channels, const Reporter& reporter) {
   Accumulated acc{{}, {}, PixelStats(channels), PixelStats(channels)};
@@ -130,8 +132,11 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
       reporter.warn(fmt::format("{}: skipped: {}", detail::printable(image.image), e.what()));
     }
     if (summed) {
-      write_sum_tiff(train_tiff(staging, image.id, o.input_frames), worker.pair.input, true);
-      write_sum_tiff(train_tiff(staging, image.id, o.gt_frames), worker.pair.ground_truth, true);
+      const auto later = detail::Durability::kDeferred;
+      detail::write_sum_tiff(train_tiff(staging, image.id, o.input_frames), worker.pair.input, true,
+                             later);
+      detail::write_sum_tiff(train_tiff(staging, image.id, o.gt_frames), worker.pair.ground_truth,
+                             true, later);
       worker.input.add(worker.pair.input);
       worker.truth.add(worker.pair.ground_truth);
       shapes[i] = shape_of(worker.pair.input);
@@ -176,6 +181,19 @@ void split_files(const Dataset& dataset, const fs::path& staging) {
                  dataset_image_path(staging, Split::kTest, image.id, frames));
     }
   }
+}
+
+// Every TIFF and directory of the staging dir on disk, before publishing names it complete: one
+// fsync per file at the end instead of one per file as it is written (by now the device has
+// written most of them back), with the same guarantee.
+void sync_dataset(const Dataset& dataset, const fs::path& staging) {
+  std::vector<fs::path> files;
+  for (const DatasetImage& image : dataset.images) {
+    for (const int frames : {dataset.input.n_frames, dataset.output.n_frames})
+      files.push_back(dataset_image_path(staging, image.split, image.id, frames));
+  }
+  detail::sync_paths(
+      files, {staging / split_name(Split::kTrain), staging / split_name(Split::kTest), staging});
 }
 
 // Everything of the dataset but its name, id and data dir, which publishing decides.
@@ -265,6 +283,7 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   finish_statistics(acc, o, staging.dir, reporter);
   result.dataset = describe_dataset(o, result.seed, acc);
   split_files(result.dataset, staging.dir);
+  sync_dataset(result.dataset, staging.dir);
 
   const std::string base =
       detail::dataset_name(o.date.empty() ? detail::local_time_now("%Y%m%d") : o.date,

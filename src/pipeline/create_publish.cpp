@@ -175,6 +175,7 @@ Published publish_dataset(Dataset& dataset, const std::string& base, const fs::p
   dataset.id = next_dataset_id(datasets_dir, reporter);
   record_dataset_id(datasets_dir, dataset.id);
   dataset.name = claim_name(base, staging, out_dir, datasets_dir);
+  sync_paths({}, {out_dir});  // the data dir's new name is on disk before its JSON can be
   if (dataset.name != base) {
     reporter.warn(fmt::format("{} exists already; this dataset is named {}", base, dataset.name));
   }
