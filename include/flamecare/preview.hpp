@@ -20,6 +20,14 @@ struct RgbImage {
 RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
                 const std::vector<double>& hi);
 
+/// to_rgb of `image` reduced by `factor`: each output pixel maps the mean of a factor × factor
+/// block (blocks at the bottom and right edges average the pixels they have), so the result is
+/// ceil(height / factor) × ceil(width / factor). factor 1 equals to_rgb. A preview panel shows a
+/// few hundred pixels, so this is all it needs of a full-size image. Throws
+/// Error(kInvalidArgument) like to_rgb, and for factor < 1.
+RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
+                        const std::vector<double>& hi, int factor);
+
 struct PreviewRow {
   std::string label;             ///< drawn under the row, e.g. the image path
   std::vector<RgbImage> panels;  ///< one per column

@@ -31,8 +31,12 @@ constexpr double kBorder = 0.55;
 using SurfacePtr = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
 using ContextPtr = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
 
+// lround(clamp(v) · 255) without a libm call per component: x − trunc(x) is exact for
+// 0 ≤ x < 2^23, so the comparison rounds half away from zero exactly as lround does.
 std::uint8_t to_byte(float v) {
-  return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+  const float x = std::clamp(v, 0.0f, 1.0f) * 255.0f;
+  const auto whole = static_cast<std::uint8_t>(x);
+  return static_cast<std::uint8_t>(whole + (x - float(whole) >= 0.5f ? 1 : 0));
 }
 
 // An RGB24 surface holding the panel's pixels one to one.
@@ -179,27 +183,49 @@ void write_png_atomic(const fs::path& path, cairo_surface_t* surface) {
 
 RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
                 const std::vector<double>& hi) {
+  return to_rgb_reduced(image, lo, hi, 1);
+}
+
+RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
+                        const std::vector<double>& hi, int factor) {
   const ImageShape s = shape_of(image);
   const int used = std::min(s.channels, 3);
-  if (used < 1 || int(lo.size()) < used || int(hi.size()) < used) {
+  if (used < 1 || int(lo.size()) < used || int(hi.size()) < used || factor < 1) {
     throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("to_rgb: {} channels need as many limits, got {} lo and {} hi",
-                            s.channels, lo.size(), hi.size()));
+                fmt::format("to_rgb: {} channels need as many limits, got {} lo and {} hi "
+                            "(reduction {})",
+                            s.channels, lo.size(), hi.size(), factor));
   }
-  RgbImage out{s.height, s.width, std::vector<float>(3 * std::size_t(s.height) * s.width, 0.0f)};
+  const int height = (s.height + factor - 1) / factor, width = (s.width + factor - 1) / factor;
+  RgbImage out{height, width, std::vector<float>(3 * std::size_t(height) * width, 0.0f)};
+  std::vector<double> block_sums(static_cast<std::size_t>(width));
   std::visit(
       [&](const auto& im) {
         for (int c = 0; c < used; ++c) {
           const double range = hi[c] - lo[c];
           const auto plane = im.plane(c);
-          for (std::size_t i = 0; i < plane.size(); ++i) {
-            // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
-            const double t = range > 0 ? (double(plane[i]) - lo[c]) / range : 0.0;
-            const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
-            if (used == 1) {
-              out.rgb[3 * i] = out.rgb[3 * i + 1] = out.rgb[3 * i + 2] = v;
-            } else {
-              out.rgb[3 * i + c] = v;
+          for (int y = 0; y < height; ++y) {
+            const int y0 = y * factor, rows = std::min(factor, s.height - y0);
+            std::fill(block_sums.begin(), block_sums.end(), 0.0);
+            for (int r = 0; r < rows; ++r) {
+              const auto* row = plane.data() + std::size_t(y0 + r) * std::size_t(s.width);
+              for (int x = 0, x0 = 0; x < width; ++x, x0 += factor) {
+                const int cols = std::min(factor, s.width - x0);
+                for (int k = 0; k < cols; ++k) block_sums[std::size_t(x)] += double(row[x0 + k]);
+              }
+            }
+            for (int x = 0; x < width; ++x) {
+              const int cols = std::min(factor, s.width - x * factor);
+              const double mean = block_sums[std::size_t(x)] / (double(rows) * cols);
+              // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
+              const double t = range > 0 ? (mean - lo[c]) / range : 0.0;
+              const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
+              float* p = &out.rgb[3 * (std::size_t(y) * width + std::size_t(x))];
+              if (used == 1) {
+                p[0] = p[1] = p[2] = v;
+              } else {
+                p[c] = v;
+              }
             }
           }
         }

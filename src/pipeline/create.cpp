@@ -288,8 +288,9 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   const std::string base =
       detail::dataset_name(o.date.empty() ? detail::local_time_now("%Y%m%d") : o.date,
                            acc.images.size(), o.type, o.input_frames, o.gt_frames);
-  const detail::Published published = detail::publish_dataset(
-      result.dataset, base, staging.dir, o.out_dir, o.datasets_dir, result.seed, reporter);
+  const detail::Published published =
+      detail::publish_dataset(result.dataset, base, staging.dir, o.out_dir, o.datasets_dir,
+                              result.seed, o.threads, reporter);
   result.name = result.dataset.name;
   result.id = format_dataset_id(result.dataset.id);
   result.data_dir = published.data_dir;

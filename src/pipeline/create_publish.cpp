@@ -167,7 +167,7 @@ void clean_interrupted_creates(const fs::path& out_dir, const fs::path& datasets
 
 Published publish_dataset(Dataset& dataset, const std::string& base, const fs::path& staging,
                           const fs::path& out_dir, const fs::path& datasets_dir, std::uint64_t seed,
-                          const Reporter& reporter) {
+                          int threads, const Reporter& reporter) {
   reporter.check_cancelled();
   write_file_atomic(
       staging / kMarker,
@@ -184,7 +184,7 @@ Published publish_dataset(Dataset& dataset, const std::string& base, const fs::p
   dataset.data_dir = fs::absolute(out.data_dir).lexically_normal();
   Publication publication{out.data_dir, out.preview, staging};
   test_point("create:claimed");
-  write_dataset_preview(out.preview, dataset, seed, reporter);
+  write_dataset_preview(out.preview, dataset, seed, threads, reporter);
   test_point("create:preview");
   write_dataset_json(out.json, dataset, /*no_clobber=*/true);
   publication.done = true;
