@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/simd.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/frame_ops.hpp"
 
@@ -49,14 +50,7 @@ template <class V, class S>
   }
 }
 
-// FLAME's usual pixel types get an AVX2 variant chosen at load time (vpmovsxwd widens 8 pixels
-// per instruction; the x86-64 baseline has SSE2 only).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define FLAMECARE_HOT_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define FLAMECARE_HOT_CLONES
-#endif
-
+// FLAME's usual pixel types get an AVX2 variant (vpmovsxwd widens 8 pixels per instruction).
 FLAMECARE_HOT_CLONES void add_int16(const std::byte* raw, std::int32_t* sums, std::size_t n) {
   add_pixels<std::int16_t>(raw, sums, n);
 }

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/patch_work.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/patch_core.hpp"
 
@@ -44,11 +45,12 @@ void vertical_max(const float* in, std::size_t in_stride, int height, int width,
   const int lead = size / 2;
   const int padded_rows = height + size - 1;
   const std::size_t w = std::size_t(width);
-  scratch.assign(std::size_t(2 * size + 1) * w, 0.0f);
-  float* suffix = scratch.data();                       // block k, from each row to its end
-  float* prefix = suffix + std::size_t(size) * w;       // block k + 1, from its start
-  const float* zeros = prefix + std::size_t(size) * w;  // a row of the zero padding
-  const auto row = [&](int p) {                         // padded row p
+  scratch.resize(std::size_t(2 * size + 1) * w);
+  float* suffix = scratch.data();                  // block k, from each row to its end
+  float* prefix = suffix + std::size_t(size) * w;  // block k + 1, from its start
+  float* zeros = prefix + std::size_t(size) * w;   // a row of the zero padding
+  std::fill_n(zeros, w, 0.0f);
+  const auto row = [&](int p) {  // padded row p
     const int y = p - lead;
     return y >= 0 && y < height ? in + std::size_t(y) * in_stride : zeros;
   };
@@ -119,33 +121,47 @@ void transpose(const float* src, std::size_t src_stride, int rows, int cols, flo
 
 // The horizontal pass: bands of kBand rows transposed, filtered vertically, transposed back.
 void horizontal_max(const float* in, int height, int width, int size, float* out,
-                    std::vector<float>& scratch) {
-  std::vector<float> band(std::size_t(width) * kBand), filtered(band.size());
+                    detail::PatchWork& work) {
   const std::size_t w = std::size_t(width);
+  work.band.resize(w * kBand);
+  work.band_filtered.resize(w * kBand);
   for (int y0 = 0; y0 < height; y0 += kBand) {
     const int rows = std::min(kBand, height - y0);
-    transpose(in + std::size_t(y0) * w, w, rows, width, band.data(), kBand);
-    vertical_max(band.data(), kBand, width, rows, size, filtered.data(), kBand, scratch);
-    transpose(filtered.data(), kBand, width, rows, out + std::size_t(y0) * w, w);
+    transpose(in + std::size_t(y0) * w, w, rows, width, work.band.data(), kBand);
+    vertical_max(work.band.data(), kBand, width, rows, size, work.band_filtered.data(), kBand,
+                 work.blocks);
+    transpose(work.band_filtered.data(), kBand, width, rows, out + std::size_t(y0) * w, w);
   }
 }
 
 }  // namespace
 
-std::vector<float> maximum_filter(std::span<const float> plane, int height, int width, int size) {
+namespace detail {
+
+void maximum_filter_into(std::span<const float> plane, int height, int width, int size,
+                         std::vector<float>& out, PatchWork& work) {
   if (size < 1 || height < 0 || width < 0 ||
       plane.size() != std::size_t(height) * std::size_t(width)) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("maximum_filter: window {} on a {}x{} plane of {} pixels", size, height,
                             width, plane.size()));
   }
-  if (plane.empty()) return {};
+  out.resize(plane.size());
+  if (plane.empty()) return;
   // Zero padding makes the 2-D filter separable exactly (max is exact in any order): columns
   // first, then rows.
-  std::vector<float> columns(plane.size()), out(plane.size()), scratch;
-  vertical_max(plane.data(), std::size_t(width), height, width, size, columns.data(),
-               std::size_t(width), scratch);
-  horizontal_max(columns.data(), height, width, size, out.data(), scratch);
+  work.columns.resize(plane.size());
+  vertical_max(plane.data(), std::size_t(width), height, width, size, work.columns.data(),
+               std::size_t(width), work.blocks);
+  horizontal_max(work.columns.data(), height, width, size, out.data(), work);
+}
+
+}  // namespace detail
+
+std::vector<float> maximum_filter(std::span<const float> plane, int height, int width, int size) {
+  detail::PatchWork work;
+  std::vector<float> out;
+  detail::maximum_filter_into(plane, height, width, size, out, work);
   return out;
 }
 

@@ -18,6 +18,11 @@ namespace flamecare::detail {
 void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image, bool no_clobber,
                     Durability durability);
 
+/// read_sum_tiff (flamecare/sum_tiff.hpp) into `image`, whose memory is reused when it has the
+/// file's pixel type (a worker reading image after image). Throws as read_sum_tiff; on a throw
+/// `image` holds partial content.
+void read_sum_tiff(const std::filesystem::path& path, AnyImage& image);
+
 }  // namespace flamecare::detail
 
 namespace flamecare::detail::sum_tiff {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/frame_block.hpp"
+#include "core/reuse_image.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/frame_ops.hpp"
 #include "flamecare/scanimage.hpp"
@@ -17,23 +18,6 @@ namespace {
 
 // Raw bytes read per page and block of rows (with the block's sums, well inside L2).
 constexpr std::size_t kBlockBytes = 256 * 1024;
-
-// `image` as a type × channels × height × width image whose pixels are all about to be
-// overwritten: its memory is kept when the type matches (no page faults, no zero fill).
-void reuse_image(AnyImage& image, PixelType type, int channels, int height, int width) {
-  if (pixel_type_of(image) != type) {
-    image = make_image(type, channels, height, width);
-    return;
-  }
-  std::visit(
-      [&](auto& im) {
-        im.channels = channels;
-        im.height = height;
-        im.width = width;
-        im.pixels.resize(im.plane_size() * std::size_t(channels));
-      },
-      image);
-}
 
 }  // namespace
 
