@@ -198,7 +198,7 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
       patch_bytes);
   reporter.info(
       fmt::format("cutting up to {} patches per sample with seed {}", plan.per_sample, plan.seed));
-  detail::PatchStore store(out_dir, patch_bytes);
+  detail::PatchStore store(out_dir, patch_bytes, result.n_samples * plan.per_sample);
   detail::test_point("patches:store-created");
   std::vector<PatchRecord> records = cut_patches(plan, store, result, reporter);
   if (records.empty()) {
