@@ -14,6 +14,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 #include "io/atomic_file.hpp"
+#include "io/png_encode.hpp"
 #include "io/png_preview_layout.hpp"
 #include "util/text.hpp"
 
@@ -146,35 +147,25 @@ void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& lay
   }
 }
 
-// Where cairo's PNG encoder writes: our file descriptor, keeping the errno of a failed write
-// (cairo itself only says "error while writing to output stream").
-struct PngSink {
-  int fd = -1;
-  int error = 0;
-};
-
-cairo_status_t write_png_bytes(void* closure, const unsigned char* data, unsigned int length) {
-  auto* sink = static_cast<PngSink*>(closure);
-  if (sink->error == 0) sink->error = detail::write_all(sink->fd, data, length);
-  return sink->error == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
-
+// The surface as a PNG file, written atomically; the system's reason names a failed write.
 void write_png_atomic(const fs::path& path, cairo_surface_t* surface) {
   const std::string where = detail::printable(path.string());
+  cairo_surface_flush(surface);
+  const std::string png = detail::encode_png_rgb24(
+      cairo_image_surface_get_data(surface), cairo_image_surface_get_width(surface),
+      cairo_image_surface_get_height(surface), cairo_image_surface_get_stride(surface));
   detail::AtomicFile file(path);
-  PngSink sink{::open(file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)};
-  if (sink.fd < 0) {
+  const int fd = ::open(file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) {
     const int err = errno;
     throw Error(ErrorKind::kIo, fmt::format("{}: cannot create {}: {}", where,
                                             detail::printable(file.temp_path().filename().string()),
                                             std::strerror(err)));
   }
-  const cairo_status_t status = cairo_surface_write_to_png_stream(surface, write_png_bytes, &sink);
-  if (::close(sink.fd) != 0 && sink.error == 0) sink.error = errno;
-  if (sink.error != 0 || status != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", where,
-                                            sink.error != 0 ? std::strerror(sink.error)
-                                                            : cairo_status_to_string(status)));
+  int err = detail::write_all(fd, png.data(), png.size());
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", where, std::strerror(err)));
   }
   file.commit();
 }

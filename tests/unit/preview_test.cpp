@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
+#include "io/png_encode.hpp"
 #include "io/png_preview_layout.hpp"
 #include "support/expect_error.hpp"
 #include "support/scratch_dir.hpp"
@@ -94,6 +97,33 @@ TEST(ToRgb, ReducedMapsBlockMeansAndFactorOneIsToRgb) {
             << "channel " << c << " block " << by << "," << bx;
       }
   expect_kind(ErrorKind::kInvalidArgument, [&] { to_rgb_reduced(image, lo, hi, 0); });
+}
+
+// The PNG encoder (Up filter, run-length deflate) gives back every pixel through cairo's reader,
+// including the first row (no row above) and rows with padding in their stride.
+TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
+  TempDir dir;
+  const int width = 37, height = 23, stride = 4 * width + 12;
+  std::vector<unsigned char> pixels(std::size_t(stride) * height, 0xee);
+  std::uint32_t state = 12345;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      state = state * 1664525u + 1013904223u;
+      const std::uint32_t rgb = (y % 5 == 0) ? 0x102030u * std::uint32_t(x % 3) : state >> 8;
+      std::memcpy(&pixels[std::size_t(y) * stride + 4 * std::size_t(x)], &rgb, 4);
+    }
+  const std::string png = detail::encode_png_rgb24(pixels.data(), width, height, stride);
+  const fs::path path = dir / "round.png";
+  std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
+  const detail::PngPixels back = detail::read_png(path);
+  ASSERT_EQ(back.width, width);
+  ASSERT_EQ(back.height, height);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      std::uint32_t want = 0;
+      std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
+      EXPECT_EQ(back.rgb[std::size_t(y) * width + x], want & 0xffffffu) << y << "," << x;
+    }
 }
 
 TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
