@@ -43,6 +43,10 @@ class FrameBlock {
   /// Adds one frame's rows: exactly rows·width raw pixels. Throws Error(kInvalidArgument) on a
   /// size mismatch.
   void add(std::span<const std::byte> raw);
+  /// Adds several frames' rows in frame order, each `frame_bytes` (exactly rows·width raw
+  /// pixels) at its pointer: one pass over the sums for all of them. Throws
+  /// Error(kInvalidArgument) on a size mismatch.
+  void add_frames(std::span<const std::byte* const> frames, std::size_t frame_bytes);
   /// Writes the running sums into rows [first_row, first_row + rows) of channel `channel` of
   /// `out`, corrected by b (correct_bidirectional's rule, applied to absolute row numbers), so
   /// `out` is corrected_width(width, b) wide. `out` may have another valid sum type for the

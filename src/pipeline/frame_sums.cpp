@@ -16,8 +16,11 @@
 namespace flamecare::detail {
 namespace {
 
-// Raw bytes read per page and block of rows (with the block's sums, well inside L2).
-constexpr std::size_t kBlockBytes = 256 * 1024;
+// Raw bytes of one group of frames' rows: with the block's sums well inside L2 (2 MiB here).
+constexpr std::size_t kGroupBytes = 1 << 20;
+// Frames added in one pass over the block's sums; more gain little once the sums' traffic is
+// small beside the raw pixels', and make each pread smaller.
+constexpr int kMaxGroup = 16;
 
 }  // namespace
 
@@ -48,10 +51,12 @@ void sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_f
                             "file has {} pages and {} slices",
                             name, gt_frames, channels, pages_needed, info.pages, info.slices));
   }
-  // Blocks of rows small enough to stay in cache with their sums, large enough that a pread()
-  // per frame and block costs little beside its copy.
+  // Blocks of rows: a group of frames' rows and their sums stay in cache, and each pread() (one
+  // per frame and block) is large enough that the call costs little beside its copy.
   const std::size_t row_bytes = std::size_t(info.width) * pixel_size(info.pixel_type);
-  const int block_rows = int(std::clamp<std::size_t>(kBlockBytes / row_bytes, 1, info.height));
+  const int group = std::min(gt_frames, kMaxGroup);
+  const int block_rows =
+      int(std::clamp<std::size_t>(kGroupBytes / (std::size_t(group) * row_bytes), 1, info.height));
   const PixelType truth_type = sum_pixel_type(info.pixel_type, gt_frames);
   const int width = corrected_width(info.width, bidirectional);
   AnyImage& input = out.input;
@@ -59,20 +64,27 @@ void sum_frame_pair(const std::filesystem::path& tif, int input_frames, int gt_f
   reuse_image(input, sum_pixel_type(info.pixel_type, input_frames), channels, info.height, width);
   reuse_image(truth, truth_type, channels, info.height, width);
   FrameBlock block(info.pixel_type, truth_type, info.width, block_rows);
-  std::vector<std::byte> raw(std::size_t(block_rows) * row_bytes);
+  const std::size_t block_bytes = std::size_t(block_rows) * row_bytes;
+  std::vector<std::byte> raw(std::size_t(group) * block_bytes);
+  std::vector<const std::byte*> frames(static_cast<std::size_t>(group));
   for (int c = 0; c < channels; ++c) {
     for (int y = 0; y < info.height; y += block_rows) {
       reporter.check_cancelled();
       const int rows = std::min(block_rows, info.height - y);
-      const std::span<std::byte> rows_raw(raw.data(), std::size_t(rows) * row_bytes);
+      const std::size_t bytes = std::size_t(rows) * row_bytes;
       block.reset(rows);
-      // Pages are channel-fastest: page = f·C + c for the single slice. The ground truth
-      // continues from the input's frames.
-      for (int f = 0; f < gt_frames; ++f) {
-        reader.read_rows(std::size_t(f) * std::size_t(channels) + std::size_t(c), y, rows,
-                         rows_raw);
-        block.add(rows_raw);
-        if (f + 1 == input_frames) block.store(input, c, y, bidirectional);
+      // Frames [0, input_frames) first, stored as the input; the ground truth continues from them.
+      // Pages are channel-fastest: page = f·C + c for the single slice.
+      for (int f = 0; f < gt_frames;) {
+        const int n = std::min(group, (f < input_frames ? input_frames : gt_frames) - f);
+        for (int k = 0; k < n; ++k) {
+          frames[std::size_t(k)] = raw.data() + std::size_t(k) * block_bytes;
+          reader.read_rows(std::size_t(f + k) * std::size_t(channels) + std::size_t(c), y, rows,
+                           std::span(raw.data() + std::size_t(k) * block_bytes, bytes));
+        }
+        block.add_frames(std::span(frames.data(), std::size_t(n)), bytes);
+        f += n;
+        if (f == input_frames) block.store(input, c, y, bidirectional);
       }
       block.store(truth, c, y, bidirectional);
     }

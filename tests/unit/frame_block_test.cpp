@@ -49,21 +49,33 @@ fc::AnyImage reference(fc::PixelType source, fc::PixelType sum, int frames, int 
 // frame's rows read from a misaligned copy (raw planes need not be aligned).
 std::pair<fc::AnyImage, fc::AnyImage> blocked(fc::PixelType source, fc::PixelType in_type,
                                               fc::PixelType gt_type, int input, int frames, int b,
-                                              int block_rows) {
+                                              int block_rows, int group = 1) {
   const int width = fc::corrected_width(kWidth, b);
   fc::AnyImage in = fc::make_image(in_type, 2, kHeight, width);
   fc::AnyImage gt = fc::make_image(gt_type, 2, kHeight, width);
   fc::detail::FrameBlock block(source, gt_type, kWidth, block_rows);
   const std::size_t row_bytes = kWidth * fc::pixel_size(source);
-  std::vector<std::byte> buffer(std::size_t(block_rows) * row_bytes + 1);
+  std::vector<std::byte> buffer(std::size_t(group) * (std::size_t(block_rows) * row_bytes + 1));
   for (int y = 0; y < kHeight; y += block_rows) {
     const int rows = std::min(block_rows, kHeight - y);
+    const std::size_t bytes = rows * row_bytes;
     block.reset(rows);
-    for (int f = 0; f < frames; ++f) {
-      const auto frame = raw_frame(source, f);
-      std::memcpy(buffer.data() + 1, frame.data() + y * row_bytes, rows * row_bytes);
-      block.add(std::span(buffer.data() + 1, rows * row_bytes));
-      if (f + 1 == input) block.store(in, 1, y, b);
+    for (int f = 0; f < frames;) {
+      // Groups of up to `group` frames, ending where the input's frames end.
+      const int n = std::min(group, (f < input ? input : frames) - f);
+      std::vector<const std::byte*> pointers;
+      for (int k = 0; k < n; ++k) {
+        std::byte* at = buffer.data() + k * (bytes + 1) + 1;
+        std::memcpy(at, raw_frame(source, f + k).data() + y * row_bytes, bytes);
+        pointers.push_back(at);
+      }
+      if (n == 1) {
+        block.add(std::span(pointers[0], bytes));
+      } else {
+        block.add_frames(pointers, bytes);
+      }
+      f += n;
+      if (f == input) block.store(in, 1, y, b);
     }
     block.store(gt, 1, y, b);
   }
@@ -105,10 +117,11 @@ TEST(FrameBlock, BlockedSumsEqualPlaneSumsThenCorrection) {
       {fc::PixelType::kFloat32, fc::PixelType::kFloat32}};
   for (const auto& [source, sum] : types) {
     for (const int b : {-3, 0, 2}) {
-      for (const int block_rows : {1, 3, kHeight}) {
+      for (const auto& [block_rows, group] :
+           {std::pair{1, 1}, {3, 1}, {kHeight, 1}, {3, 2}, {kHeight, 3}}) {
         SCOPED_TRACE(std::string(fc::pixel_type_name(source)) + " b " + std::to_string(b) +
-                     " rows " + std::to_string(block_rows));
-        const auto [in, gt] = blocked(source, sum, sum, 2, 5, b, block_rows);
+                     " rows " + std::to_string(block_rows) + " group " + std::to_string(group));
+        const auto [in, gt] = blocked(source, sum, sum, 2, 5, b, block_rows, group);
         EXPECT_TRUE(same(in, reference(source, sum, 2, b))) << "input sums";
         EXPECT_TRUE(same(gt, reference(source, sum, 5, b))) << "ground-truth sums";
       }
@@ -139,6 +152,8 @@ TEST(FrameBlock, RejectsWrongTypesAndSizes) {
   block.reset(2);
   std::vector<std::byte> raw(2 * 4 * 2);
   invalid([&] { block.add(std::span(raw.data(), raw.size() - 2)); });
+  const std::byte* two[] = {raw.data(), raw.data()};
+  invalid([&] { block.add_frames(two, raw.size() + 2); });
   block.add(raw);
   fc::AnyImage ok = fc::make_image(fc::PixelType::kInt32, 1, 2, 4);
   block.store(ok, 0, 0, 0);
