@@ -40,7 +40,9 @@ def load():
 
 
 def timed(cmd, env=None):
-    """Wall seconds and peak RSS (MiB, GNU time) of one command; fails loudly."""
+    """Wall seconds and peak RSS (MiB, GNU time) of one command; fails loudly. Dirty pages of
+    earlier commands are written first, so no command pays for another's writeback."""
+    os.sync()
     with tempfile.NamedTemporaryFile("r") as rss:
         start = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *map(str, cmd)],
@@ -99,7 +101,6 @@ class Case:
                "--date", "20000101"]
         if threads:
             cmd += ["--threads", threads]
-        os.sync()
         seconds, rss, stdout = timed(cmd)
         name = stdout.split()[1]
         if keep:
@@ -111,7 +112,6 @@ class Case:
 
     def script(self, script):
         out = self.scratch / "script-out"
-        os.sync()
         seconds, rss, _ = timed([PYTHON, HERE / script, self.raw, out, 5, self.args.frames])
         shutil.rmtree(out)
         return seconds, rss
@@ -133,6 +133,7 @@ class Case:
         best = None
         for threads in (1, 2):
             for early in (False, True):
+                warm(inputs)
                 seconds = self.floor(inputs, sizes, threads, early)
                 self.record(f"{prefix} t{threads}{' early' if early else ''}", seconds)
                 best = seconds if best is None else min(best, seconds)
@@ -151,14 +152,17 @@ def measure_create(case, runs):
     inputs = tiffs(case.raw)
     for r in range(runs):
         log(f"{case.name}: create run {r + 1}/{runs}")
-        warm(inputs)
+        # Every command starts on a warm cache (this VM's DAMON pages out file pages idle for a
+        # minute, see docs/BENCHMARKS.md).
         case.floors("floor", inputs, case.outputs)
         for threads, key in ((None, "create"), (1, "create t1"), (2, "create t2")):
+            warm(inputs)
             seconds, rss, _ = case.create(threads)
             case.record(key, seconds, rss)
         for script, key in (("numpy_create.py", "numpy"), ("original_create.py", "original")):
             if key == "original" and case.args.skip_original:
                 continue
+            warm(inputs)
             seconds, rss = case.script(script)
             case.record(key, seconds, rss)
 
@@ -170,7 +174,6 @@ def measure_patches(case, runs):
     for r in range(runs):
         log(f"{case.name}: patches run {r + 1}/{runs}")
         warm(train)
-        os.sync()
         seconds, rss, stdout = timed([case.args.cli, "patches", json_path, "--seed", 1])
         case.record("patches", seconds, rss)
         npz = next(data.glob("*.npz"))
@@ -182,7 +185,7 @@ def measure_patches(case, runs):
                 path.unlink()
         case.floors("patches floor", train, [case.npz_bytes])
         npz = case.scratch / "csbdeep.npz"
-        os.sync()
+        warm(train)
         seconds, rss, _ = timed([PYTHON, HERE / "csbdeep_patches.py", json_path,
                                  case.scratch / "out", npz])
         case.record("csbdeep", seconds, rss)
@@ -201,7 +204,7 @@ def measure_rss_flat(case, runs):
     out = case.scratch / "out-twice"
     call([case.args.cli, "index", double, "--datasets", ds], capture_output=True)
     for r in range(runs):
-        os.sync()
+        warm(tiffs(double))
         seconds, rss, stdout = timed([case.args.cli, "create", double, "--datasets", ds, "--out",
                                       out, "--gt-frames", case.args.frames, "--seed", 1])
         case.record("create x2", seconds, rss)
@@ -231,7 +234,6 @@ def measure_index(args, runs):
     call([args.cli, "index", root / "raw", "--datasets", ds], capture_output=True)
     times = []
     for _ in range(runs):
-        os.sync()
         times.append(timed([args.cli, "index", root / "raw", "--datasets", ds])[0])
     shutil.rmtree(ds)
     return times
