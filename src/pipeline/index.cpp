@@ -235,7 +235,11 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   remove_stale_temporaries(summary.csv);
 
   ImageIndex& index = result.index;
-  if (fs::exists(summary.csv, ec)) index = read_index_csv(summary.csv);
+  std::string on_disk;  // the CSV's bytes as read, to leave an unchanged index untouched
+  if (fs::exists(summary.csv, ec)) {
+    on_disk = detail::read_regular_file(summary.csv, kMaxIndexBytes);
+    index = parse_index_csv(on_disk, detail::printable(summary.csv.native()));
+  }
   const std::vector<FoundFile> found = find_raw_images(options.raw_root, reporter);
   summary.found = found.size();
   const std::vector<std::size_t> to_screen = merge_found(index, found, options.rescreen, summary);
@@ -259,7 +263,11 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   }
   std::sort(index.entries.begin(), index.entries.end(),
             [](const IndexEntry& a, const IndexEntry& b) { return a.id < b.id; });
-  write_index_csv(summary.csv, index);
+  // An index whose every file kept its fingerprint comes out byte for byte as it was read:
+  // nothing to write, no fsync to wait for (the usual case when `create` indexes first).
+  if (const std::string text = format_index_csv(index); text != on_disk || on_disk.empty()) {
+    detail::write_file_atomic(summary.csv, text);
+  }
   reporter.info(fmt::format("{}: {} files, {} new, {} screened, {} usable, {} unusable, {} missing",
                             detail::printable(summary.csv.native()), summary.found, summary.added,
                             summary.screened, summary.usable, summary.unusable, summary.missing));
