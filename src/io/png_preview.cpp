@@ -170,6 +170,21 @@ void write_png_atomic(const fs::path& path, cairo_surface_t* surface) {
   file.commit();
 }
 
+// sums[x] = Σ over `rows` rows of row[x], in float64 (exact for the integers of sums below 2^53).
+template <class T>
+void add_rows(const T* first, int rows, int width, double* __restrict sums) {
+  std::fill_n(sums, width, 0.0);
+  for (int r = 0; r < rows; ++r) {
+    const T* __restrict row = first + std::size_t(r) * std::size_t(width);
+    constexpr int kChunk = 16;
+    int x = 0;
+    for (; x + kChunk <= width; x += kChunk) {
+      for (int k = 0; k < kChunk; ++k) sums[x + k] += static_cast<double>(row[x + k]);
+    }
+    for (; x < width; ++x) sums[x] += static_cast<double>(row[x]);
+  }
+}
+
 }  // namespace
 
 RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
@@ -189,6 +204,9 @@ RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
   }
   const int height = (s.height + factor - 1) / factor, width = (s.width + factor - 1) / factor;
   RgbImage out{height, width, std::vector<float>(3 * std::size_t(height) * width, 0.0f)};
+  // Column sums over a block's rows first (a vectorisable pass along each row), then each
+  // block's share of them.
+  std::vector<double> column_sums(static_cast<std::size_t>(s.width));
   std::vector<double> block_sums(static_cast<std::size_t>(width));
   std::visit(
       [&](const auto& im) {
@@ -197,13 +215,13 @@ RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
           const auto plane = im.plane(c);
           for (int y = 0; y < height; ++y) {
             const int y0 = y * factor, rows = std::min(factor, s.height - y0);
-            std::fill(block_sums.begin(), block_sums.end(), 0.0);
-            for (int r = 0; r < rows; ++r) {
-              const auto* row = plane.data() + std::size_t(y0 + r) * std::size_t(s.width);
-              for (int x = 0, x0 = 0; x < width; ++x, x0 += factor) {
-                const int cols = std::min(factor, s.width - x0);
-                for (int k = 0; k < cols; ++k) block_sums[std::size_t(x)] += double(row[x0 + k]);
-              }
+            add_rows(plane.data() + std::size_t(y0) * std::size_t(s.width), rows, s.width,
+                     column_sums.data());
+            for (int x = 0, x0 = 0; x < width; ++x, x0 += factor) {
+              const int cols = std::min(factor, s.width - x0);
+              double sum = 0.0;
+              for (int k = 0; k < cols; ++k) sum += column_sums[std::size_t(x0 + k)];
+              block_sums[std::size_t(x)] = sum;
             }
             for (int x = 0; x < width; ++x) {
               const int cols = std::min(factor, s.width - x * factor);
