@@ -187,31 +187,21 @@ void add_rows(const T* first, int rows, int width, double* __restrict sums) {
 
 }  // namespace
 
-RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
-                const std::vector<double>& hi) {
-  return to_rgb_reduced(image, lo, hi, 1);
-}
-
-RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
-                        const std::vector<double>& hi, int factor) {
+Image<double> block_means(const AnyImage& image, int channels, int factor) {
   const ImageShape s = shape_of(image);
-  const int used = std::min(s.channels, 3);
-  if (used < 1 || int(lo.size()) < used || int(hi.size()) < used || factor < 1) {
-    throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("to_rgb: {} channels need as many limits, got {} lo and {} hi "
-                            "(reduction {})",
-                            s.channels, lo.size(), hi.size(), factor));
+  if (factor < 1 || channels < 1 || channels > s.channels) {
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        fmt::format("block_means: {} of {} channels, reduction {}", channels, s.channels, factor));
   }
   const int height = (s.height + factor - 1) / factor, width = (s.width + factor - 1) / factor;
-  RgbImage out{height, width, std::vector<float>(3 * std::size_t(height) * width, 0.0f)};
+  Image<double> out(channels, height, width);
   // Column sums over a block's rows first (a vectorisable pass along each row), then each
   // block's share of them.
   std::vector<double> column_sums(static_cast<std::size_t>(s.width));
-  std::vector<double> block_sums(static_cast<std::size_t>(width));
   std::visit(
       [&](const auto& im) {
-        for (int c = 0; c < used; ++c) {
-          const double range = hi[c] - lo[c];
+        for (int c = 0; c < channels; ++c) {
           const auto plane = im.plane(c);
           for (int y = 0; y < height; ++y) {
             const int y0 = y * factor, rows = std::min(factor, s.height - y0);
@@ -221,26 +211,52 @@ RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
               const int cols = std::min(factor, s.width - x0);
               double sum = 0.0;
               for (int k = 0; k < cols; ++k) sum += column_sums[std::size_t(x0 + k)];
-              block_sums[std::size_t(x)] = sum;
-            }
-            for (int x = 0; x < width; ++x) {
-              const int cols = std::min(factor, s.width - x * factor);
-              const double mean = block_sums[std::size_t(x)] / (double(rows) * cols);
-              // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
-              const double t = range > 0 ? (mean - lo[c]) / range : 0.0;
-              const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
-              float* p = &out.rgb[3 * (std::size_t(y) * width + std::size_t(x))];
-              if (used == 1) {
-                p[0] = p[1] = p[2] = v;
-              } else {
-                p[c] = v;
-              }
+              out.at(c, y, x) = sum / (double(rows) * cols);
             }
           }
         }
       },
       image);
   return out;
+}
+
+RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
+                const std::vector<double>& hi) {
+  const ImageShape s = shape_of(image);
+  const int used = std::min(s.channels, 3);
+  if (used < 1 || int(lo.size()) < used || int(hi.size()) < used) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("to_rgb: {} channels need as many limits, got {} lo and {} hi",
+                            s.channels, lo.size(), hi.size()));
+  }
+  RgbImage out{s.height, s.width, std::vector<float>(3 * std::size_t(s.height) * s.width, 0.0f)};
+  std::visit(
+      [&](const auto& im) {
+        for (int c = 0; c < used; ++c) {
+          const double range = hi[c] - lo[c];
+          const auto plane = im.plane(c);
+          for (std::size_t i = 0; i < plane.size(); ++i) {
+            // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
+            const double t = range > 0 ? (double(plane[i]) - lo[c]) / range : 0.0;
+            const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
+            if (used == 1) {
+              out.rgb[3 * i] = out.rgb[3 * i + 1] = out.rgb[3 * i + 2] = v;
+            } else {
+              out.rgb[3 * i + c] = v;
+            }
+          }
+        }
+      },
+      image);
+  return out;
+}
+
+RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
+                        const std::vector<double>& hi, int factor) {
+  const ImageShape s = shape_of(image);
+  if (factor == 1) return to_rgb(image, lo, hi);
+  if (s.channels < 1) return to_rgb(image, lo, hi);  // its error
+  return to_rgb(AnyImage(block_means(image, std::min(s.channels, 3), factor)), lo, hi);
 }
 
 void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {

@@ -16,6 +16,7 @@
 #include "io/free_space.hpp"
 #include "io/sum_tiff_internal.hpp"
 #include "pipeline/create_plan.hpp"
+#include "pipeline/create_preview.hpp"
 #include "pipeline/create_publish.hpp"
 #include "pipeline/dataset_json.hpp"
 #include "pipeline/frame_sums.hpp"
@@ -80,6 +81,9 @@ struct Accumulated {
   std::map<std::int64_t, ImageShape> shapes;  // id → corrected shape
   PixelStats input;
   PixelStats truth;
+  // The preview's images made while their sums are at hand (those it shows if every image is
+  // summed), so publishing need not read them back.
+  std::map<std::int64_t, detail::PreviewThumbnails> thumbnails;
 };
 
 // NaN sums cannot enter the statistics; such an image is unusable like an unreadable one.
@@ -108,9 +112,13 @@ struct Worker {
 // left out; a sum that cannot be written fails the run (the disk, not the image, is at fault).
 // The TIFFs are only handed to writeback here; sync_dataset makes them durable before publishing.
 Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& plan,
-                       const fs::path& staging, int channels, const Reporter& reporter) {
-  Accumulated acc{{}, {}, PixelStats(channels), PixelStats(channels)};
+                       const fs::path& staging, int channels, std::uint64_t preview_seed,
+                       const Reporter& reporter) {
+  Accumulated acc{{}, {}, PixelStats(channels), PixelStats(channels), {}};
   std::vector<std::optional<ImageShape>> shapes(plan.size());
+  std::vector<std::optional<detail::PreviewThumbnails>> thumbnails(plan.size());
+  std::vector<char> previewed(plan.size(), 0);
+  for (const std::size_t i : detail::preview_choice(plan.size(), preview_seed)) previewed[i] = 1;
   std::vector<Worker> workers;
   for (std::size_t w = 0; w < detail::parallel_workers(plan.size(), o.threads); ++w)
     workers.push_back(Worker{{}, PixelStats(channels), PixelStats(channels)});
@@ -140,6 +148,9 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
       worker.input.add(worker.pair.input);
       worker.truth.add(worker.pair.ground_truth);
       shapes[i] = shape_of(worker.pair.input);
+      if (previewed[i] != 0)
+        thumbnails[i] =
+            detail::make_preview_thumbnails(worker.pair.input, worker.pair.ground_truth);
     }
     std::lock_guard lock(mutex);
     reporter.progress("summing", ++done, plan.size());
@@ -152,6 +163,7 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
     if (!shapes[i]) continue;
     acc.images.push_back(plan[i]);
     acc.shapes[plan[i].id] = *shapes[i];
+    if (thumbnails[i]) acc.thumbnails[plan[i].id] = std::move(*thumbnails[i]);
   }
   return acc;
 }
@@ -272,8 +284,8 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
   detail::test_point("create:staged");
   reporter.info(fmt::format("summing {} images ({} → {} frames) with seed {}",
                             selection.images.size(), o.input_frames, o.gt_frames, result.seed));
-  Accumulated acc =
-      sum_images(o, selection.images, staging.dir, selection.images.front().channels, reporter);
+  Accumulated acc = sum_images(o, selection.images, staging.dir, selection.images.front().channels,
+                               result.seed, reporter);
   if (acc.images.empty()) {
     throw Error(ErrorKind::kCorrupt, "no image could be read; nothing was written");
   }
@@ -290,7 +302,7 @@ CreateResult create_checked(const CreateOptions& o, const Reporter& reporter) {
                            acc.images.size(), o.type, o.input_frames, o.gt_frames);
   const detail::Published published =
       detail::publish_dataset(result.dataset, base, staging.dir, o.out_dir, o.datasets_dir,
-                              result.seed, o.threads, reporter);
+                              {result.seed, o.threads, std::move(acc.thumbnails)}, reporter);
   result.name = result.dataset.name;
   result.id = format_dataset_id(result.dataset.id);
   result.data_dir = published.data_dir;

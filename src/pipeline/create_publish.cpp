@@ -166,8 +166,8 @@ void clean_interrupted_creates(const fs::path& out_dir, const fs::path& datasets
 }
 
 Published publish_dataset(Dataset& dataset, const std::string& base, const fs::path& staging,
-                          const fs::path& out_dir, const fs::path& datasets_dir, std::uint64_t seed,
-                          int threads, const Reporter& reporter) {
+                          const fs::path& out_dir, const fs::path& datasets_dir,
+                          const PreviewSource& preview, const Reporter& reporter) {
   reporter.check_cancelled();
   write_file_atomic(
       staging / kMarker,
@@ -184,7 +184,7 @@ Published publish_dataset(Dataset& dataset, const std::string& base, const fs::p
   dataset.data_dir = fs::absolute(out.data_dir).lexically_normal();
   Publication publication{out.data_dir, out.preview, staging};
   test_point("create:claimed");
-  write_dataset_preview(out.preview, dataset, seed, threads, reporter);
+  write_dataset_preview(out.preview, dataset, preview, reporter);
   test_point("create:preview");
   write_dataset_json(out.json, dataset, /*no_clobber=*/true);
   publication.done = true;
