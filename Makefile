@@ -122,9 +122,14 @@ test-asan: build-asan venv
 demo: build venv
 	@bash scripts/demo.sh $(BUILD)/flamecare $(VENV_PY)
 
+# The micro benchmarks, then bench/run.py: the end-to-end table of docs/BENCHMARKS.md (both corpora,
+# medians of 3, several minutes; corpora are kept in /tmp/flamecare-bench). Smaller or quicker:
+# make bench BENCH_ARGS="--cases 8x512 --runs 1" or BENCH_ARGS=--quick.
+BENCH_ARGS ?=
 bench: build venv
 	@$(BUILD)/bench/flamecare_micro_bench
-	@PYTHON=$(VENV_PY) bash bench/run.sh $(BUILD)/flamecare
+	@$(VENV_PY) bench/run.py --cli $(BUILD)/flamecare --floor $(BUILD)/bench/flamecare_bench_floor \
+	  $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(PY_BUILD) $(FUZZ_BUILD) demo-output

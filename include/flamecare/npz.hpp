@@ -1,6 +1,7 @@
 #pragma once
-/// Streaming writer of NumPy .npz archives (uncompressed ZIP, ZIP64 when large or forced).
+/// Streaming writer of NumPy .npz archives (stored ZIP members, ZIP64 when large or forced).
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -28,6 +29,11 @@ class NpzWriter {
   void begin_array(std::string_view name, PixelType dtype, const std::vector<std::size_t>& shape);
   /// Appends raw little-endian element bytes in C order.
   void append(std::span<const std::byte> data);
+  /// Appends `size` bytes of the open file `fd` from byte `offset`, copied by the kernel without
+  /// passing through this process (copy_file_range, else read and write). `crc32` must be the
+  /// CRC-32 of exactly those bytes: the member's CRC is combined from it, never recomputed.
+  /// Throws Error(kInvalidArgument) past the shape's byte count, Error(kIo) on a failed copy.
+  void append_from_file(int fd, std::uint64_t offset, std::uint64_t size, std::uint32_t crc32);
   /// Ends the current array. Throws Error(kInvalidArgument) if the byte count differs from the
   /// shape's.
   void end_array();

@@ -20,6 +20,18 @@ struct RgbImage {
 RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
                 const std::vector<double>& hi);
 
+/// The first `channels` channels of `image` reduced by `factor`: each pixel the float64 mean of a
+/// factor × factor block (blocks at the bottom and right edges average the pixels they have), so
+/// ceil(height / factor) × ceil(width / factor). factor 1 gives the pixels themselves. Throws
+/// Error(kInvalidArgument) for factor < 1 or channels outside 1 … image channels.
+Image<double> block_means(const AnyImage& image, int channels, int factor);
+
+/// to_rgb(block_means(image, min(C, 3), factor), lo, hi): a preview panel shows a few hundred
+/// pixels, so this is all it needs of a full-size image; factor 1 equals to_rgb. Throws
+/// Error(kInvalidArgument) like both.
+RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
+                        const std::vector<double>& hi, int factor);
+
 struct PreviewRow {
   std::string label;             ///< drawn under the row, e.g. the image path
   std::vector<RgbImage> panels;  ///< one per column

@@ -68,6 +68,13 @@ class ScanImageReader {
   /// (exactly height·width·pixel_size bytes). Throws Error(kInvalidArgument) for a page out of
   /// range, RawFileError(kCorrupt/kIo) when the bytes cannot be read (the file shrank).
   void read_page(std::size_t page, std::span<std::byte> out) const;
+  /// Reads rows [first_row, first_row + rows) of page `page` into `out` (exactly
+  /// rows·width·pixel_size bytes, native byte order): the part of a page a blocked loop needs,
+  /// read with pread() from the strips' validated offsets (never memory-mapped, so a file that
+  /// shrinks meanwhile is an error, not a SIGBUS). Throws Error(kInvalidArgument) for a page or
+  /// rows out of range or a buffer of the wrong size, RawFileError(kCorrupt/kIo) when the bytes
+  /// cannot be read (the file shrank).
+  void read_rows(std::size_t page, int first_row, int rows, std::span<std::byte> out) const;
 
  private:
   struct Impl;

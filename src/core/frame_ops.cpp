@@ -8,66 +8,11 @@
 
 #include <fmt/format.h>
 
+#include "core/frame_block.hpp"
 #include "flamecare/error.hpp"
 
 namespace flamecare {
 namespace {
-
-// Adds in the unsigned twin of an integer sum type so an (unexpected) overflow wraps like
-// numpy instead of being undefined behaviour; float sums add in their own type, frame after
-// frame, which equals numpy's np.sum(frames, axis=0, dtype=float32) (sequential over frames).
-template <class S, class V>
-S add_wrapping(S sum, V value) {
-  if constexpr (std::is_integral_v<S>) {
-    using U = std::make_unsigned_t<S>;
-    return static_cast<S>(static_cast<U>(sum) + static_cast<U>(static_cast<S>(value)));
-  } else {
-    return static_cast<S>(sum + static_cast<S>(value));
-  }
-}
-
-template <class V, class S>
-void add_plane(std::span<const std::byte> plane, std::span<S> out) {
-  const std::byte* src = plane.data();
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    V v;
-    std::memcpy(&v, src + i * sizeof(V), sizeof(V));  // the plane may be unaligned
-    out[i] = add_wrapping(out[i], v);
-  }
-}
-
-// Whether `sum` may accumulate frames of `source` (DESIGN.md §2: int32/int64 for signed,
-// uint32/uint64 for unsigned, float32 (or float64) for float sources).
-bool valid_sum_type(PixelType source, PixelType sum) {
-  if (is_float(source)) return sum == PixelType::kFloat32 || sum == PixelType::kFloat64;
-  return sum == sum_pixel_type(source, 1) || sum == sum_pixel_type(source, std::int64_t{1} << 40);
-}
-
-template <class S>
-void dispatch_source(std::span<const std::byte> plane, PixelType source, std::span<S> out) {
-  switch (source) {
-    case PixelType::kInt8:
-      return add_plane<std::int8_t>(plane, out);
-    case PixelType::kUint8:
-      return add_plane<std::uint8_t>(plane, out);
-    case PixelType::kInt16:
-      return add_plane<std::int16_t>(plane, out);
-    case PixelType::kUint16:
-      return add_plane<std::uint16_t>(plane, out);
-    case PixelType::kInt32:
-      return add_plane<std::int32_t>(plane, out);
-    case PixelType::kUint32:
-      return add_plane<std::uint32_t>(plane, out);
-    case PixelType::kInt64:
-      return add_plane<std::int64_t>(plane, out);
-    case PixelType::kUint64:
-      return add_plane<std::uint64_t>(plane, out);
-    case PixelType::kFloat32:
-      return add_plane<float>(plane, out);
-    case PixelType::kFloat64:
-      return add_plane<double>(plane, out);
-  }
-}
 
 template <class T>
 Image<T> correct_typed(const Image<T>& in, int b) {
@@ -93,7 +38,7 @@ Image<T> correct_typed(const Image<T>& in, int b) {
 void accumulate_plane(std::span<const std::byte> plane, PixelType source_type, AnyImage& sum,
                       int channel) {
   const PixelType sum_type = pixel_type_of(sum);
-  if (!valid_sum_type(source_type, sum_type)) {
+  if (!detail::valid_sum_type(source_type, sum_type)) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("accumulate_plane: cannot sum {} frames into a {} image",
                             pixel_type_name(source_type), pixel_type_name(sum_type)));
@@ -112,7 +57,11 @@ void accumulate_plane(std::span<const std::byte> plane, PixelType source_type, A
                                   plane.size(), img.height, img.width, pixel_type_name(source_type),
                                   expected));
         }
-        dispatch_source(plane, source_type, img.plane(channel));
+        using S = typename std::decay_t<decltype(img.pixels)>::value_type;
+        if constexpr (detail::kIsSumType<S>) {  // valid_sum_type above rules out the others
+          const auto sums = img.plane(channel);
+          detail::add_raw_pixels(plane.data(), source_type, sums.data(), sums.size());
+        }
       },
       sum);
 }

@@ -12,6 +12,8 @@ class IntHistogram {
  public:
   /// Widest dense range (bins); beyond it the histogram switches to sorted runs.
   static constexpr std::int64_t kMaxDenseBins = std::int64_t{1} << 22;
+  /// Widest range counted into four interleaved tables first (see count_dense).
+  static constexpr std::size_t kSplitBins = std::size_t{1} << 16;
 
   /// Adds values (already widened to int64).
   void add(std::span<const std::int64_t> values);
@@ -42,6 +44,9 @@ class IntHistogram {
 
  private:
   void ensure_dense_range(std::int64_t lo, std::int64_t hi);
+  // Adds n values, all in [lo, hi] (within the dense range), to the dense counts.
+  template <class T>
+  void count_dense(const T* values, std::size_t n, std::int64_t lo, std::int64_t hi);
   void to_sparse();
   // Queues runs; they are merged into runs_ once the queue is as long as runs_, so each pixel
   // costs O(log) amortised instead of one pass over runs_ per image.
@@ -62,20 +67,63 @@ class IntHistogram {
 template <class T>
 void IntHistogram::add_typed(std::span<const T> values) {
   if (values.empty()) return;
+  // Min and max in fixed-size chunks, which GCC vectorises at -O2.
+  constexpr std::size_t kChunk = 16;
   T lo = values[0], hi = values[0];
-  for (T v : values) {
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
+  std::size_t i = 0;
+  if (values.size() >= kChunk) {
+    T los[kChunk], his[kChunk];
+    for (std::size_t k = 0; k < kChunk; ++k) los[k] = his[k] = values[k];
+    for (; i + kChunk <= values.size(); i += kChunk) {
+      for (std::size_t k = 0; k < kChunk; ++k) {
+        const T v = values[i + k];
+        los[k] = v < los[k] ? v : los[k];
+        his[k] = v > his[k] ? v : his[k];
+      }
+    }
+    for (std::size_t k = 0; k < kChunk; ++k) {
+      lo = los[k] < lo ? los[k] : lo;
+      hi = his[k] > hi ? his[k] : hi;
+    }
+  }
+  for (; i < values.size(); ++i) {
+    lo = values[i] < lo ? values[i] : lo;
+    hi = values[i] > hi ? values[i] : hi;
   }
   ensure_dense_range(static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi));
   if (!sparse_) {
-    std::uint64_t* counts = dense_.data();
-    for (T v : values) ++counts[static_cast<std::int64_t>(v) - base_];
+    count_dense(values.data(), values.size(), static_cast<std::int64_t>(lo),
+                static_cast<std::int64_t>(hi));
     count_ += values.size();
     return;
   }
   std::vector<std::int64_t> wide(values.begin(), values.end());
   add(wide);
+}
+
+template <class T>
+void IntHistogram::count_dense(const T* values, std::size_t n, std::int64_t lo, std::int64_t hi) {
+  std::uint64_t* counts = dense_.data() + (lo - base_);
+  const auto range = static_cast<std::size_t>(hi - lo) + 1;
+  if (range > kSplitBins || n >= (std::uint64_t{1} << 32)) {
+    for (std::size_t i = 0; i < n; ++i) ++counts[static_cast<std::int64_t>(values[i]) - lo];
+    return;
+  }
+  // Neighbouring pixels often have the same value (dark background, small photon counts): into
+  // one table every increment would wait for the previous one's store. Four tables, pixel i into
+  // table i mod 4, keep four independent chains; they are added up at the end.
+  std::vector<std::uint32_t> tables(4 * range, 0);
+  std::uint32_t* t = tables.data();
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    ++t[static_cast<std::int64_t>(values[i]) - lo];
+    ++t[range + std::size_t(static_cast<std::int64_t>(values[i + 1]) - lo)];
+    ++t[2 * range + std::size_t(static_cast<std::int64_t>(values[i + 2]) - lo)];
+    ++t[3 * range + std::size_t(static_cast<std::int64_t>(values[i + 3]) - lo)];
+  }
+  for (; i < n; ++i) ++t[static_cast<std::int64_t>(values[i]) - lo];
+  for (std::size_t b = 0; b < range; ++b)
+    counts[b] += std::uint64_t(t[b]) + t[range + b] + t[2 * range + b] + t[3 * range + b];
 }
 
 }  // namespace flamecare::detail

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace flamecare::detail {
@@ -56,16 +57,16 @@ double numpy_lerp(T a, T b, double t) {
   return static_cast<double>(a) + product;
 }
 
-/// np.percentile(values, percent) of float32 data, bit for bit. Copies the values (n ≥ 1).
+/// The values at sorted ranks r0 ≤ r1 of `values` (no NaN), as a full sort would place them:
+/// two counting passes over the order-preserving integer keys (high 16 bits, then the low 16 bits
+/// of the one or two buckets holding the ranks), no copy of the data. −0 sorts before +0.
+std::pair<float, float> float_values_at_ranks(std::span<const float> values, std::uint64_t r0,
+                                              std::uint64_t r1);
+
+/// np.percentile(values, percent) of float32 data, bit for bit (n ≥ 1, no NaN).
 inline double float32_percentile(std::span<const float> plane, double percent) {
-  std::vector<float> values(plane.begin(), plane.end());
-  const auto index = quantile_index(values.size(), percent);
-  const auto at = [&](std::uint64_t rank) {
-    std::nth_element(values.begin(), values.begin() + std::ptrdiff_t(rank), values.end());
-    return values[rank];
-  };
-  const float previous = at(index.previous);
-  const float next = at(index.next);
+  const auto index = quantile_index(plane.size(), percent);
+  const auto [previous, next] = float_values_at_ranks(plane, index.previous, index.next);
   return numpy_lerp<float>(previous, next, index.gamma);
 }
 

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "core/numpy_quantile.hpp"
+#include "core/patch_work.hpp"
 #include "flamecare/error.hpp"
 #include "util/random.hpp"
 
@@ -42,8 +44,32 @@ void normalize_plane(std::span<const double> values, double p1, double p99, std:
 // a float32 array and a float64 scalar, which numpy 1.24 performs in float32 (value-based
 // casting), so the threshold is rounded to float32 first. CSBDeep raises when P exceeds the
 // plane; here that simply leaves no eligible centre.
-std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, int height,
-                                          int width, int patch_size, double threshold) {
+namespace detail {
+
+std::span<const PatchCentre> centres_above(std::span<const float> filtered, int height, int width,
+                                           int patch_size, float limit, PatchWork& work) {
+  const int half = patch_size / 2;
+  const int y_end = height - patch_size + half + 1, x_end = width - patch_size + half + 1;
+  if (y_end <= half || x_end <= half) return {};
+  // Every candidate written, the count advanced only past the eligible ones: no branch to
+  // mispredict on a noisy mask, and no growth of the vector (its memory is the worker's).
+  const std::size_t most = std::size_t(y_end - half) * std::size_t(x_end - half);
+  if (work.centres.size() < most) work.centres.resize(most);
+  PatchCentre* out = work.centres.data();
+  std::size_t n = 0;
+  for (int y = half; y < y_end; ++y) {
+    const float* row = filtered.data() + std::size_t(y) * std::size_t(width);
+    for (int x = half; x < x_end; ++x) {
+      out[n] = {y, x};
+      n += row[x] > limit ? 1 : 0;
+    }
+  }
+  return {out, n};
+}
+
+std::span<const PatchCentre> eligible_centres_into(std::span<const float> ground_truth, int height,
+                                                   int width, int patch_size, double threshold,
+                                                   PatchWork& work) {
   if (patch_size < 1 || height < 0 || width < 0 || !(threshold >= 0.0 && threshold <= 1.0) ||
       ground_truth.size() != std::size_t(height) * std::size_t(width)) {
     throw Error(ErrorKind::kInvalidArgument,
@@ -51,31 +77,32 @@ std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, i
                             "{} pixels",
                             patch_size, threshold, height, width, ground_truth.size()));
   }
-  std::vector<PatchCentre> out;
-  if (patch_size > height || patch_size > width) return out;
+  if (patch_size > height || patch_size > width) return {};
   if (std::any_of(ground_truth.begin(), ground_truth.end(), [](float v) { return v != v; })) {
     throw Error(ErrorKind::kInvalidArgument, "eligible_centres: ground truth contains NaN");
   }
   const float limit =
       static_cast<float>(threshold * detail::float32_percentile(ground_truth, 99.9));
   const int window = patch_size > 1 ? patch_size / 2 : patch_size;
-  const std::vector<float> filtered = maximum_filter(ground_truth, height, width, window);
-  const int half = patch_size / 2;
-  for (int y = half; y < height - patch_size + half + 1; ++y) {
-    for (int x = half; x < width - patch_size + half + 1; ++x) {
-      if (filtered[std::size_t(y) * std::size_t(width) + std::size_t(x)] > limit) {
-        out.push_back({y, x});
-      }
-    }
-  }
-  return out;
+  maximum_filter_into(ground_truth, height, width, window, work.filtered, work);
+  return centres_above(work.filtered, height, width, patch_size, limit, work);
+}
+
+}  // namespace detail
+
+std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, int height,
+                                          int width, int patch_size, double threshold) {
+  detail::PatchWork work;
+  const auto centres =
+      detail::eligible_centres_into(ground_truth, height, width, patch_size, threshold, work);
+  return {centres.begin(), centres.end()};
 }
 
 // CSBDeep draws with numpy's global RandomState (np.random.choice); that stream cannot be
 // reproduced here, so only the distribution matches: a uniform n-subset in random order
 // (partial Fisher–Yates) or, when fewer candidates than n, n independent uniform draws.
-std::vector<PatchCentre> sample_centres(const std::vector<PatchCentre>& candidates, std::size_t n,
-                                        std::mt19937_64& rng) {
+std::vector<PatchCentre> detail::sample_centres(std::span<const PatchCentre> candidates,
+                                                std::size_t n, std::mt19937_64& rng) {
   std::vector<PatchCentre> out;
   if (n == 0) return out;
   if (candidates.empty()) {
@@ -88,14 +115,25 @@ std::vector<PatchCentre> sample_centres(const std::vector<PatchCentre>& candidat
       out.push_back(candidates[detail::uniform_below(rng, candidates.size())]);
     return out;
   }
-  std::vector<std::size_t> order(candidates.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
+  // Fisher–Yates over the identity permutation of the candidates, of which only the n swapped
+  // positions are stored: the same draws as a full index array, without one per candidate.
+  std::unordered_map<std::size_t, std::size_t> moved;
+  const auto at = [&](std::size_t i) {
+    const auto it = moved.find(i);
+    return it == moved.end() ? i : it->second;
+  };
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t j = i + detail::uniform_below(rng, order.size() - i);
-    std::swap(order[i], order[j]);
-    out.push_back(candidates[order[i]]);
+    const std::size_t j = i + detail::uniform_below(rng, candidates.size() - i);
+    const std::size_t picked = at(j);
+    moved[j] = at(i);
+    out.push_back(candidates[picked]);
   }
   return out;
+}
+
+std::vector<PatchCentre> sample_centres(const std::vector<PatchCentre>& candidates, std::size_t n,
+                                        std::mt19937_64& rng) {
+  return detail::sample_centres(std::span<const PatchCentre>(candidates), n, rng);
 }
 
 }  // namespace flamecare

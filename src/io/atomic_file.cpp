@@ -41,6 +41,17 @@ int fsync_path(const std::filesystem::path& path, bool directory) {
   return directory ? 0 : result;
 }
 
+// Hands the file's dirty pages to the device now (without waiting), so that by the time it is
+// fsynced most of it is written. Returns 0 or the errno of a failure the file system reports.
+int start_writeback(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int result = ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 ? 0 : errno;
+  if (result == EINVAL || result == ENOSYS || result == ENOTSUP || result == ESPIPE) result = 0;
+  ::close(fd);
+  return result;
+}
+
 bool all_digits(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
@@ -59,10 +70,12 @@ AtomicFile::~AtomicFile() {
   }
 }
 
-void AtomicFile::commit(bool no_clobber) {
+void AtomicFile::commit(bool no_clobber, Durability durability) {
   // The data must be on disk before the name says it is complete; on a full disk or a failing
-  // device the fsync is where delayed write errors surface.
-  if (const int err = fsync_path(temp_, false); err != 0) {
+  // device the fsync is where delayed write errors surface. Deferred: sync_paths() does that.
+  const int err =
+      durability == Durability::kNow ? fsync_path(temp_, false) : start_writeback(temp_);
+  if (err != 0) {
     throw Error(ErrorKind::kIo,
                 fmt::format("{}: cannot write: {}", shown(final_), std::strerror(err)));
   }
@@ -85,7 +98,19 @@ void AtomicFile::commit(bool no_clobber) {
                                             shown(temp_.filename()), std::strerror(err)));
   }
   committed_ = true;
-  fsync_path(final_.parent_path().empty() ? "." : final_.parent_path(), true);
+  if (durability == Durability::kNow)
+    fsync_path(final_.parent_path().empty() ? "." : final_.parent_path(), true);
+}
+
+void sync_paths(const std::vector<std::filesystem::path>& files,
+                const std::vector<std::filesystem::path>& directories) {
+  for (const auto& file : files) {
+    if (const int err = fsync_path(file, false); err != 0) {
+      throw Error(ErrorKind::kIo,
+                  fmt::format("{}: cannot write: {}", shown(file), std::strerror(err)));
+    }
+  }
+  for (const auto& dir : directories) fsync_path(dir, true);
 }
 
 int write_all(int fd, const void* data, std::size_t size) {

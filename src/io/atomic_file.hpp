@@ -7,10 +7,17 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "flamecare/log.hpp"
 
 namespace flamecare::detail {
+
+/// When AtomicFile::commit makes the data durable.
+enum class Durability {
+  kNow,       ///< fsync the file before the rename, then its directory
+  kDeferred,  ///< start writing it back (sync_file_range), leave waiting to sync_paths()
+};
 
 /// A temporary path next to `final_path` ("<final>.tmp-<pid>-<n>-<hex>"); commit() renames it
 /// into place, the destructor removes it when commit() was never called (so a failed run leaves
@@ -26,14 +33,23 @@ class AtomicFile {
   const std::filesystem::path& final_path() const { return final_; }
   /// fsyncs the temporary file and renames it to the final path. Throws Error(kIo) naming the
   /// path and the system's reason (a failed fsync, e.g. ENOSPC, is a failure). With no_clobber,
-  /// fails with Error(kAlreadyExists) if the final path already exists.
-  void commit(bool no_clobber = false);
+  /// fails with Error(kAlreadyExists) if the final path already exists. With kDeferred the file
+  /// is only handed to the device's writeback and renamed: it is durable once sync_paths() has
+  /// returned for it, which must happen before anything declares it complete (a file in a
+  /// staging dir that is published later).
+  void commit(bool no_clobber = false, Durability durability = Durability::kNow);
 
  private:
   std::filesystem::path final_;
   std::filesystem::path temp_;
   bool committed_ = false;
 };
+
+/// Makes files committed with Durability::kDeferred durable: fsyncs each file, then each
+/// directory (best effort, as commit does). Throws Error(kIo) naming the first file whose fsync
+/// fails and the system's reason (delayed write errors such as EIO or ENOSPC surface here).
+void sync_paths(const std::vector<std::filesystem::path>& files,
+                const std::vector<std::filesystem::path>& directories);
 
 /// Writes `content` to `path` atomically. Throws Error(kIo) naming the path and the system's
 /// reason ("No space left on device"); with no_clobber an existing `path` is an

@@ -14,6 +14,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 #include "io/atomic_file.hpp"
+#include "io/png_encode.hpp"
 #include "io/png_preview_layout.hpp"
 #include "util/text.hpp"
 
@@ -31,8 +32,12 @@ constexpr double kBorder = 0.55;
 using SurfacePtr = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)>;
 using ContextPtr = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
 
+// lround(clamp(v) · 255) without a libm call per component: x − trunc(x) is exact for
+// 0 ≤ x < 2^23, so the comparison rounds half away from zero exactly as lround does.
 std::uint8_t to_byte(float v) {
-  return static_cast<std::uint8_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+  const float x = std::clamp(v, 0.0f, 1.0f) * 255.0f;
+  const auto whole = static_cast<std::uint8_t>(x);
+  return static_cast<std::uint8_t>(whole + (x - float(whole) >= 0.5f ? 1 : 0));
 }
 
 // An RGB24 surface holding the panel's pixels one to one.
@@ -165,40 +170,78 @@ void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& lay
   }
 }
 
-// Where cairo's PNG encoder writes: our file descriptor, keeping the errno of a failed write
-// (cairo itself only says "error while writing to output stream").
-struct PngSink {
-  int fd = -1;
-  int error = 0;
-};
-
-cairo_status_t write_png_bytes(void* closure, const unsigned char* data, unsigned int length) {
-  auto* sink = static_cast<PngSink*>(closure);
-  if (sink->error == 0) sink->error = detail::write_all(sink->fd, data, length);
-  return sink->error == 0 ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
-}
-
+// The surface as a PNG file, written atomically; the system's reason names a failed write.
 void write_png_atomic(const fs::path& path, cairo_surface_t* surface) {
   const std::string where = detail::printable(path.string());
+  cairo_surface_flush(surface);
+  const std::string png = detail::encode_png_rgb24(
+      cairo_image_surface_get_data(surface), cairo_image_surface_get_width(surface),
+      cairo_image_surface_get_height(surface), cairo_image_surface_get_stride(surface));
   detail::AtomicFile file(path);
-  PngSink sink{::open(file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666)};
-  if (sink.fd < 0) {
+  const int fd = ::open(file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  if (fd < 0) {
     const int err = errno;
     throw Error(ErrorKind::kIo, fmt::format("{}: cannot create {}: {}", where,
                                             detail::printable(file.temp_path().filename().string()),
                                             std::strerror(err)));
   }
-  const cairo_status_t status = cairo_surface_write_to_png_stream(surface, write_png_bytes, &sink);
-  if (::close(sink.fd) != 0 && sink.error == 0) sink.error = errno;
-  if (sink.error != 0 || status != CAIRO_STATUS_SUCCESS) {
-    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", where,
-                                            sink.error != 0 ? std::strerror(sink.error)
-                                                            : cairo_status_to_string(status)));
+  int err = detail::write_all(fd, png.data(), png.size());
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    throw Error(ErrorKind::kIo, fmt::format("{}: cannot write PNG: {}", where, std::strerror(err)));
   }
   file.commit();
 }
 
+// sums[x] = Σ over `rows` rows of row[x], in float64 (exact for the integers of sums below 2^53).
+template <class T>
+void add_rows(const T* first, int rows, int width, double* __restrict sums) {
+  std::fill_n(sums, width, 0.0);
+  for (int r = 0; r < rows; ++r) {
+    const T* __restrict row = first + std::size_t(r) * std::size_t(width);
+    constexpr int kChunk = 16;
+    int x = 0;
+    for (; x + kChunk <= width; x += kChunk) {
+      for (int k = 0; k < kChunk; ++k) sums[x + k] += static_cast<double>(row[x + k]);
+    }
+    for (; x < width; ++x) sums[x] += static_cast<double>(row[x]);
+  }
+}
+
 }  // namespace
+
+Image<double> block_means(const AnyImage& image, int channels, int factor) {
+  const ImageShape s = shape_of(image);
+  if (factor < 1 || channels < 1 || channels > s.channels) {
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        fmt::format("block_means: {} of {} channels, reduction {}", channels, s.channels, factor));
+  }
+  const int height = (s.height + factor - 1) / factor, width = (s.width + factor - 1) / factor;
+  Image<double> out(channels, height, width);
+  // Column sums over a block's rows first (a vectorisable pass along each row), then each
+  // block's share of them.
+  std::vector<double> column_sums(static_cast<std::size_t>(s.width));
+  std::visit(
+      [&](const auto& im) {
+        for (int c = 0; c < channels; ++c) {
+          const auto plane = im.plane(c);
+          for (int y = 0; y < height; ++y) {
+            const int y0 = y * factor, rows = std::min(factor, s.height - y0);
+            add_rows(plane.data() + std::size_t(y0) * std::size_t(s.width), rows, s.width,
+                     column_sums.data());
+            for (int x = 0, x0 = 0; x < width; ++x, x0 += factor) {
+              const int cols = std::min(factor, s.width - x0);
+              double sum = 0.0;
+              for (int k = 0; k < cols; ++k) sum += column_sums[std::size_t(x0 + k)];
+              out.at(c, y, x) = sum / (double(rows) * cols);
+            }
+          }
+        }
+      },
+      image);
+  return out;
+}
 
 RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
                 const std::vector<double>& hi) {
@@ -229,6 +272,14 @@ RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
       },
       image);
   return out;
+}
+
+RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
+                        const std::vector<double>& hi, int factor) {
+  const ImageShape s = shape_of(image);
+  if (factor == 1) return to_rgb(image, lo, hi);
+  if (s.channels < 1) return to_rgb(image, lo, hi);  // its error
+  return to_rgb(AnyImage(block_means(image, std::min(s.channels, 3), factor)), lo, hi);
 }
 
 void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {

@@ -345,22 +345,46 @@ std::size_t ScanImageReader::page_bytes() const { return impl_->page_bytes; }
 
 void ScanImageReader::read_page(std::size_t page, std::span<std::byte> out) const {
   const auto& d = *impl_;
-  if (page >= d.info.pages) {
-    throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("{}: page {} out of range (file has {} pages)",
-                            detail::printable(d.info.path.native()), page, d.info.pages));
-  }
-  if (out.size() != d.page_bytes) {
+  if (page < d.info.pages && out.size() != d.page_bytes) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("{}: page buffer has {} bytes, page needs {}",
                             detail::printable(d.info.path.native()), out.size(), d.page_bytes));
   }
-  std::size_t done = 0;
-  for (auto s = d.first_strip[page]; s < d.first_strip[page + 1] && done < out.size(); ++s) {
-    const auto n = std::min<std::uint64_t>(d.strip_counts[s], out.size() - done);
-    d.pread_all(out.data() + done, std::size_t(n), d.strip_offsets[s],
-                fmt::format("page {} strip", page));
-    done += std::size_t(n);
+  read_rows(page, 0, d.info.height, out);
+}
+
+void ScanImageReader::read_rows(std::size_t page, int first_row, int rows,
+                                std::span<std::byte> out) const {
+  const auto& d = *impl_;
+  const auto bad = [&](const std::string& what) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("{}: {}", detail::printable(d.info.path.native()), what));
+  };
+  if (page >= d.info.pages)
+    bad(fmt::format("page {} out of range (file has {} pages)", page, d.info.pages));
+  if (first_row < 0 || rows < 0 || rows > d.info.height - first_row)
+    bad(fmt::format("rows {}..{} out of range (pages have {})", first_row, first_row + rows,
+                    d.info.height));
+  const std::uint64_t row_bytes = std::uint64_t(d.info.width) * pixel_size(d.info.pixel_type);
+  if (out.size() != std::uint64_t(rows) * row_bytes)
+    bad(fmt::format("row buffer has {} bytes, {} rows need {}", out.size(), rows,
+                    rows * row_bytes));
+  // The wanted bytes [begin, end) of the page, which its strips hold one after the other.
+  const std::uint64_t begin = std::uint64_t(first_row) * row_bytes, end = begin + out.size();
+  std::uint64_t strip_begin = 0;
+  for (auto s = d.first_strip[page]; s < d.first_strip[page + 1] && strip_begin < end; ++s) {
+    const std::uint64_t lo = std::max(begin, strip_begin);
+    const std::uint64_t hi = std::min(end, strip_begin + d.strip_counts[s]);
+    if (lo < hi) {
+      const std::uint64_t at = d.strip_offsets[s] + (lo - strip_begin);
+      if (d.read_at(out.data() + (lo - begin), std::size_t(hi - lo), at) != hi - lo) {
+        d.fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
+               fmt::format("truncated: page {} strip at byte {} lies past the end of the file ({} "
+                           "bytes)",
+                           page, at, d.info.file_size));
+      }
+    }
+    strip_begin += d.strip_counts[s];
   }
   if (d.layout.little_endian) return;
   const auto size = pixel_size(d.info.pixel_type);

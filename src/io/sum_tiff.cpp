@@ -121,6 +121,11 @@ std::string sum_tiff_description(const ImageShape& s, SumTiffLayout layout) {
 
 void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber,
                     SumTiffLayout layout) {
+  detail::write_sum_tiff(path, image, no_clobber, detail::Durability::kNow, layout);
+}
+
+void detail::write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber,
+                            Durability durability, SumTiffLayout layout) {
   const ImageShape s = shape_of(image);
   if (s.channels < 1 || s.height < 1 || s.width < 1) {
     fail(ErrorKind::kInvalidArgument, path,
@@ -146,7 +151,7 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
       fail(ErrorKind::kIo, path, write_cause(tif, err));
     }
   }
-  file.commit(no_clobber);
+  file.commit(no_clobber, durability);
 }
 
 }  // namespace flamecare

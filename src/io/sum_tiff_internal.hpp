@@ -7,8 +7,24 @@
 
 #include "flamecare/error.hpp"
 #include "flamecare/image.hpp"
+#include "flamecare/sum_tiff.hpp"
+#include "io/atomic_file.hpp"
 #include "io/tiff_file.hpp"
 #include "util/text.hpp"
+
+namespace flamecare::detail {
+
+/// write_sum_tiff (flamecare/sum_tiff.hpp) with a choice of when the file becomes durable: with
+/// Durability::kDeferred the caller must sync_paths() it before declaring it complete.
+void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image, bool no_clobber,
+                    Durability durability, SumTiffLayout layout = SumTiffLayout::kDataset);
+
+/// read_sum_tiff (flamecare/sum_tiff.hpp) into `image`, whose memory is reused when it has the
+/// file's pixel type (a worker reading image after image). Throws as read_sum_tiff; on a throw
+/// `image` holds partial content.
+void read_sum_tiff(const std::filesystem::path& path, AnyImage& image);
+
+}  // namespace flamecare::detail
 
 namespace flamecare::detail::sum_tiff {
 

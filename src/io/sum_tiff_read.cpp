@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/reuse_image.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/sum_tiff.hpp"
 #include "io/regular_file.hpp"
@@ -94,6 +95,12 @@ void read_page(const fs::path& path, const TiffFile& file, int index, const Page
 }  // namespace
 
 AnyImage read_sum_tiff(const fs::path& path) {
+  AnyImage image;
+  detail::read_sum_tiff(path, image);
+  return image;
+}
+
+void detail::read_sum_tiff(const fs::path& path, AnyImage& image) {
   // Sum TIFFs are ours, but patches reads whatever a data dir holds: regular files only.
   const detail::UniqueFd fd = detail::open_regular_file(path);
   struct stat st {};
@@ -129,14 +136,13 @@ AnyImage read_sum_tiff(const fs::path& path) {
          fmt::format("{} pages of {} x {} {} need more than the {} bytes of the file", pages.size(),
                      first.height, first.width, pixel_type_name(first.type), file_size));
   }
-  AnyImage image = make_image(first.type, int(pages.size()), int(first.height), int(first.width));
+  detail::reuse_image(image, first.type, int(pages.size()), int(first.height), int(first.width));
   for (std::size_t c = 0; c < pages.size(); ++c) {
     if (!TIFFSetDirectory(file.get(), tdir_t(c))) {
       fail(ErrorKind::kCorrupt, path, fmt::format("cannot reread page {}: {}", c, file.errors()));
     }
     read_page(path, file, int(c), first, pixel_bytes(image) + c * plane_bytes);
   }
-  return image;
 }
 
 bool sum_tiff_has_layout(const fs::path& path, const ImageShape& shape,

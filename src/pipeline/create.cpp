@@ -15,7 +15,9 @@
 #include "flamecare/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/free_space.hpp"
+#include "io/sum_tiff_internal.hpp"
 #include "pipeline/create_plan.hpp"
+#include "pipeline/create_preview.hpp"
 #include "pipeline/create_publish.hpp"
 #include "pipeline/dataset_json.hpp"
 #include "pipeline/frame_sums.hpp"
@@ -92,6 +94,9 @@ struct Accumulated {
   std::map<std::int64_t, ImageShape> shapes;  // id → corrected shape
   PixelStats input;
   PixelStats truth;
+  // The preview's images made while their sums are at hand (those it shows if every image is
+  // summed), so publishing need not read them back.
+  std::map<std::int64_t, detail::PreviewThumbnails> thumbnails;
 };
 
 // NaN sums cannot enter the statistics; such an image is unusable like an unreadable one.
@@ -114,43 +119,72 @@ FrameRange target_range(const CreateOptions& o) {
   return target_frame_range(o.pairing, o.input_frames, o.gt_frames);
 }
 
+// What each worker keeps to itself: the sums of its current image (their memory reused image
+// after image) and its share of the statistics, merged once every image is summed.
+struct Worker {
+  detail::FramePair pair;
+  PixelStats input;
+  PixelStats truth;
+};
+
 // Sums every planned image into the staging dir. An image that cannot be read is reported and
 // left out; a sum that cannot be written fails the run (the disk, not the image, is at fault).
+// The TIFFs are only handed to writeback here; sync_dataset makes them durable before publishing.
 Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& plan,
-                       const fs::path& staging, int channels, const Reporter& reporter) {
-  Accumulated acc{{}, {}, PixelStats(channels), PixelStats(channels)};
-  std::vector<char> ok(plan.size(), 0);
+                       const fs::path& staging, int channels, std::uint64_t preview_seed,
+                       const Reporter& reporter) {
+  Accumulated acc{{}, {}, PixelStats(channels), PixelStats(channels), {}};
+  std::vector<std::optional<ImageShape>> shapes(plan.size());
+  std::vector<std::optional<detail::PreviewThumbnails>> thumbnails(plan.size());
+  std::vector<char> previewed(plan.size(), 0);
+  for (const std::size_t i : detail::preview_choice(plan.size(), preview_seed)) previewed[i] = 1;
+  std::vector<Worker> workers;
+  for (std::size_t w = 0; w < detail::parallel_workers(plan.size(), o.threads); ++w)
+    workers.push_back(Worker{{}, PixelStats(channels), PixelStats(channels)});
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("summing", 0, plan.size());
-  detail::parallel_for(plan.size(), o.threads, [&](std::size_t i) {
+  detail::parallel_for_workers(plan.size(), o.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     const PlannedImage& image = plan[i];
-    std::optional<detail::FramePair> pair;
+    Worker& worker = workers[w];
+    bool summed = false;
     try {
-      pair = detail::sum_frame_pair(o.raw_root / image.image, input_range(o), target_range(o),
-                                    image.bidirectional_correction.value_or(0), reporter);
-      require_no_nan(pair->input, image.image);
-      require_no_nan(pair->ground_truth, image.image);
+      detail::sum_frame_pair(o.raw_root / image.image, input_range(o), target_range(o),
+                             image.bidirectional_correction.value_or(0), reporter, worker.pair);
+      // Nested pairs: the target's frames include the input's; disjoint ones need both checks.
+      if (o.pairing == Pairing::kDisjoint) require_no_nan(worker.pair.input, image.image);
+      require_no_nan(worker.pair.ground_truth, image.image);
+      summed = true;
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::kCancelled) throw;
       reporter.warn(fmt::format("{}: skipped: {}", detail::printable(image.image), e.what()));
     }
-    if (pair) {
-      write_sum_tiff(train_tiff(staging, image.id, input_range(o), o.pairing), pair->input, true);
-      write_sum_tiff(train_tiff(staging, image.id, target_range(o), o.pairing), pair->ground_truth,
-                     true);
-      std::lock_guard lock(mutex);
-      acc.input.add(pair->input);
-      acc.truth.add(pair->ground_truth);
-      acc.shapes[image.id] = shape_of(pair->input);
-      ok[i] = 1;
+    if (summed) {
+      const auto later = detail::Durability::kDeferred;
+      detail::write_sum_tiff(train_tiff(staging, image.id, input_range(o), o.pairing),
+                             worker.pair.input, true, later);
+      detail::write_sum_tiff(train_tiff(staging, image.id, target_range(o), o.pairing),
+                             worker.pair.ground_truth, true, later);
+      worker.input.add(worker.pair.input);
+      worker.truth.add(worker.pair.ground_truth);
+      shapes[i] = shape_of(worker.pair.input);
+      if (previewed[i] != 0)
+        thumbnails[i] =
+            detail::make_preview_thumbnails(worker.pair.input, worker.pair.ground_truth);
     }
     std::lock_guard lock(mutex);
     reporter.progress("summing", ++done, plan.size());
   });
+  for (const Worker& worker : workers) {
+    acc.input.merge(worker.input);
+    acc.truth.merge(worker.truth);
+  }
   for (std::size_t i = 0; i < plan.size(); ++i) {
-    if (ok[i]) acc.images.push_back(plan[i]);
+    if (!shapes[i]) continue;
+    acc.images.push_back(plan[i]);
+    acc.shapes[plan[i].id] = *shapes[i];
+    if (thumbnails[i]) acc.thumbnails[plan[i].id] = std::move(*thumbnails[i]);
   }
   return acc;
 }
@@ -191,6 +225,19 @@ CreateOptions options_used(const CreateOptions& o, std::uint64_t seed, const std
   used.datasets_dir = fs::absolute(o.datasets_dir).lexically_normal();
   used.out_dir = fs::absolute(o.out_dir).lexically_normal();
   return used;
+}
+
+// Every TIFF and directory of the staging dir on disk, before publishing names it complete: one
+// fsync per file at the end instead of one per file as it is written (by now the device has
+// written most of them back), with the same guarantee.
+void sync_dataset(const Dataset& dataset, const fs::path& staging) {
+  std::vector<fs::path> files;
+  for (const DatasetImage& image : dataset.images) {
+    for (const FrameRange frames : {dataset.input_frames(), dataset.target_frames()})
+      files.push_back(dataset_image_path(staging, image.split, image.id, frames, dataset.pairing));
+  }
+  detail::sync_paths(
+      files, {staging / split_name(Split::kTrain), staging / split_name(Split::kTest), staging});
 }
 
 // Everything of the dataset but its name, id and data dir, which publishing decides.
@@ -288,8 +335,8 @@ CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladd
   reporter.info(fmt::format("summing {} images ({} → {} frames, {} pairing) with seed {}",
                             selection.images.size(), o.input_frames, o.gt_frames,
                             pairing_name(o.pairing), result.seed));
-  Accumulated acc =
-      sum_images(o, selection.images, staging.dir, selection.images.front().channels, reporter);
+  Accumulated acc = sum_images(o, selection.images, staging.dir, selection.images.front().channels,
+                               result.seed, reporter);
   if (acc.images.empty()) {
     throw Error(ErrorKind::kCorrupt, "no image could be read; nothing was written");
   }
@@ -305,14 +352,16 @@ CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladd
                     acc.images.size(), group_by_name(o.group_by), group_by_name(o.group_by)));
   }
   split_files(result.dataset, staging.dir);
+  sync_dataset(result.dataset, staging.dir);
   const std::string date = o.date.empty() ? detail::local_time_now("%Y%m%d") : o.date;
   result.dataset.create_options = options_used(o, result.seed, date);
   result.dataset.ladder = ladder;
 
   const std::string base =
       detail::dataset_name(date, acc.images.size(), o.type, o.input_frames, o.gt_frames, o.pairing);
-  const detail::Published published = detail::publish_dataset(
-      result.dataset, base, staging.dir, o.out_dir, o.datasets_dir, result.seed, reporter);
+  const detail::Published published =
+      detail::publish_dataset(result.dataset, base, staging.dir, o.out_dir, o.datasets_dir,
+                              {result.seed, o.threads, std::move(acc.thumbnails)}, reporter);
   result.name = result.dataset.name;
   result.id = format_dataset_id(result.dataset.id);
   // Absolute paths: the summary and the log say where things are whatever the working directory.

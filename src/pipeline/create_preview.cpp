@@ -1,12 +1,14 @@
 #include "pipeline/create_preview.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "flamecare/preview.hpp"
 #include "flamecare/sum_tiff.hpp"
+#include "util/parallel.hpp"
 #include "util/random.hpp"
 #include "util/text.hpp"
 
@@ -40,15 +42,35 @@ std::vector<LegendItem> channel_legend(int channels) {
   return legend;
 }
 
+std::vector<std::size_t> preview_choice(std::size_t n, std::uint64_t seed) {
+  std::vector<std::size_t> positions(n);
+  std::iota(positions.begin(), positions.end(), std::size_t{0});
+  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);  // own stream: the split used `seed` itself
+  const std::size_t k = std::min(kPreviewImages, n);
+  partial_shuffle(positions, k, rng);
+  positions.resize(k);
+  return positions;
+}
+
+int preview_factor(int height, int width) {
+  // A panel shows at most panel_size pixels a side: averaging blocks down to no less than that
+  // leaves cairo's filter the same picture to draw from at a fraction of the pixels.
+  return std::max(1, std::max(height, width) / PreviewSheet{}.panel_size);
+}
+
+PreviewThumbnails make_preview_thumbnails(const AnyImage& input, const AnyImage& ground_truth) {
+  const ImageShape s = shape_of(input);
+  const int channels = std::min(s.channels, 3), factor = preview_factor(s.height, s.width);
+  return {block_means(input, channels, factor), block_means(ground_truth, channels, factor)};
+}
+
 void write_dataset_preview(const std::filesystem::path& png, const Dataset& dataset,
-                           std::uint64_t seed, const Reporter& reporter) {
+                           const PreviewSource& source, const Reporter& reporter) {
   const auto [in_lo, in_hi] = clip_range(dataset.input);
   const auto [gt_lo, gt_hi] = clip_range(dataset.output);
-  std::vector<DatasetImage> images = dataset.images;
-  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15ULL);  // own stream: the split used `seed` itself
-  const std::size_t n = std::min(kPreviewImages, images.size());
-  partial_shuffle(images, n, rng);
-  images.resize(n);
+  std::vector<DatasetImage> images;
+  for (const std::size_t i : preview_choice(dataset.images.size(), source.seed))
+    images.push_back(dataset.images[i]);
   std::sort(images.begin(), images.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
 
   PreviewSheet sheet;
@@ -58,14 +80,21 @@ void write_dataset_preview(const std::filesystem::path& png, const Dataset& data
   sheet.legend = channel_legend(dataset.channels());
   sheet.column_titles = {"input: " + frames(dataset.input.n_frames),
                          "ground truth: " + frames(dataset.output.n_frames)};
-  for (const DatasetImage& image : images) {
+  sheet.rows.resize(images.size());
+  parallel_for(images.size(), source.threads, [&](std::size_t i) {
     reporter.check_cancelled();
-    const AnyImage input = read_sum_tiff(dataset.input_path(image.id));
-    const AnyImage truth = read_sum_tiff(dataset.ground_truth_path(image.id));
-    sheet.rows.push_back(PreviewRow{
+    const DatasetImage& image = images[i];
+    const auto made = source.thumbnails.find(image.id);
+    const PreviewThumbnails thumbnails =
+        made != source.thumbnails.end()
+            ? made->second
+            : make_preview_thumbnails(read_sum_tiff(dataset.input_path(image.id)),
+                                      read_sum_tiff(dataset.ground_truth_path(image.id)));
+    sheet.rows[i] = PreviewRow{
         fmt::format("image {} ({}): {}", image.id, split_name(image.split), printable(image.image)),
-        {to_rgb(input, in_lo, in_hi), to_rgb(truth, gt_lo, gt_hi)}});
-  }
+        {to_rgb(AnyImage(thumbnails.input), in_lo, in_hi),
+         to_rgb(AnyImage(thumbnails.ground_truth), gt_lo, gt_hi)}};
+  });
   write_preview_png(png, sheet);
   reporter.info(fmt::format("preview of {} images: {}", sheet.rows.size(),
                             printable(std::filesystem::absolute(png).lexically_normal().string())));

@@ -169,8 +169,8 @@ void clean_interrupted_creates(const fs::path& out_dir, const fs::path& datasets
 }
 
 Published publish_dataset(Dataset& dataset, const std::string& base, const fs::path& staging,
-                          const fs::path& out_dir, const fs::path& datasets_dir, std::uint64_t seed,
-                          const Reporter& reporter) {
+                          const fs::path& out_dir, const fs::path& datasets_dir,
+                          const PreviewSource& preview, const Reporter& reporter) {
   reporter.check_cancelled();
   write_file_atomic(
       staging / kMarker,
@@ -178,6 +178,7 @@ Published publish_dataset(Dataset& dataset, const std::string& base, const fs::p
   dataset.id = next_dataset_id(datasets_dir, reporter);
   record_dataset_id(datasets_dir, dataset.id);
   dataset.name = claim_name(base, staging, out_dir, datasets_dir);
+  sync_paths({}, {out_dir});  // the data dir's new name is on disk before its JSON can be
   if (dataset.name != base) {
     reporter.warn(fmt::format("{} exists already; this dataset is named {}", base, dataset.name));
   }
@@ -186,7 +187,7 @@ Published publish_dataset(Dataset& dataset, const std::string& base, const fs::p
   dataset.data_dir = fs::absolute(out.data_dir).lexically_normal();
   Publication publication{out.data_dir, out.preview, staging};
   test_point("create:claimed");
-  write_dataset_preview(out.preview, dataset, seed, reporter);
+  write_dataset_preview(out.preview, dataset, preview, reporter);
   test_point("create:preview");
   write_dataset_json(out.json, dataset, /*no_clobber=*/true);
   publication.done = true;

@@ -17,6 +17,7 @@
 
 #include "flamecare/dataset.hpp"
 #include "flamecare/log.hpp"
+#include "pipeline/create_preview.hpp"
 
 namespace flamecare::detail {
 
@@ -51,13 +52,14 @@ struct Published {
 
 /// Names the dataset (`base`, else `base_2`, … : the first name free in the datasets dir and under
 /// `out_dir`), gives it the next dataset id, moves `staging` into place and writes the preview
-/// (picked with `seed`) and the JSON, as described above. Sets dataset.name, id and data_dir.
+/// (create_preview.hpp, from `preview`) and the JSON, as described above. Sets dataset.name, id
+/// and data_dir.
 /// On any failure or cancellation everything published so far is taken back (the data returns to
 /// `staging`). Throws Error(kIo) naming the path and the system's reason, Error(kCancelled).
 Published publish_dataset(Dataset& dataset, const std::string& base,
                           const std::filesystem::path& staging,
                           const std::filesystem::path& out_dir,
-                          const std::filesystem::path& datasets_dir, std::uint64_t seed,
+                          const std::filesystem::path& datasets_dir, const PreviewSource& preview,
                           const Reporter& reporter);
 
 }  // namespace flamecare::detail

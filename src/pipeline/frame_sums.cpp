@@ -2,58 +2,138 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "core/frame_block.hpp"
+#include "core/reuse_image.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/frame_ops.hpp"
 #include "flamecare/scanimage.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
+namespace {
 
-FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input_range,
-                         FrameRange target_range, int bidirectional, const Reporter& reporter) {
-  const int frames_read = std::max(input_range.end, target_range.end);  // frames read
-  const ScanImageReader reader(tif);
-  const ScanImageInfo& info = reader.info();
-  const std::string name = printable(tif.native());
+// Raw bytes of one group of frames' rows: with the block's sums well inside L2 (2 MiB here).
+constexpr std::size_t kGroupBytes = 1 << 20;
+// Frames added in one pass over the block's sums; more gain little once the sums' traffic is
+// small beside the raw pixels', and make each pread smaller.
+constexpr int kMaxGroup = 16;
+
+// One channel's block of rows [y, y + rows): reads frames' rows in groups and adds them.
+class BlockReader {
+ public:
+  BlockReader(const ScanImageReader& reader, FrameBlock& block, int group, int block_rows)
+      : reader_(reader),
+        block_(block),
+        row_bytes_(std::size_t(reader.info().width) * pixel_size(reader.info().pixel_type)),
+        block_bytes_(std::size_t(block_rows) * row_bytes_),
+        raw_(std::size_t(group) * block_bytes_),
+        frames_(std::size_t(group)),
+        group_(group) {}
+
+  // Adds frames [from, to) of channel c, rows [y, y + rows), to the block.
+  void add(int from, int to, int c, int y, int rows) {
+    const int channels = reader_.info().channels;
+    const std::size_t bytes = std::size_t(rows) * row_bytes_;
+    for (int f = from; f < to;) {
+      const int n = std::min(group_, to - f);
+      for (int k = 0; k < n; ++k) {
+        std::byte* dst = raw_.data() + std::size_t(k) * block_bytes_;
+        frames_[std::size_t(k)] = dst;
+        // Pages are channel-fastest: page = f·C + c for the single slice.
+        reader_.read_rows(std::size_t(f + k) * std::size_t(channels) + std::size_t(c), y, rows,
+                          std::span(dst, bytes));
+      }
+      block_.add_frames(std::span(frames_.data(), std::size_t(n)), bytes);
+      f += n;
+    }
+  }
+
+ private:
+  const ScanImageReader& reader_;
+  FrameBlock& block_;
+  std::size_t row_bytes_;
+  std::size_t block_bytes_;
+  std::vector<std::byte> raw_;
+  std::vector<const std::byte*> frames_;
+  int group_;
+};
+
+// Throws Error(kCorrupt) naming the file unless it holds `frames_read` frames as pages of a
+// single slice. Before allocating: the reader guarantees each page's bytes are distinct bytes of
+// the file, so these pages (and the sums, at most 8 bytes per pixel) are bounded by the file size
+// and a crafted header cannot demand more memory than that.
+void check_pages(const ScanImageInfo& info, int frames_read, const std::string& name) {
   if (info.frames < frames_read) {
     throw Error(ErrorKind::kCorrupt,
                 fmt::format("{}: {} frames on disk, {} needed", name, info.frames, frames_read));
   }
-  const int channels = info.channels;
-  // Before allocating: the pages summed must exist. The reader guarantees each page's bytes are
-  // distinct bytes of the file, so these pages (and the sums, at most 8 bytes per pixel) are
-  // bounded by the file size and a crafted header cannot demand more memory than that.
-  const auto pages_needed = std::uint64_t(frames_read) * std::uint64_t(channels);
-  if (channels < 1 || pages_needed > info.pages || info.slices != 1) {
-    throw Error(ErrorKind::kCorrupt,
-                fmt::format("{}: {} frames x {} channels need {} pages of a single slice but the "
-                            "file has {} pages and {} slices",
-                            name, frames_read, channels, pages_needed, info.pages, info.slices));
+  const auto pages_needed = std::uint64_t(frames_read) * std::uint64_t(info.channels);
+  if (info.channels < 1 || pages_needed > info.pages || info.slices != 1) {
+    throw Error(
+        ErrorKind::kCorrupt,
+        fmt::format("{}: {} frames x {} channels need {} pages of a single slice but the "
+                    "file has {} pages and {} slices",
+                    name, frames_read, info.channels, pages_needed, info.pages, info.slices));
   }
-  AnyImage input = make_image(sum_pixel_type(info.pixel_type, input_range.count()), channels,
-                              info.height, info.width);
-  AnyImage truth = make_image(sum_pixel_type(info.pixel_type, target_range.count()), channels,
-                              info.height, info.width);
-  const auto in = [](FrameRange r, int f) { return f >= r.begin && f < r.end; };
-  std::vector<std::byte> page(reader.page_bytes());
-  // Pages are channel-fastest: page = f·C + c for the single slice.
-  for (int f = 0; f < frames_read; ++f) {
-    reporter.check_cancelled();
-    for (int c = 0; c < channels; ++c) {
-      reader.read_page(std::size_t(f) * std::size_t(channels) + std::size_t(c), page);
-      if (in(target_range, f)) accumulate_plane(page, info.pixel_type, truth, c);
-      if (in(input_range, f)) accumulate_plane(page, info.pixel_type, input, c);
+}
+
+}  // namespace
+
+FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
+                         int bidirectional, const Reporter& reporter) {
+  FramePair pair;
+  sum_frame_pair(tif, input, target, bidirectional, reporter, pair);
+  return pair;
+}
+
+void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
+                    int bidirectional, const Reporter& reporter, FramePair& out) {
+  // Nested ranges share their first frames: the target continues from the input's sums.
+  // Disjoint ones start the target afresh after the input.
+  const bool nested = target.begin == 0 && target.end >= input.end;
+  if (input.begin != 0 || input.count() < 1 || target.count() < 1 ||
+      (!nested && target.begin < input.end)) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("frame ranges [{}, {}) and [{}, {}) are neither nested nor disjoint",
+                            input.begin, input.end, target.begin, target.end));
+  }
+  const int frames_read = std::max(input.end, target.end);
+  const ScanImageReader reader(tif);
+  const ScanImageInfo& info = reader.info();
+  check_pages(info, frames_read, printable(tif.native()));
+  // Blocks of rows: a group of frames' rows and their sums stay in cache, and each pread() (one
+  // per frame and block) is large enough that the call costs little beside its copy.
+  const std::size_t row_bytes = std::size_t(info.width) * pixel_size(info.pixel_type);
+  const int group = std::min(std::max(input.count(), target.count()), kMaxGroup);
+  const int block_rows =
+      int(std::clamp<std::size_t>(kGroupBytes / (std::size_t(group) * row_bytes), 1, info.height));
+  const int width = corrected_width(info.width, bidirectional);
+  reuse_image(out.input, sum_pixel_type(info.pixel_type, input.count()), info.channels, info.height,
+              width);
+  reuse_image(out.ground_truth, sum_pixel_type(info.pixel_type, target.count()), info.channels,
+              info.height, width);
+  // The block sums in the wider of the two sum types; store() converts exactly.
+  FrameBlock block(info.pixel_type,
+                   sum_pixel_type(info.pixel_type, std::max(input.count(), target.count())),
+                   info.width, block_rows);
+  BlockReader rows_of(reader, block, group, block_rows);
+  for (int c = 0; c < info.channels; ++c) {
+    for (int y = 0; y < info.height; y += block_rows) {
+      reporter.check_cancelled();
+      const int rows = std::min(block_rows, info.height - y);
+      block.reset(rows);
+      rows_of.add(0, input.end, c, y, rows);
+      block.store(out.input, c, y, bidirectional);
+      if (!nested) block.reset(rows);
+      rows_of.add(nested ? input.end : target.begin, target.end, c, y, rows);
+      block.store(out.ground_truth, c, y, bidirectional);
     }
   }
-  if (bidirectional != 0) {
-    input = correct_bidirectional(input, bidirectional);
-    truth = correct_bidirectional(truth, bidirectional);
-  }
-  return FramePair{std::move(input), std::move(truth)};
 }
 
 }  // namespace flamecare::detail

@@ -16,14 +16,22 @@ struct FramePair {
 };
 
 /// Sums frames [input.begin, input.end) into the input and [target.begin, target.end) into the
-/// target (nested: [0, N) and [0, M); disjoint: [0, N) and [N, N + M)). Reads only the pages of
-/// frames [0, max end), after checking they exist, so nothing is allocated for a file that cannot
-/// be read; checks `reporter` for cancellation after each frame. Sum types follow each range's
-/// frame count. Throws Error naming the file: a RawFileError (kNotFound, kIo, kCorrupt,
-/// kUnsupported) when the reader refuses it, Error(kCorrupt) when the pages are missing or it holds
-/// fewer frames than the ranges need (it changed since screening), Error(kCancelled). Any failure
-/// but kCancelled concerns this image only: callers skip it.
+/// target (nested: [0, N) and [0, M), M > N; disjoint: [0, N) and [N', N' + M) with N' ≥ N). Reads
+/// only the pages of frames [0, max end), after checking they exist, so nothing is allocated for a
+/// file that cannot be read. Sums in blocks of rows (core/frame_block.hpp): each block reads its
+/// rows of every frame, then stores the input and target sums once, already corrected; checks
+/// `reporter` for cancellation before each block (a few ms of work). Sum types follow each
+/// range's frame count. Throws Error(kInvalidArgument) for ranges of another shape, and Error
+/// naming the file: a RawFileError (kNotFound, kIo, kCorrupt, kUnsupported) when the reader
+/// refuses it, Error(kCorrupt) when the pages are missing or it holds fewer frames than the ranges
+/// need (it changed since screening), Error(kCancelled). Any failure but kCancelled concerns this
+/// image only: callers skip it.
 FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
                          int bidirectional, const Reporter& reporter);
+/// The same into `out`, whose memory is reused when its types and shapes fit (image after image of
+/// a dataset they do): no allocation, page faults or zero fill per image. On a throw `out` holds
+/// partial sums.
+void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
+                    int bidirectional, const Reporter& reporter, FramePair& out);
 
 }  // namespace flamecare::detail

@@ -239,8 +239,10 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   remove_stale_temporaries(summary.csv);
 
   ImageIndex& index = result.index;
+  std::string on_disk;  // the CSV's bytes as read, to leave an unchanged index untouched
   if (fs::exists(fs::symlink_status(summary.csv, ec))) {
-    index = read_index_csv(summary.csv);
+    on_disk = detail::read_regular_file(summary.csv, kMaxIndexBytes);
+    index = parse_index_csv(on_disk, detail::printable(summary.csv.native()));
   } else {
     // New ids would be given to every image: say so, in case the wrong folder was named.
     reporter.warn(fmt::format("no index in {}: starting a new one",
@@ -272,7 +274,11 @@ IndexResult update_index(const IndexOptions& options, const Reporter& reporter) 
   }
   std::sort(index.entries.begin(), index.entries.end(),
             [](const IndexEntry& a, const IndexEntry& b) { return a.id < b.id; });
-  write_index_csv(summary.csv, index);
+  // An index whose every file kept its fingerprint comes out byte for byte as it was read:
+  // nothing to write, no fsync to wait for (the usual case when `create` indexes first).
+  if (const std::string text = format_index_csv(index); text != on_disk || on_disk.empty()) {
+    detail::write_file_atomic(summary.csv, text);
+  }
   reporter.info(fmt::format("{}: {} files, {} new, {} screened, {} usable, {} unusable, {} missing",
                             detail::printable(summary.csv.native()), summary.found, summary.added,
                             summary.screened, summary.usable, summary.unusable, summary.missing));

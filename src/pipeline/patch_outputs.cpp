@@ -31,13 +31,11 @@ std::uint64_t write_npz(const fs::path& path, const std::vector<PatchRecord>& or
   NpzWriter npz(path, force_zip64);
   const std::vector<std::size_t> shape = {order.size(), std::size_t(channels), std::size_t(p),
                                           std::size_t(p)};
-  std::vector<float> patch(store.patch_bytes() / sizeof(float));
   for (int which = 0; which < 2; ++which) {
     npz.begin_array(which == 0 ? "X" : "Y", PixelType::kFloat32, shape);
     for (std::size_t i = 0; i < order.size(); ++i) {
       if (i % kCheckEvery == 0) reporter.check_cancelled();
-      store.read(which, order[i].slot, patch);
-      npz.append(std::as_bytes(std::span<const float>(patch)));
+      store.append_to(npz, which, order[i].slot);
     }
     npz.end_array();
   }
@@ -131,7 +129,8 @@ void check_patch_resources(const fs::path& out_dir, long double max_patches,
   const long double pixels = max_patches * 2 * static_cast<long double>(patch_bytes);
   // The store holds every patch once, the npz again, plus 16 bytes of coords per patch.
   const long double disk = 2 * pixels + 16 * max_patches + (1 << 20);
-  const long double memory = max_patches * sizeof(PatchRecord) * 2;  // records + centres
+  // Records and centres, and the store's two CRCs per slot.
+  const long double memory = max_patches * (sizeof(PatchRecord) * 2 + 2 * sizeof(std::uint32_t));
   const long double ram = static_cast<long double>(::sysconf(_SC_PHYS_PAGES)) *
                           static_cast<long double>(::sysconf(_SC_PAGE_SIZE));
   if (ram > 0 && memory > ram) {

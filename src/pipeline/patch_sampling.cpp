@@ -2,30 +2,129 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "core/numpy_quantile.hpp"
+#include "core/simd.hpp"
 #include "flamecare/error.hpp"
 
 namespace flamecare::detail {
 
-NormalizedImage normalize_image(const AnyImage& image, const std::vector<double>& p1,
-                                const std::vector<double>& p99) {
-  return std::visit(
+namespace {
+
+// normalize_plane's arithmetic on the pixels themselves: no float64 copy of the image first.
+template <class T>
+void normalize_scalar(const T* in, std::size_t n, double p1, double p99, float* out) {
+  const double scale = p99 - p1 + 1e-20;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = (static_cast<double>(in[i]) - p1) / scale;
+    out[i] = static_cast<float>(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));
+  }
+}
+
+// The same four pixels at a time in GCC vector types: the lane-wise selects keep the scalar
+// clamp's results exactly (NaN stays NaN, −0 stays −0), which the auto-vectoriser would not do
+// for the branches above under the default -ftrapping-math.
+template <class T>
+struct Lanes;
+template <>
+struct Lanes<std::int32_t> {
+  using type = std::int32_t __attribute__((vector_size(16)));
+};
+template <>
+struct Lanes<std::uint32_t> {
+  using type = std::uint32_t __attribute__((vector_size(16)));
+};
+template <>
+struct Lanes<float> {
+  using type = float __attribute__((vector_size(16)));
+};
+using Doubles = double __attribute__((vector_size(32)));
+using Floats = float __attribute__((vector_size(16)));
+
+template <class T>
+[[gnu::always_inline]] inline void normalize_lanes(const T* __restrict in, std::size_t n, double p1,
+                                                   double p99, float* __restrict out) {
+  const double scale = p99 - p1 + 1e-20;
+  const Doubles low = {p1, p1, p1, p1}, range = {scale, scale, scale, scale};
+  const Doubles zero = {0, 0, 0, 0}, one = {1, 1, 1, 1};
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    typename Lanes<T>::type x;
+    std::memcpy(&x, in + i, sizeof x);
+    Doubles v = (__builtin_convertvector(x, Doubles) - low) / range;
+    v = v < zero ? zero : v;
+    v = v > one ? one : v;
+    const Floats f = __builtin_convertvector(v, Floats);
+    std::memcpy(out + i, &f, sizeof f);
+  }
+  normalize_scalar(in + i, n - i, p1, p99, out + i);
+}
+
+FLAMECARE_HOT_CLONES void normalize_int32(const std::int32_t* in, std::size_t n, double p1,
+                                          double p99, float* out) {
+  normalize_lanes(in, n, p1, p99, out);
+}
+FLAMECARE_HOT_CLONES void normalize_uint32(const std::uint32_t* in, std::size_t n, double p1,
+                                           double p99, float* out) {
+  normalize_lanes(in, n, p1, p99, out);
+}
+FLAMECARE_HOT_CLONES void normalize_float(const float* in, std::size_t n, double p1, double p99,
+                                          float* out) {
+  normalize_lanes(in, n, p1, p99, out);
+}
+
+template <class T>
+void normalize_values(const T* in, std::size_t n, double p1, double p99, float* out) {
+  if constexpr (std::is_same_v<T, std::int32_t>) {
+    normalize_int32(in, n, p1, p99, out);
+  } else if constexpr (std::is_same_v<T, std::uint32_t>) {
+    normalize_uint32(in, n, p1, p99, out);
+  } else if constexpr (std::is_same_v<T, float>) {
+    normalize_float(in, n, p1, p99, out);
+  } else {
+    normalize_scalar(in, n, p1, p99, out);
+  }
+}
+
+}  // namespace
+
+void normalize_image(const AnyImage& image, const std::vector<double>& p1,
+                     const std::vector<double>& p99, NormalizedImage& out) {
+  std::visit(
       [&](const auto& img) {
-        NormalizedImage out(img.channels, img.height, img.width);
-        std::vector<double> values(img.plane_size());
+        out.channels = img.channels;
+        out.height = img.height;
+        out.width = img.width;
+        out.pixels.resize(img.pixels.size());
         for (int c = 0; c < img.channels; ++c) {
-          const auto plane = img.plane(c);
-          std::copy(plane.begin(), plane.end(), values.begin());
-          normalize_plane(values, p1.at(std::size_t(c)), p99.at(std::size_t(c)), out.plane(c));
+          normalize_values(img.plane(c).data(), img.plane_size(), p1.at(std::size_t(c)),
+                           p99.at(std::size_t(c)), out.plane(c).data());
         }
-        return out;
       },
       image);
 }
 
-std::vector<PatchCentre> eligible_centres_all_channels(const NormalizedImage& truth, int patch_size,
-                                                       double threshold) {
+void normalize_window(const AnyImage& image, int c0, int channels, int y0, int x0, int p,
+                      const std::vector<double>& p1, const std::vector<double>& p99, float* out) {
+  std::visit(
+      [&](const auto& img) {
+        for (int c = c0; c < c0 + channels; ++c) {
+          for (int y = y0; y < y0 + p; ++y) {
+            normalize_values(&img.at(c, y, x0), std::size_t(p), p1.at(std::size_t(c)),
+                             p99.at(std::size_t(c)), out);
+            out += p;
+          }
+        }
+      },
+      image);
+}
+
+std::span<const PatchCentre> eligible_centres_all_channels(const NormalizedImage& truth,
+                                                           int patch_size, double threshold,
+                                                           PatchWork& work) {
   const int channels = truth.channels, height = truth.height, width = truth.width;
   const int window = patch_size > 1 ? patch_size / 2 : patch_size;
   const int channel_window = channels > 1 ? channels / 2 : channels;
@@ -34,23 +133,16 @@ std::vector<PatchCentre> eligible_centres_all_channels(const NormalizedImage& tr
   const int c_first = std::max(0, centre_channel - channel_window / 2);
   const int c_last =
       std::min(channels - 1, centre_channel - channel_window / 2 + channel_window - 1);
-  std::vector<float> combined(truth.plane_size(), 0.0f);  // zeros outside: values are ≥ 0 anyway
+  // Zeros outside: values are ≥ 0 anyway.
+  std::vector<float> combined(truth.plane_size(), 0.0f);
   for (int c = c_first; c <= c_last; ++c) {
-    const auto filtered = maximum_filter(truth.plane(c), height, width, window);
+    maximum_filter_into(truth.plane(c), height, width, window, work.filtered, work);
     for (std::size_t i = 0; i < combined.size(); ++i)
-      combined[i] = std::max(combined[i], filtered[i]);
+      combined[i] = std::max(combined[i], work.filtered[i]);
   }
   // numpy compares the float32 filtered image with the threshold rounded to float32.
   const auto limit = static_cast<float>(threshold * float32_percentile(truth.pixels, 99.9));
-  std::vector<PatchCentre> centres;
-  const int half = patch_size / 2;
-  for (int y = half; y < height - patch_size + half + 1; ++y) {
-    for (int x = half; x < width - patch_size + half + 1; ++x) {
-      if (combined[std::size_t(y) * std::size_t(width) + std::size_t(x)] > limit)
-        centres.push_back({y, x});
-    }
-  }
-  return centres;
+  return centres_above(combined, height, width, patch_size, limit, work);
 }
 
 std::uint64_t sample_seed(std::uint64_t seed, std::size_t index) {

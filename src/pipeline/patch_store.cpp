@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -34,8 +35,10 @@ void write_all(int fd, const void* data, std::size_t size, off_t offset,
 
 }  // namespace
 
-PatchStore::PatchStore(const std::filesystem::path& dir, std::size_t patch_bytes)
-    : patch_bytes_(patch_bytes) {
+PatchStore::PatchStore(const std::filesystem::path& dir, std::size_t patch_bytes,
+                       std::size_t max_slots)
+    : patch_bytes_(patch_bytes),
+      crcs_{std::vector<std::uint32_t>(max_slots), std::vector<std::uint32_t>(max_slots)} {
   for (int i = 0; i < 2; ++i) {
     paths_[i] = dir / fmt::format(".patches-{}-{}.tmp", ::getpid(), i == 0 ? "X" : "Y");
     fds_[i] = ::open(paths_[i].c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -72,9 +75,25 @@ PatchStore::~PatchStore() {
 
 void PatchStore::write(std::size_t slot, std::span<const float> input,
                        std::span<const float> target) {
+  if (slot >= crcs_[0].size()) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("{}: slot {} of {}", paths_[0].string(), slot, crcs_[0].size()));
+  }
+  const auto crc = [](std::span<const float> patch) {
+    const auto bytes = std::as_bytes(patch);
+    return static_cast<std::uint32_t>(
+        crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+  };
+  crcs_[0][slot] = crc(input);
+  crcs_[1][slot] = crc(target);
   const auto offset = static_cast<off_t>(slot * patch_bytes_);
   write_all(fds_[0], input.data(), input.size_bytes(), offset, paths_[0]);
   write_all(fds_[1], target.data(), target.size_bytes(), offset, paths_[1]);
+}
+
+void PatchStore::append_to(NpzWriter& npz, int which, std::size_t slot) const {
+  npz.append_from_file(fds_[which], std::uint64_t(slot) * patch_bytes_, patch_bytes_,
+                       crcs_[which].at(slot));
 }
 
 void PatchStore::read(int which, std::size_t slot, std::span<float> out) const {

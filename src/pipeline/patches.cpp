@@ -11,6 +11,7 @@
 #include "flamecare/patch_core.hpp"
 #include "flamecare/sum_tiff.hpp"
 #include "io/atomic_file.hpp"
+#include "io/sum_tiff_internal.hpp"
 #include "pipeline/dataset_manage.hpp"
 #include "pipeline/patch_dataset.hpp"
 #include "pipeline/patch_outputs.hpp"
@@ -66,17 +67,25 @@ void require_absent(const fs::path& npz) {
 }
 
 // Copies one patch (channels [c0, c0 + n)) at (y0, x0) of size P out of a normalised image.
-std::vector<float> cut(const NormalizedImage& image, int c0, int n, int y0, int x0, int p) {
-  std::vector<float> out(std::size_t(n) * std::size_t(p) * std::size_t(p));
-  auto it = out.begin();
+void cut(const NormalizedImage& image, int c0, int n, int y0, int x0, int p, float* out) {
   for (int c = c0; c < c0 + n; ++c) {
     for (int y = y0; y < y0 + p; ++y) {
       const float* row = &image.at(c, y, x0);
-      it = std::copy(row, row + p, it);
+      out = std::copy(row, row + p, out);
     }
   }
-  return out;
 }
+
+// What a worker keeps from pair to pair: sums, normalised ground truth, filter scratch, one
+// patch of each side. Nothing is allocated per pair or sample once the first pair is done.
+struct PairWork {
+  AnyImage truth_sums;
+  AnyImage input_sums;
+  NormalizedImage truth;
+  detail::PatchWork patch;
+  std::vector<float> x;
+  std::vector<float> y;
+};
 
 struct Plan {
   const detail::PatchDataset& data;
@@ -87,54 +96,61 @@ struct Plan {
   int samples_per_pair = 1;
 };
 
-// Normalises one train pair, picks each of its samples' centres and stores their patches.
+// Normalises one train pair's ground truth, picks each of its samples' centres and stores their
+// patches (the input's cut from its sums and normalised patch by patch).
 void process_pair(const Plan& plan, std::size_t pair_index, detail::PatchStore& store,
                   std::mutex& mutex, std::vector<PatchRecord>& records, std::size_t& skipped,
-                  const Reporter& reporter) {
+                  PairWork& work, const Reporter& reporter) {
   const auto& pair = plan.data.train[pair_index];
   const Dataset& d = plan.data.dataset;
-  const NormalizedImage truth =
-      detail::normalize_image(read_sum_tiff(pair.ground_truth), d.output.p1, d.output.p99);
+  detail::read_sum_tiff(pair.ground_truth, work.truth_sums);
+  detail::normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
   reporter.check_cancelled();
-  const NormalizedImage input =
-      detail::normalize_image(read_sum_tiff(pair.input), d.input.p1, d.input.p99);
+  detail::read_sum_tiff(pair.input, work.input_sums);
+  const NormalizedImage& truth = work.truth;
+  const ImageShape input = shape_of(work.input_sums);
   if (truth.height != input.height || truth.width != input.width ||
-      truth.channels != plan.data.channels) {
+      truth.channels != input.channels || truth.channels != plan.data.channels) {
     throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
                                                  pair.ground_truth.string(), pair.input.string()));
   }
   const int p = plan.options.patch_size;
+  const std::size_t patch_floats = std::size_t(plan.sample_channels) * std::size_t(p) * p;
+  work.x.resize(patch_floats);
+  work.y.resize(patch_floats);
   for (int s = 0; s < plan.samples_per_pair; ++s) {
     reporter.check_cancelled();
     const std::size_t sample = pair_index * std::size_t(plan.samples_per_pair) + std::size_t(s);
     const bool all = plan.options.all_channels;
+    const double threshold = plan.options.background_threshold;
     const auto centres =
-        all ? detail::eligible_centres_all_channels(truth, p, plan.options.background_threshold)
-            : eligible_centres(truth.plane(s), truth.height, truth.width, p,
-                               plan.options.background_threshold);
+        all ? detail::eligible_centres_all_channels(truth, p, threshold, work.patch)
+            : detail::eligible_centres_into(truth.plane(s), truth.height, truth.width, p, threshold,
+                                            work.patch);
     if (centres.empty()) {
-      reporter.warn(fmt::format(
-          "{}: {}no patch centre passes the background threshold {}; sample skipped",
-          pair.ground_truth.filename().string(), all ? "" : fmt::format("channel {}: ", s),
-          plan.options.background_threshold));
+      reporter.warn(
+          fmt::format("{}: {}no patch centre passes the background threshold {}; sample skipped",
+                      pair.ground_truth.filename().string(),
+                      all ? "" : fmt::format("channel {}: ", s), threshold));
       std::lock_guard lock(mutex);
       ++skipped;
       continue;
     }
     std::mt19937_64 rng(detail::sample_seed(plan.seed, sample));
-    const auto chosen = sample_centres(centres, plan.per_sample, rng);
+    const auto chosen = detail::sample_centres(centres, plan.per_sample, rng);
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const int y0 = chosen[k].y - p / 2, x0 = chosen[k].x - p / 2;
       const int c0 = all ? 0 : s;
-      const auto x = cut(input, c0, plan.sample_channels, y0, x0, p);
-      const auto y = cut(truth, c0, plan.sample_channels, y0, x0, p);
+      detail::normalize_window(work.input_sums, c0, plan.sample_channels, y0, x0, p, d.input.p1,
+                               d.input.p99, work.x.data());
+      cut(truth, c0, plan.sample_channels, y0, x0, p, work.y.data());
       PatchRecord record{sample, k, 0, {std::int32_t(pair.id), all ? -1 : s, y0, x0}};
       {
         std::lock_guard lock(mutex);
         record.slot = records.size();
         records.push_back(record);
       }
-      store.write(record.slot, x, y);
+      store.write(record.slot, work.x, work.y);
     }
   }
 }
@@ -199,9 +215,10 @@ std::vector<PatchRecord> cut_patches(const Plan& plan, detail::PatchStore& store
   std::size_t done = 0;
   const std::size_t n = plan.data.train.size();
   reporter.progress("patches", 0, n);
-  detail::parallel_for(n, plan.options.threads, [&](std::size_t i) {
+  std::vector<PairWork> work(detail::parallel_workers(n, plan.options.threads));
+  detail::parallel_for_workers(n, plan.options.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
-    process_pair(plan, i, store, mutex, records, result.n_skipped, reporter);
+    process_pair(plan, i, store, mutex, records, result.n_skipped, work[w], reporter);
     std::lock_guard lock(mutex);
     reporter.progress("patches", ++done, n);
   });
@@ -255,7 +272,7 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
       patch_bytes);
   reporter.info(
       fmt::format("cutting up to {} patches per sample with seed {}", plan.per_sample, plan.seed));
-  detail::PatchStore store(out_dir, patch_bytes);
+  detail::PatchStore store(out_dir, patch_bytes, result.n_samples * plan.per_sample);
   detail::test_point("patches:store-created");
   std::vector<PatchRecord> records = cut_patches(plan, store, result, reporter);
   std::vector<PatchRecord> validation = take_validation(records, result.validation_ids);

@@ -13,4 +13,12 @@ int resolve_threads(int requested);
 /// rethrown here after all workers have finished.
 void parallel_for(std::size_t n, int threads, const std::function<void(std::size_t)>& fn);
 
+/// How many workers parallel_for_workers uses for n items: min(n, resolve_threads(threads)).
+std::size_t parallel_workers(std::size_t n, int threads);
+
+/// parallel_for that also tells fn which worker (0 .. parallel_workers(n, threads) − 1) runs
+/// item i, for state each worker keeps to itself (buffers, accumulators merged afterwards).
+void parallel_for_workers(std::size_t n, int threads,
+                          const std::function<void(std::size_t i, std::size_t worker)>& fn);
+
 }  // namespace flamecare::detail

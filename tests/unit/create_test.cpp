@@ -15,6 +15,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/sum_tiff.hpp"
 #include "flamecare/synth.hpp"
+#include "pipeline/create_preview.hpp"
 #include "support/scratch_dir.hpp"
 
 namespace flamecare {
@@ -166,6 +167,25 @@ TEST_F(CreateTest, SumsCorrectionAndStatisticsAreExact) {
   EXPECT_EQ(d["output"]["pixel_min"].get<double>(), *std::min_element(all.begin(), all.end()));
   EXPECT_EQ(d["output"]["pixel_max"].get<double>(), *std::max_element(all.begin(), all.end()));
   EXPECT_TRUE(fs::exists(r.preview));
+}
+
+// The preview drawn from the thumbnails made while summing is the one drawn from the TIFFs read
+// back (images tall enough to be reduced, more images than the preview shows).
+TEST_F(CreateTest, PreviewFromThumbnailsEqualsPreviewFromTheTiffs) {
+  for (int id = 1; id <= 7; ++id) {
+    const Spec s{id, 2, 530, 24, 8, id % 3 == 0 ? std::optional<int>(2) : std::nullopt};
+    write_stack(dir_ / "raw", "a/Im_0000" + std::to_string(id) + ".tif", s);
+  }
+  ASSERT_EQ(detail::preview_factor(530, 24), 2);
+  const CreateResult r = create_dataset(options(), Reporter());
+  const Dataset d = open_dataset(r.name, dir_ / "datasets");
+  const fs::path again = dir_ / "again.png";
+  detail::write_dataset_preview(again, d, {42, 1, {}}, Reporter());
+  std::ifstream a(r.preview, std::ios::binary), b(again, std::ios::binary);
+  const std::string made((std::istreambuf_iterator<char>(a)), {});
+  const std::string read_back((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_GT(made.size(), 1000u);
+  EXPECT_TRUE(made == read_back) << "the two previews differ";
 }
 
 TEST_F(CreateTest, Uint16SumsAreUnsigned) {

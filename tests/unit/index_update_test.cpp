@@ -137,6 +137,33 @@ TEST_F(UpdateIndex, StableIdsAcrossRunsAndNewFilesAppendedSorted) {
   EXPECT_EQ(third.summary.added, 0u);
 }
 
+// An index of unchanged files is not written again (no temporary, rename or fsync: the same file
+// stays); any change, or a legacy file to clean up, is written.
+TEST_F(UpdateIndex, AnUnchangedIndexIsLeftAsItIs) {
+  write_bytes(root() / "a.tif", 3);
+  write_bytes(root() / "b.tif", 3);
+  run();
+  const fs::path csv = datasets() / kIndexFileName;
+  const auto inode = [&] {
+    struct stat st {};
+    EXPECT_EQ(::stat(csv.c_str(), &st), 0);
+    return st.st_ino;
+  };
+  const auto before = inode();
+  const IndexResult same = run();
+  EXPECT_EQ(same.summary.found, 2u);
+  EXPECT_EQ(inode(), before) << "rewritten although nothing changed";
+  write_bytes(root() / "c.tif", 3);
+  run();
+  EXPECT_NE(inode(), before) << "a new file must be written to the index";
+  EXPECT_NE(find(on_disk(), "c.tif"), nullptr);
+  const auto with_c = inode();
+  fs::remove(root() / "a.tif");
+  run();
+  EXPECT_NE(inode(), with_c) << "a missing file must be written to the index";
+  EXPECT_EQ(find(on_disk(), "a.tif")->status, IndexStatus::kMissing);
+}
+
 TEST_F(UpdateIndex, DeletedFileKeepsItsIdAndNewFileGetsMaxPlusOne) {
   write_bytes(root() / "a.tif", 1);
   write_bytes(root() / "b.tif", 1);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "flamecare/error.hpp"
@@ -45,6 +46,15 @@ TEST(MaximumFilter, EqualsBruteForce) {
     }
   }
   EXPECT_EQ(checked, 84);
+  // Planes taller and wider than the horizontal pass's bands of 32 rows, windows past one band.
+  for (const auto& [h, w] : {std::pair{70, 45}, {33, 100}, {65, 1}}) {
+    for (int s : {8, 33, 64}) {
+      std::vector<float> plane(std::size_t(h * w));
+      for (auto& v : plane) v = d(rng);
+      EXPECT_EQ(maximum_filter(plane, h, w, s), brute_force(plane, h, w, s))
+          << h << "x" << w << " window " << s;
+    }
+  }
 }
 
 TEST(MaximumFilter, MatchesScipyPlacementForEvenWindows) {

@@ -3,6 +3,7 @@
 #include "support/process.hpp"
 #include "support/scratch_dir.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -36,6 +37,16 @@ std::span<const std::byte> bytes_of(const std::vector<T>& v, std::size_t first, 
 
 constexpr int kSamples = 3;
 
+// CRC-32 (ISO-HDLC, as ZIP uses it) bit by bit: independent of the zlib flamecare calls.
+std::uint32_t crc32_of(std::span<const std::byte> data) {
+  std::uint32_t crc = 0xffffffffu;
+  for (const std::byte b : data) {
+    crc ^= std::to_integer<std::uint32_t>(b);
+    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
 // The arrays npz_check.py expects: X[s,0,y,x] = 100 s + 10 y + x + 0.5, Y = -X, coords[i,j] =
 // 10i+j.
 void write_example(const fs::path& path, bool zip64) {
@@ -49,6 +60,13 @@ void write_example(const fs::path& path, bool zip64) {
   for (int i = 0; i < kSamples; ++i)
     for (int j = 0; j < 4; ++j) coords.push_back(i * 10 + j);
 
+  // Y's samples 1 and 2 are copied from another file, as patches copies them from its store.
+  const fs::path store = path.parent_path() / (path.filename().string() + ".store");
+  std::ofstream(store, std::ios::binary)
+      .write(reinterpret_cast<const char*>(y.data()), std::streamsize(y.size() * sizeof(float)));
+  const int store_fd = ::open(store.c_str(), O_RDONLY);
+  ASSERT_GE(store_fd, 0);
+
   NpzWriter npz(path, zip64);
   npz.begin_array("X", PixelType::kFloat32, {kSamples, 1, 4, 4});
   // Uneven chunks, one of them empty, to exercise streaming.
@@ -58,8 +76,15 @@ void write_example(const fs::path& path, bool zip64) {
   npz.append(bytes_of(x, 35, x.size() - 35));
   npz.end_array();
   npz.begin_array("Y", PixelType::kFloat32, {kSamples, 1, 4, 4});
-  for (int s = 0; s < kSamples; ++s) npz.append(bytes_of(y, std::size_t(s) * 16, 16));
+  npz.append(bytes_of(y, 0, 16));
+  for (int s = 1; s < kSamples; ++s) {
+    const auto sample = bytes_of(y, std::size_t(s) * 16, 16);
+    npz.append_from_file(store_fd, std::uint64_t(s) * 16 * sizeof(float), sample.size(),
+                         crc32_of(sample));
+  }
   npz.end_array();
+  ::close(store_fd);
+  fs::remove(store);
   npz.add_unicode_scalar("axes", "SCYX");
   npz.begin_array("coords", PixelType::kInt32, {kSamples, 4});
   npz.append(bytes_of(coords, 0, coords.size()));
@@ -139,6 +164,7 @@ TEST(NpzWriter, MisuseIsInvalidArgument) {
   npz.begin_array("X", PixelType::kUint8, {2});
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.begin_array("Y", PixelType::kUint8, {1}); });
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.append(bytes_of(data, 0, 3)); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.append_from_file(0, 0, 3, 0); });
   npz.append(bytes_of(data, 0, 1));
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.end_array(); });
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.commit(); });
@@ -146,6 +172,7 @@ TEST(NpzWriter, MisuseIsInvalidArgument) {
   npz.end_array();
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.end_array(); });
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.append(bytes_of(data, 0, 1)); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.append_from_file(0, 0, 1, 0); });
   expect_kind(ErrorKind::kInvalidArgument, [&] { npz.add_unicode_scalar("a", "\xc3\xa9"); });
   npz.commit();
   EXPECT_TRUE(fs::exists(dir.path() / "a.npz"));

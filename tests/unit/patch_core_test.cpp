@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <set>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "flamecare/error.hpp"
+#include "util/random.hpp"
 
 namespace flamecare {
 namespace {
@@ -275,6 +277,24 @@ TEST(SampleCentres, DeterministicAndUniform) {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 20000; ++i) ++hits[std::size_t(sample_centres(cands, 3, rng)[0].x)];
   for (int h : hits) EXPECT_NEAR(h, 2000, 250);
+}
+
+// The sparse Fisher–Yates (only swapped positions stored) draws exactly what the textbook one with
+// a full index array draws, so npz files keep their content for a seed.
+TEST(SampleCentres, SameDrawsAsAFullIndexArray) {
+  const auto cands = grid(1000);
+  for (const std::size_t n : {1u, 7u, 450u, 1000u}) {
+    std::mt19937_64 a(123 + n), b(123 + n);
+    std::vector<std::size_t> order(cands.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::vector<std::pair<int, int>> want;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t j = i + detail::uniform_below(b, order.size() - i);
+      std::swap(order[i], order[j]);
+      want.emplace_back(cands[order[i]].y, cands[order[i]].x);
+    }
+    EXPECT_EQ(as_pairs(sample_centres(cands, n, a)), want) << n << " of " << cands.size();
+  }
 }
 
 }  // namespace

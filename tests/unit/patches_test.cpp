@@ -7,6 +7,7 @@
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/patches.hpp"
+#include "flamecare/sum_tiff.hpp"
 #include "flamecare/synth.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -158,6 +159,25 @@ TEST_F(PatchesTest, ErrorsNameTheProblem) {
   EXPECT_EQ(kind_of(o), ErrorKind::kCorrupt);
   fs::remove_all(dir_ / "data" / name / "train");
   EXPECT_EQ(kind_of(patch_options(name)), ErrorKind::kNotFound);
+}
+
+// A train input with fewer channels than its ground truth (a TIFF replaced by hand): refused as
+// corrupt, never read past its last channel (input patches are cut from the input's own planes).
+TEST_F(PatchesTest, AnInputWithFewerChannelsThanItsGroundTruthIsCorrupt) {
+  stack("a/Im_00001.tif", 1, false);
+  const std::string name = make_dataset();
+  const Dataset d = open_dataset(name, dir_ / "datasets");
+  const fs::path input = d.input_path(d.images.at(0).id);
+  Image<std::int32_t> one_channel(1, 40, 48, 7);
+  fs::remove(input);
+  write_sum_tiff(input, AnyImage(one_channel));
+  try {
+    make_patches(patch_options(name), Reporter());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << e.what();
+    EXPECT_NE(std::string(e.what()).find("shape differs"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

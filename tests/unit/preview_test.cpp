@@ -1,13 +1,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
+#include "io/png_encode.hpp"
 #include "io/png_preview_layout.hpp"
 #include "pipeline/create_preview.hpp"
 #include "support/expect_error.hpp"
@@ -70,6 +74,57 @@ TEST(ToRgb, ChannelsMapToRgbAndFlatRangeIsZero) {
   const RgbImage rg = to_rgb(two, {0, 0}, {8, 8});
   EXPECT_EQ(rg.rgb, (std::vector<float>{0.5f, 1.0f, 0.0f}));
   expect_kind(ErrorKind::kInvalidArgument, [&] { to_rgb(two, {0}, {8}); });
+}
+
+TEST(ToRgb, ReducedMapsBlockMeansAndFactorOneIsToRgb) {
+  const AnyImage image = blobs(2, 7, 10, 1);
+  const std::vector<double> lo = {100, 50}, hi = {2500, 3000};
+  const RgbImage full = to_rgb(image, lo, hi);
+  EXPECT_EQ(to_rgb_reduced(image, lo, hi, 1).rgb, full.rgb) << "factor 1 is to_rgb, bit for bit";
+  // 7 x 10 by 3: 3 x 4 blocks; the last row of blocks has 1 row, the last column 1 column.
+  const RgbImage reduced = to_rgb_reduced(image, lo, hi, 3);
+  ASSERT_EQ(reduced.height, 3);
+  ASSERT_EQ(reduced.width, 4);
+  const auto& im = std::get<Image<std::int32_t>>(image);
+  for (int c = 0; c < 2; ++c)
+    for (int by = 0; by < 3; ++by)
+      for (int bx = 0; bx < 4; ++bx) {
+        double sum = 0;
+        int n = 0;
+        for (int y = by * 3; y < std::min(7, by * 3 + 3); ++y)
+          for (int x = bx * 3; x < std::min(10, bx * 3 + 3); ++x, ++n) sum += im.at(c, y, x);
+        const double t = std::clamp((sum / n - lo[c]) / (hi[c] - lo[c]), 0.0, 1.0);
+        EXPECT_FLOAT_EQ(reduced.rgb[3 * std::size_t(by * 4 + bx) + c], float(t))
+            << "channel " << c << " block " << by << "," << bx;
+      }
+  expect_kind(ErrorKind::kInvalidArgument, [&] { to_rgb_reduced(image, lo, hi, 0); });
+}
+
+// The PNG encoder (Up filter, run-length deflate) gives back every pixel through cairo's reader,
+// including the first row (no row above) and rows with padding in their stride.
+TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
+  TempDir dir;
+  const int width = 37, height = 23, stride = 4 * width + 12;
+  std::vector<unsigned char> pixels(std::size_t(stride) * height, 0xee);
+  std::uint32_t state = 12345;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      state = state * 1664525u + 1013904223u;
+      const std::uint32_t rgb = (y % 5 == 0) ? 0x102030u * std::uint32_t(x % 3) : state >> 8;
+      std::memcpy(&pixels[std::size_t(y) * stride + 4 * std::size_t(x)], &rgb, 4);
+    }
+  const std::string png = detail::encode_png_rgb24(pixels.data(), width, height, stride);
+  const fs::path path = dir / "round.png";
+  std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
+  const detail::PngPixels back = detail::read_png(path);
+  ASSERT_EQ(back.width, width);
+  ASSERT_EQ(back.height, height);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      std::uint32_t want = 0;
+      std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
+      EXPECT_EQ(back.rgb[std::size_t(y) * width + x], want & 0xffffffu) << y << "," << x;
+    }
 }
 
 TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {

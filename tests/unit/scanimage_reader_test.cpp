@@ -6,6 +6,7 @@
 #include <functional>
 #include <iostream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <fcntl.h>
@@ -331,6 +332,44 @@ TEST(ScanImageReader, ReadPageRejectsBadArguments) {
   }
   buf.resize(100);
   EXPECT_THROW(r.read_page(0, buf), fc::Error);
+}
+
+// read_rows gives exactly the rows of read_page, across strip boundaries (2 rows per strip here,
+// 1 in the second file) and in either byte order; rows out of range are caller errors.
+TEST(ScanImageReader, ReadRowsAreSlicesOfThePage) {
+  const auto dir = temp_dir("rows");
+  for (const auto& [mode, rows_per_strip] :
+       {std::pair<std::string, int>{"wb", 2}, {"w", 1}, {"w", 3}}) {
+    SCOPED_TRACE(mode + " " + std::to_string(rows_per_strip));
+    fc::test::TiffSpec spec;
+    spec.mode = mode;
+    spec.rows_per_strip = rows_per_strip;
+    spec.height = 7;
+    fc::test::write_libtiff(dir / "rows.tif", spec);
+    fc::ScanImageReader r(dir / "rows.tif");
+    for (std::size_t p = 0; p < 2; ++p) {
+      const auto page = page_of<std::int16_t>(r, p);
+      for (int first = 0; first < 7; ++first) {
+        for (int rows = 0; rows <= 7 - first; ++rows) {
+          std::vector<std::int16_t> got(std::size_t(rows) * 5);
+          r.read_rows(p, first, rows, std::as_writable_bytes(std::span(got)));
+          EXPECT_TRUE(std::equal(got.begin(), got.end(), page.begin() + first * 5))
+              << "page " << p << " rows " << first << "+" << rows;
+        }
+      }
+    }
+    std::vector<std::byte> buf(2 * 5 * 2);
+    for (const auto& [page, first, rows] :
+         {std::tuple<std::size_t, int, int>{2, 0, 2}, {0, 6, 2}, {0, -1, 2}, {0, 0, 1}}) {
+      try {
+        r.read_rows(page, first, rows, buf);
+        ADD_FAILURE() << "page " << page << " rows " << first << "+" << rows << " accepted";
+      } catch (const fc::Error& e) {
+        EXPECT_EQ(e.kind(), fc::ErrorKind::kInvalidArgument) << e.what();
+      }
+    }
+  }
+  fs::remove_all(dir);
 }
 
 TEST(ScanImageReader, PageReadCostCloseToPlainRead) {

@@ -230,4 +230,12 @@ TEST_F(ScreenHostile, AFileThatShrinksAfterOpeningIsTruncatedWhenRead) {
     EXPECT_EQ(e.reason(), fc::ScreenReason::kTruncated) << e.what();
     EXPECT_NE(e.detail().find("page 1 strip at byte"), std::string::npos) << e.detail();
   }
+  // The rows a blocked sum reads: the same error, never a SIGBUS (pages are read, not mapped).
+  std::vector<std::byte> rows(page.size() / std::size_t(reader.info().height));
+  try {
+    reader.read_rows(1, reader.info().height - 1, 1, rows);
+    ADD_FAILURE() << "no error";
+  } catch (const fc::RawFileError& e) {
+    EXPECT_EQ(e.reason(), fc::ScreenReason::kTruncated) << e.what();
+  }
 }
