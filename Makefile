@@ -102,10 +102,11 @@ format:
 # Every test: format check, the release suite (unit, CLI, installed C++ package), the unit and
 # CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the Python suite (pytest
 # in the virtualenv, on the package built as users build it: the package's API and the
-# numpy/tifffile/CSBDeep cross-checks and the CAREamics training runs), then a short fuzzing run.
+# numpy/tifffile/CSBDeep cross-checks, the CAREamics training runs and the Snakemake workflow,
+# locally and on a one-node Slurm cluster the test starts), then a short fuzzing run.
 test: format-check build venv venv-ml test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	@FLAMECARE_REQUIRE_CAREAMICS=1 $(VENV_PY) -m pytest
+	@FLAMECARE_REQUIRE_CAREAMICS=1 FLAMECARE_REQUIRE_SLURM=1 $(VENV_PY) -m pytest
 	@$(MAKE) --no-print-directory test-fuzz
 
 test-fast: build venv
