@@ -70,8 +70,9 @@ CreateShardResult create_shard(const std::filesystem::path& plan, int shard, int
                                int threads, const Reporter& reporter);
 
 /// Merges a plan's shards: requires the states of exactly one complete set 1..N made for this
-/// plan (else Error(kNotFound) naming the missing shards, or Error(kInvalidArgument) naming the
-/// stale ones (another plan, another N), writing nothing), merges the statistics, then finishes
+/// plan (else Error(kNotFound) naming the missing shards or a finished shard whose sums are gone,
+/// or Error(kCorrupt) naming the stale or unreadable states (another plan, another N), writing
+/// nothing), merges the statistics, then finishes
 /// exactly as create_dataset (float data: the second pass reads the sums; split, JSON, preview,
 /// publishing; the name is the plan's unless images failed, then the name create would give)
 /// and removes the plan and its staging dir. Throws as create_dataset otherwise.

@@ -75,7 +75,7 @@ std::vector<ShardState> complete_states(const CreatePlan& plan) {
   }
   const std::string plan_name = shown(plan.path);
   if (!stale.empty()) {
-    throw Error(ErrorKind::kInvalidArgument,
+    throw Error(ErrorKind::kCorrupt,
                 fmt::format("{}: stale shard state{}, nothing was written:\n  {}\nremove {} and "
                             "run those shards again",
                             plan_name, stale.size() == 1 ? "" : "s", fmt::join(stale, "\n  "),
@@ -94,7 +94,7 @@ std::vector<ShardState> complete_states(const CreatePlan& plan) {
       for (const auto& [shard, state] : states) k.push_back(shard);
       sets.push_back(fmt::format("{} of {} ({})", states.size(), n, ks(k, n)));
     }
-    throw Error(ErrorKind::kInvalidArgument,
+    throw Error(ErrorKind::kCorrupt,
                 fmt::format("{}: shard states of different shard counts: {}; the states of all "
                             "but one count are stale: remove them from {}; nothing was written",
                             plan_name, fmt::join(sets, ", "), shown(dir)));
