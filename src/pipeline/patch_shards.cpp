@@ -104,17 +104,23 @@ ShardState read_state(const fs::path& path, const detail::LoadedPlan& plan, int 
     }
     s.skipped = state.at("n_skipped").get<std::size_t>();
     const detail::SampleShare share{std::size_t(k - 1), std::size_t(n)};
-    for (const auto& row : state.at("records")) {
+    const auto& rows = state.at("records");
+    // Slots are given in the order the threads stored patches: each once, 0 … rows − 1.
+    std::vector<bool> seen(rows.size());
+    for (int i = 0; i < 2; ++i) s.crcs[i].resize(rows.size());
+    for (const auto& row : rows) {
       PatchRecord r{row.at(0).get<std::size_t>(), row.at(1).get<std::size_t>(),
                     row.at(2).get<std::size_t>()};
       for (int i = 0; i < 4; ++i) r.coords[i] = row.at(3 + i).get<std::int32_t>();
-      if (!share.has(r.sample) || r.sample >= plan.run.n_samples() || r.slot != s.records.size()) {
+      if (!share.has(r.sample) || r.sample >= plan.run.n_samples() || r.slot >= rows.size() ||
+          seen[r.slot]) {
         throw Error(ErrorKind::kCorrupt, fmt::format("{}: record {} does not belong to shard {}/{}",
                                                      name, s.records.size(), k, n));
       }
+      seen[r.slot] = true;
+      s.crcs[0][r.slot] = row.at(7).get<std::uint32_t>();
+      s.crcs[1][r.slot] = row.at(8).get<std::uint32_t>();
       s.records.push_back(r);
-      s.crcs[0].push_back(row.at(7).get<std::uint32_t>());
-      s.crcs[1].push_back(row.at(8).get<std::uint32_t>());
     }
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorKind::kCorrupt, fmt::format("{}: damaged shard state: {}", name, e.what()));
