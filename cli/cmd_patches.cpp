@@ -33,6 +33,17 @@ void print_summary(const PatchResult& r) {
   fmt::print("  log:     {}\n", printable((r.npz.parent_path() / "patches.log").string()));
 }
 
+// A complete npz: its log beside it, then the summary.
+int finish_run(const PatchResult& result, Console& console) {
+  try {
+    console.save_log_done(result.npz.parent_path() / "patches.log");
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("{} (the npz itself is complete)", e.what()));
+  }
+  print_summary(result);
+  return 0;
+}
+
 // The log of a failed run goes into its output folder when that exists; a run that failed before
 // (no such dataset, …) writes nothing at all.
 void save_failure_log(Console& console, const PatchOptions& options, const Error& error) {
@@ -84,13 +95,7 @@ int run_patches(PatchArgs& args, Console& console) {
     save_failure_log(console, options, e);
     throw;
   }
-  try {
-    console.save_log_done(result.npz.parent_path() / "patches.log");
-  } catch (const Error& e) {
-    throw Error(e.kind(), fmt::format("{} (the npz itself is complete)", e.what()));
-  }
-  print_summary(result);
-  return 0;
+  return finish_run(result, console);
 }
 
 // "K/N" with 1 <= K <= N.
@@ -140,14 +145,7 @@ void add_merge_command(CLI::App& app, Runner& runner) {
   cmd->callback([&runner, plan] {
     runner = [plan](Console& console) {
       catch_interrupts();
-      const PatchResult result = patches_merge(*plan, console.reporter());
-      try {
-        console.save_log_done(result.npz.parent_path() / "patches.log");
-      } catch (const Error& e) {
-        throw Error(e.kind(), fmt::format("{} (the npz itself is complete)", e.what()));
-      }
-      print_summary(result);
-      return 0;
+      return finish_run(patches_merge(*plan, console.reporter()), console);
     };
   });
 }
