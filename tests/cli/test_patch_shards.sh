@@ -140,6 +140,21 @@ state=$tmp/damaged/$name/${name}_patch32_8PpI_1Chan.shard-2-of-2
 truncate -s 100 "$state.X.bin"
 "$cli" patches-merge "$plan" >/dev/null 2>"$tmp/err"; rc=$?
 refused "truncated shard store" "$tmp/damaged/$name" "shard-2-of-2.X.bin: 100 bytes, expected"
+"$cli" patches-shard "$plan" --shard 2/2 >/dev/null 2>&1
+rm "$state.Y.bin"
+"$cli" patches-merge "$plan" >/dev/null 2>"$tmp/err"; rc=$?
+refused "shard store gone" "$tmp/damaged/$name" "shard-2-of-2.Y.bin: cannot open"
+"$cli" patches-shard "$plan" --shard 2/2 >/dev/null 2>&1
+cp "$state.json" "$tmp/state.bak"
+# A record of shard 2/2 claims sample 0, which belongs to shard 1/2.
+python3 -c 'import json, sys
+s = json.load(open(sys.argv[1])); s["records"][0][0] = 0; json.dump(s, open(sys.argv[2], "w"))' \
+  "$tmp/state.bak" "$state.json"
+"$cli" patches-merge "$plan" >/dev/null 2>"$tmp/err"; rc=$?
+refused "record of another shard" "$tmp/damaged/$name" "record 0 does not belong to shard 2/2"
+sed 's/"shard": 2/"shard": 1/' "$tmp/state.bak" >"$state.json"
+"$cli" patches-merge "$plan" >/dev/null 2>"$tmp/err"; rc=$?
+refused "state of another shard under this name" "$tmp/damaged/$name" "not the state of shard 2/2"
 echo '{"format": "flamecare patches shard"' >"$state.json"
 "$cli" patches-merge "$plan" >/dev/null 2>"$tmp/err"; rc=$?
 refused "damaged shard state" "$tmp/damaged/$name" "damaged shard state"
