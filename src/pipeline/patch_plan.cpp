@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flamecare/error.hpp"
+#include "flamecare/version.hpp"
 #include "io/regular_file.hpp"
 #include "pipeline/dataset_json.hpp"
 #include "pipeline/patch_sampling.hpp"
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kFormat = "flamecare patches plan";
-constexpr int kVersion = 1;
+constexpr int kPlanVersion = 1;
 // A plan lists every sample (a few dozen bytes each): 1 GiB is far beyond any real one.
 constexpr std::uint64_t kMaxPlanBytes = std::uint64_t(1) << 30;
 
@@ -44,7 +45,9 @@ nlohmann::json plan_body(const PatchRun& run) {
   const Dataset& d = run.data.dataset;
   return {
       {"format", kFormat},
-      {"version", kVersion},
+      {"version", kPlanVersion},
+      // Another flamecare may cut other bytes: shards and merge of another version refuse.
+      {"tool", fmt::format("flamecare {}", flamecare::kVersion)},
       {"dataset_json", printable(fs::absolute(d.json_path).lexically_normal().string())},
       {"data_root", printable(fs::absolute(run.data.data_root).lexically_normal().string())},
       {"out_dir", printable(run.out_dir.string())},
@@ -113,9 +116,9 @@ LoadedPlan load_patch_plan(const fs::path& path, int threads, const Reporter& re
   std::string fingerprint;
   try {
     plan = nlohmann::json::parse(read_regular_file(absolute, kMaxPlanBytes));
-    if (plan.value("format", "") != kFormat || plan.value("version", 0) != kVersion) {
+    if (plan.value("format", "") != kFormat || plan.value("version", 0) != kPlanVersion) {
       throw Error(ErrorKind::kCorrupt,
-                  fmt::format("{}: not a flamecare patches plan (version {})", name, kVersion));
+                  fmt::format("{}: not a flamecare patches plan (version {})", name, kPlanVersion));
     }
     options = options_of(plan, threads);
     fingerprint = plan.at("fingerprint").get<std::string>();
@@ -126,8 +129,8 @@ LoadedPlan load_patch_plan(const fs::path& path, int threads, const Reporter& re
   const std::string now = fingerprint_of(plan_body(loaded.run).dump());
   if (now != fingerprint) {
     throw Error(ErrorKind::kCorrupt,
-                fmt::format("{}: the dataset or the plan changed since it was made (fingerprint "
-                            "{}, the dataset now gives {}); make a new plan",
+                fmt::format("{}: the dataset, the plan or flamecare changed since it was made "
+                            "(fingerprint {}, now {}); make a new plan",
                             name, printable(fingerprint), now));
   }
   return loaded;
