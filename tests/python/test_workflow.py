@@ -213,13 +213,13 @@ def test_workflow_slurm_matches_single_run(base, cli, slurm):
     config = write_config(base, "slurm")
     # The profile as it is, with the test's partition. squeue tells when jobs end (the cluster
     # has no accounting database for sacct; finished jobs stay in squeue for MinJobAge = 600 s),
-    # first asked 8 s after a submission (a job here runs in 5-6 s; the plugin then waits 10 s
+    # first asked 12 s after a submission (a job here takes 6-10 s; the plugin then waits 10 s
     # more for each further query).
     env = dict(slurm.env, PATH=f"{Path(sys.executable).parent}:{slurm.env['PATH']}")
     snakemake(base, config, cli, "--profile", PROFILE,
               "--default-resources", f"slurm_partition={slurm.partition}",
               "--slurm-status-command", "squeue",
-              "--slurm-init-seconds-before-status-checks", 8, env=env)
+              "--slurm-init-seconds-before-status-checks", 12, env=env)
     assert_same_outputs(base / "single", base / "slurm")
     # Every step ran as a Slurm job on the test's partition, with the profile's cores, memory and
     # time limit for its rule (the plugin puts the rule's name in the job's comment).
