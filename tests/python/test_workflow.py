@@ -4,7 +4,8 @@ on a small corpus with odd files and two image sizes, locally with `--cores 2` a
 Slurm cluster this test starts through workflow/profiles/slurm; both must give exactly what one
 `flamecare create` + `flamecare patches` run with the same seed gives: the same TIFF bytes, the
 same dataset and patch config JSON but for the time and the paths that differ by design, a
-byte-identical npz.
+byte-identical npz. A run whose create shard is killed fails without a dataset; run again, it
+finishes with the same outputs.
 
 The workflow needs the shard commands of issue 11 (`create --plan-only`, `create-shard`,
 `create-merge`, `patches --plan-only`, `patches-shard`, `patches-merge`); without them these tests
@@ -19,8 +20,10 @@ with the documented fallback (proctrack/linuxproc, task/none); see slurm_cluster
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,9 +81,13 @@ def write_config(base, run_name, **extra):
     return path
 
 
+def snakemake_cmd(config, cli, *args):
+    return [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--configfile", str(config),
+            "--config", f"flamecare={cli}", *map(str, args)]
+
+
 def snakemake(base, config, cli, *args, env=None, expect_ok=True):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--configfile", str(config),
-           "--config", f"flamecare={cli}", *map(str, args)]
+    cmd = snakemake_cmd(config, cli, *args)
     proc = subprocess.run(cmd, cwd=base, capture_output=True, text=True, env=env, timeout=600)
     if expect_ok and proc.returncode != 0:
         logs = "".join(f"--- {p}\n{p.read_text(errors='replace')}"
@@ -164,6 +171,49 @@ def test_workflow_local_matches_single_run(base, cli):
     again = snakemake(base, config, cli, "--cores", 2)
     assert "Nothing to be done" in again.stdout + again.stderr
     assert len(list((base / "local" / "datasets").glob("*.json"))) == 1
+
+
+def stopped(command, under):
+    """Pids of stopped (SIGSTOP) flamecare `command` processes whose arguments lie under `under`."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            args = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError):
+            continue
+        if state == "T" and command.encode() in args and any(
+                a.startswith(str(under).encode()) for a in args):
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_workflow_resumes_after_a_killed_shard(base, cli):
+    """A create shard killed mid-run (after summing, before its state) fails the run and leaves
+    no dataset; snakemake run again does the rest and gives the single run's outputs."""
+    config = write_config(base, "resume")
+    env = dict(os.environ, FLAMECARE_TEST_STOP_AT="create-shard:summed")
+    proc = subprocess.Popen(snakemake_cmd(config, cli, "--cores", 2), cwd=base, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    killed = []
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            for pid in stopped("create-shard", base / "resume"):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        out = proc.communicate()[0]
+    assert killed and proc.returncode != 0, out
+    assert "Error in rule create_shard" in out
+    assert not list((base / "resume" / "datasets").glob("*.json"))
+    snakemake(base, config, cli, "--cores", 2)
+    assert_same_outputs(base / "single", base / "resume")
 
 
 def test_workflow_config_errors(base, cli, tmp_path):
