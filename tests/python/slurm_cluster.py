@@ -8,6 +8,7 @@ private directory, so nothing of the machine's own configuration is read or chan
 Processes are tracked by pid; `stop()` ends exactly the daemons `start()` started.
 """
 import os
+import random
 import shutil
 import signal
 import socket
@@ -129,6 +130,9 @@ class SlurmCluster:
             # Finished jobs stay visible to squeue for 10 minutes: without accounting, squeue is
             # how the Slurm executor learns that a job ended.
             "MinJobAge=600",
+            # Job cgroups are named by job id on the machine's one hierarchy: two test clusters
+            # running at once must not both start at job 1.
+            f"FirstJobId={random.randrange(1000, 60000000)}",
             "SchedulerParameters=sched_interval=1",
             "MessageTimeout=20",
             f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} "
