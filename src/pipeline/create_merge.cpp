@@ -180,8 +180,7 @@ Accumulated merged(const CreatePlan& plan, const std::vector<ShardState>& states
   }
   for (const CreatePlanImage& i : plan.images) {
     if (!acc.shapes.contains(i.id)) continue;
-    acc.images.push_back({i.id, i.image, i.frames, i.channels, i.height, i.width, i.dtype,
-                          i.bidirectional_correction});
+    acc.images.push_back(i);
   }
   return acc;
 }
@@ -192,11 +191,20 @@ CreateResult merge_checked(const fs::path& plan_file, int threads, const Reporte
   const FileLock lock(o.datasets_dir / ".create.lock", reporter);
   clean_interrupted_creates(o.out_dir, o.datasets_dir, reporter);
   std::error_code ec;
+  if (const auto name = merged_into(plan)) {
+    // A merge killed after publishing, before removing the plan: finish its clean-up.
+    fs::remove(plan.path, ec);
+    fs::remove_all(plan.staging, ec);
+    throw Error(ErrorKind::kAlreadyExists,
+                fmt::format("{}: this plan was merged into dataset {} already; removed the plan",
+                            shown(plan_file), printable(*name)));
+  }
   if (!fs::is_directory(plan_data_dir(plan), ec)) {
     throw Error(ErrorKind::kNotFound,
-                fmt::format("{}: the plan's staging dir {} is gone (merged already, or removed); "
-                            "nothing was written",
-                            shown(plan_file), shown(plan.staging)));
+                fmt::format("{}: the plan's sums {} are gone (removed, or taken back after a "
+                            "merge was killed while publishing): run every shard again; nothing "
+                            "was written",
+                            shown(plan_file), shown(plan_data_dir(plan))));
   }
   const std::vector<ShardState> states = complete_states(plan);
   undo_split(plan);
@@ -224,12 +232,7 @@ CreateResult merge_checked(const fs::path& plan_file, int threads, const Reporte
 }  // namespace
 
 CreateResult create_merge(const fs::path& plan, int threads, const Reporter& reporter) {
-  try {
-    return merge_checked(plan, threads, reporter);
-  } catch (const fs::filesystem_error& e) {
-    throw Error(ErrorKind::kIo,
-                fmt::format("{}: {}", printable(e.path1().string()), e.code().message()));
-  }
+  return io_errors([&] { return merge_checked(plan, threads, reporter); });
 }
 
 }  // namespace flamecare

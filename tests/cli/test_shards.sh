@@ -189,4 +189,31 @@ check "a merged plan is named" grep -q "$(basename "$plan")" "$tmp/err"
 "$cli" create-merge "$plan" 2>"$tmp/err"
 check "merging a merged plan exits 1" test $? -eq 1
 
+# A merge killed while publishing (data dir claimed, no JSON): the next merge takes the data
+# back (removed with the half-published dir), says every shard must run again; then all is as
+# one create. A merge killed after publishing, before removing the plan: the plan is removed.
+plan_into pub int16
+for k in 1 2; do "$cli" create-shard "$plan" --shard "$k/2" --threads 1 >/dev/null 2>&1; done
+start_stopping_at create:claimed create-merge "$plan"
+check "merge stops after claiming the name" wait_stopped "$pid"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+"$cli" create-merge "$plan" 2>"$tmp/err"
+check "merge after a merge killed while publishing exits 1" test $? -eq 1
+check "... saying the shards must run again" grep -q "run every shard again" "$tmp/err"
+check "... and the half-published dataset is gone" test ! -e "$tmp/out-pub/20260101_7I_denoising_2to6F"
+for k in 1 2; do "$cli" create-shard "$plan" --shard "$k/2" --threads 1 >/dev/null 2>&1; done
+start_stopping_at create-merge:published create-merge "$plan"
+check "merge stops after publishing" wait_stopped "$pid"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+check "after killed publishing and a re-run: same JSON" \
+  same_json "$tmp/ds-single-int16/20260101_7I_denoising_2to6F.json" "$tmp/ds-pub/20260101_7I_denoising_2to6F.json"
+check "after killed publishing and a re-run: same TIFFs" \
+  same_tiffs "$tmp/out-single-int16/20260101_7I_denoising_2to6F" "$tmp/out-pub/20260101_7I_denoising_2to6F"
+"$cli" create-shard "$plan" --shard 1/2 2>"$tmp/err"
+check "a shard of a plan merged already exits 1" test $? -eq 1
+check "... naming the dataset" grep -q "merged into dataset 20260101_7I_denoising_2to6F already" "$tmp/err"
+"$cli" create-merge "$plan" 2>"$tmp/err"
+check "merging it again exits 1 naming the dataset" grep -q "merged into dataset 20260101_7I_denoising_2to6F already; removed the plan" "$tmp/err"
+check "... and removes the plan and its staging" test -z "$(ls -A "$tmp/out-pub" | grep -v "^20260101_7I_denoising_2to6F\$")"
+
 finish
