@@ -55,10 +55,13 @@ std::optional<std::string> stale_reason(const CreatePlan& plan, const ShardState
   return std::nullopt;
 }
 
-// Every shard state of the plan; they must be one complete set 1..N made for it.
-std::vector<ShardState> complete_states(const CreatePlan& plan) {
+using StatesByCount = std::map<int, std::map<int, ShardState>>;  // N → K → state
+
+// The states in the plan's shards dir that belong to it, by N and K; throws Error(kCorrupt)
+// naming the stale or unreadable ones.
+StatesByCount read_states(const CreatePlan& plan) {
   const fs::path dir = plan.staging / "shards";
-  std::map<int, std::map<int, ShardState>> by_n;  // N → K → state
+  StatesByCount by_n;
   std::vector<std::string> stale;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -73,14 +76,21 @@ std::vector<ShardState> complete_states(const CreatePlan& plan) {
     }
     by_n[kn->second][kn->first] = std::move(s);
   }
-  const std::string plan_name = shown(plan.path);
   if (!stale.empty()) {
     throw Error(ErrorKind::kCorrupt,
                 fmt::format("{}: stale shard state{}, nothing was written:\n  {}\nremove {} and "
                             "run those shards again",
-                            plan_name, stale.size() == 1 ? "" : "s", fmt::join(stale, "\n  "),
-                            stale.size() == 1 ? "it" : "them"));
+                            shown(plan.path), stale.size() == 1 ? "" : "s",
+                            fmt::join(stale, "\n  "), stale.size() == 1 ? "it" : "them"));
   }
+  return by_n;
+}
+
+// Every shard state of the plan; they must be one complete set 1..N made for it.
+std::vector<ShardState> complete_states(const CreatePlan& plan) {
+  StatesByCount by_n = read_states(plan);
+  const std::string plan_name = shown(plan.path);
+  const fs::path dir = plan.staging / "shards";
   if (by_n.empty()) {
     throw Error(ErrorKind::kNotFound,
                 fmt::format("{}: no shard has finished (no state in {}); run create-shard {} "

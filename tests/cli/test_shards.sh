@@ -134,6 +134,10 @@ printf 'not json' >"$staging/shards/shard-2-of-3.json"
 "$cli" create-merge "$plan" 2>"$tmp/err"
 check "a broken state exits 1" test $? -eq 1
 check "a broken state is named" grep -q "shard-2-of-3.json" "$tmp/err"
+cp "$staging/shards/shard-1-of-3.json" "$staging/shards/shard-2-of-3.json"
+"$cli" create-merge "$plan" 2>"$tmp/err"
+check "a state renamed to another shard exits 1" test $? -eq 1
+check "... naming it" grep -q "shard 2/3 .*its content names another shard" "$tmp/err"
 "$cli" create-shard "$plan" --shard 2/3 --threads 1 >/dev/null 2>&1
 rm "$staging/data/train/"image0_*.tif
 "$cli" create-merge "$plan" 2>"$tmp/err"
