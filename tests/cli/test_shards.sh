@@ -81,6 +81,8 @@ for dtype in int16 float32; do
       same_json "$tmp/ds-single-$dtype/$name.json" "$tmp/ds-$n-$dtype/$name.json"
     check "$dtype N=$n: same TIFF bytes as one create" \
       same_tiffs "$tmp/out-single-$dtype/$name" "$tmp/out-$n-$dtype/$name"
+    check "$dtype N=$n: same preview as one create" \
+      cmp -s "$tmp/ds-single-$dtype/$name.png" "$tmp/ds-$n-$dtype/$name.png"
     check "$dtype N=$n: plan and staging removed" test -z "$(ls -A "$tmp/out-$n-$dtype" | grep -v "^$name\$")"
   done
 done
