@@ -64,8 +64,9 @@ CreatePlan read_create_plan(const std::filesystem::path& path);
 /// plan's staging dir with `threads` threads (0: all cores), makes them durable, then writes the
 /// shard's state (its exact partial statistics, the images it summed and those it could not, with
 /// the reason) atomically, last. A re-run first removes its own state, then redoes its share.
-/// Throws Error(kInvalidArgument) unless 1 ≤ shard ≤ shards, Error(kNotFound) when the plan's
-/// staging dir is gone (merged or removed), as read_create_plan, Error(kIo), Error(kCancelled).
+/// A plan whose sums are gone (removed, or taken back after a killed merge) gets them made anew.
+/// Throws Error(kInvalidArgument) unless 1 ≤ shard ≤ shards, Error(kAlreadyExists) when the plan
+/// was merged already, as read_create_plan, Error(kIo), Error(kCancelled).
 CreateShardResult create_shard(const std::filesystem::path& plan, int shard, int shards,
                                int threads, const Reporter& reporter);
 
@@ -75,7 +76,9 @@ CreateShardResult create_shard(const std::filesystem::path& plan, int shard, int
 /// nothing), merges the statistics, then finishes
 /// exactly as create_dataset (float data: the second pass reads the sums; split, JSON, preview,
 /// publishing; the name is the plan's unless images failed, then the name create would give)
-/// and removes the plan and its staging dir. Throws as create_dataset otherwise.
+/// and removes the plan and its staging dir. A plan merged already (killed before its removal)
+/// is removed and Error(kAlreadyExists) names the dataset; Error(kNotFound) when the plan's sums
+/// are gone (run every shard again). Throws as create_dataset otherwise.
 CreateResult create_merge(const std::filesystem::path& plan, int threads, const Reporter& reporter);
 
 }  // namespace flamecare

@@ -179,12 +179,7 @@ namespace detail {
 
 CreateResult create_rung(const CreateOptions& o, const std::vector<int>& ladder,
                          const Reporter& reporter) {
-  try {
-    return create_checked(o, ladder, reporter);
-  } catch (const fs::filesystem_error& e) {
-    throw Error(ErrorKind::kIo,
-                fmt::format("{}: {}", printable(e.path1().string()), e.code().message()));
-  }
+  return io_errors([&] { return create_checked(o, ladder, reporter); });
 }
 
 }  // namespace detail

@@ -55,10 +55,13 @@ std::optional<std::string> stale_reason(const CreatePlan& plan, const ShardState
   return std::nullopt;
 }
 
-// Every shard state of the plan; they must be one complete set 1..N made for it.
-std::vector<ShardState> complete_states(const CreatePlan& plan) {
+using StatesByCount = std::map<int, std::map<int, ShardState>>;  // N → K → state
+
+// The states in the plan's shards dir that belong to it, by N and K; throws Error(kCorrupt)
+// naming the stale or unreadable ones.
+StatesByCount read_states(const CreatePlan& plan) {
   const fs::path dir = plan.staging / "shards";
-  std::map<int, std::map<int, ShardState>> by_n;  // N → K → state
+  StatesByCount by_n;
   std::vector<std::string> stale;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -73,14 +76,21 @@ std::vector<ShardState> complete_states(const CreatePlan& plan) {
     }
     by_n[kn->second][kn->first] = std::move(s);
   }
-  const std::string plan_name = shown(plan.path);
   if (!stale.empty()) {
     throw Error(ErrorKind::kCorrupt,
                 fmt::format("{}: stale shard state{}, nothing was written:\n  {}\nremove {} and "
                             "run those shards again",
-                            plan_name, stale.size() == 1 ? "" : "s", fmt::join(stale, "\n  "),
-                            stale.size() == 1 ? "it" : "them"));
+                            shown(plan.path), stale.size() == 1 ? "" : "s",
+                            fmt::join(stale, "\n  "), stale.size() == 1 ? "it" : "them"));
   }
+  return by_n;
+}
+
+// Every shard state of the plan; they must be one complete set 1..N made for it.
+std::vector<ShardState> complete_states(const CreatePlan& plan) {
+  StatesByCount by_n = read_states(plan);
+  const std::string plan_name = shown(plan.path);
+  const fs::path dir = plan.staging / "shards";
   if (by_n.empty()) {
     throw Error(ErrorKind::kNotFound,
                 fmt::format("{}: no shard has finished (no state in {}); run create-shard {} "
@@ -180,8 +190,7 @@ Accumulated merged(const CreatePlan& plan, const std::vector<ShardState>& states
   }
   for (const CreatePlanImage& i : plan.images) {
     if (!acc.shapes.contains(i.id)) continue;
-    acc.images.push_back({i.id, i.image, i.frames, i.channels, i.height, i.width, i.dtype,
-                          i.bidirectional_correction});
+    acc.images.push_back(i);
   }
   return acc;
 }
@@ -192,11 +201,20 @@ CreateResult merge_checked(const fs::path& plan_file, int threads, const Reporte
   const FileLock lock(o.datasets_dir / ".create.lock", reporter);
   clean_interrupted_creates(o.out_dir, o.datasets_dir, reporter);
   std::error_code ec;
+  if (const auto name = merged_into(plan)) {
+    // A merge killed after publishing, before removing the plan: finish its clean-up.
+    fs::remove(plan.path, ec);
+    fs::remove_all(plan.staging, ec);
+    throw Error(ErrorKind::kAlreadyExists,
+                fmt::format("{}: this plan was merged into dataset {} already; removed the plan",
+                            shown(plan_file), printable(*name)));
+  }
   if (!fs::is_directory(plan_data_dir(plan), ec)) {
     throw Error(ErrorKind::kNotFound,
-                fmt::format("{}: the plan's staging dir {} is gone (merged already, or removed); "
-                            "nothing was written",
-                            shown(plan_file), shown(plan.staging)));
+                fmt::format("{}: the plan's sums {} are gone (removed, or taken back after a "
+                            "merge was killed while publishing): run every shard again; nothing "
+                            "was written",
+                            shown(plan_file), shown(plan_data_dir(plan))));
   }
   const std::vector<ShardState> states = complete_states(plan);
   undo_split(plan);
@@ -224,12 +242,7 @@ CreateResult merge_checked(const fs::path& plan_file, int threads, const Reporte
 }  // namespace
 
 CreateResult create_merge(const fs::path& plan, int threads, const Reporter& reporter) {
-  try {
-    return merge_checked(plan, threads, reporter);
-  } catch (const fs::filesystem_error& e) {
-    throw Error(ErrorKind::kIo,
-                fmt::format("{}: {}", printable(e.path1().string()), e.code().message()));
-  }
+  return io_errors([&] { return merge_checked(plan, threads, reporter); });
 }
 
 }  // namespace flamecare

@@ -242,4 +242,10 @@ std::optional<std::pair<int, int>> parse_shard_state_name(const std::string& fil
 
 fs::path plan_data_dir(const CreatePlan& plan) { return plan.staging / "data"; }
 
+std::optional<std::string> merged_into(const CreatePlan& plan) {
+  for (const Dataset& d : list_datasets(plan.options.datasets_dir))
+    if (d.id == plan.id) return d.name;
+  return std::nullopt;
+}
+
 }  // namespace flamecare::detail

@@ -3,6 +3,7 @@
 // (`<staging>/shards/shard-<K>-of-<N>.json`), read and written in one place.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,5 +55,9 @@ std::optional<std::pair<int, int>> parse_shard_state_name(const std::string& fil
 
 /// Where the sums of a plan are written: `<staging>/data` (published as the data dir).
 std::filesystem::path plan_data_dir(const CreatePlan& plan);
+
+/// The name of the dataset in the plan's datasets dir holding the plan's id (its merge published
+/// it, and may have been killed before removing the plan), nullopt when there is none.
+std::optional<std::string> merged_into(const CreatePlan& plan);
 
 }  // namespace flamecare::detail

@@ -32,22 +32,6 @@ std::string reserve_name(const std::string& base, const CreateOptions& o) {
   }
 }
 
-std::vector<CreatePlanImage> plan_images(const std::vector<PlannedImage>& images) {
-  std::vector<CreatePlanImage> out;
-  for (const PlannedImage& i : images)
-    out.push_back({i.id, i.image, i.frames, i.channels, i.height, i.width, i.dtype,
-                   i.bidirectional_correction});
-  return out;
-}
-
-std::vector<PlannedImage> planned_images(const std::vector<CreatePlanImage>& images) {
-  std::vector<PlannedImage> out;
-  for (const CreatePlanImage& i : images)
-    out.push_back({i.id, i.image, i.frames, i.channels, i.height, i.width, i.dtype,
-                   i.bidirectional_correction});
-  return out;
-}
-
 CreatePlan plan_checked(const CreateOptions& o, const Reporter& reporter) {
   validate_create_options(o);
   fs::create_directories(o.datasets_dir);
@@ -60,7 +44,7 @@ CreatePlan plan_checked(const CreateOptions& o, const Reporter& reporter) {
   CreatePlan plan;
   plan.seed = o.seed.value_or(fresh_seed());
   plan.options = options_used(o, plan.seed, o.date.empty() ? local_time_now("%Y%m%d") : o.date);
-  plan.images = plan_images(selection.images);
+  plan.images = selection.images;
   plan.skipped = selection.skipped;
   plan.name = reserve_name(base_name(plan.options, plan.images.size()), plan.options);
   plan.id = next_dataset_id(plan.options.datasets_dir, reporter);
@@ -77,17 +61,6 @@ CreatePlan plan_checked(const CreateOptions& o, const Reporter& reporter) {
                             plan.name, format_dataset_id(plan.id), plan.images.size(),
                             o.input_frames, o.gt_frames, pairing_name(o.pairing), plan.seed));
   return plan;
-}
-
-// Filesystem errors as Error(kIo) naming the path, as create does.
-template <class Fn>
-auto io_errors(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const fs::filesystem_error& e) {
-    throw Error(ErrorKind::kIo,
-                fmt::format("{}: {}", printable(e.path1().string()), e.code().message()));
-  }
 }
 
 std::vector<fs::path> sum_paths(const CreateOptions& o, const fs::path& data, std::int64_t id) {
@@ -118,19 +91,26 @@ CreateShardResult shard_checked(const fs::path& plan_file, int k, int n, int thr
                 fmt::format("shard {}/{}: need 1 <= K <= N (K/N, e.g. 2/5)", k, n));
   }
   const CreatePlan plan = read_create_plan(plan_file);
+  if (const auto name = merged_into(plan)) {
+    throw Error(ErrorKind::kAlreadyExists,
+                fmt::format("{}: this plan was merged into dataset {} already", shown(plan_file),
+                            printable(*name)));
+  }
   const fs::path data = plan_data_dir(plan);
   std::error_code ec;
   if (!fs::is_directory(data / split_name(Split::kTrain), ec)) {
-    throw Error(ErrorKind::kNotFound,
-                fmt::format("{}: the plan's staging dir {} is gone (merged already, or removed)",
-                            shown(plan_file), shown(plan.staging)));
+    // Removed by hand, or taken back with a merge killed while publishing: the shards redo it.
+    reporter.warn(fmt::format("{}: the plan's sums are gone; every shard must run again",
+                              shown(plan.staging)));
+    fs::create_directories(data / split_name(Split::kTrain));
+    fs::create_directories(plan.staging / "shards");
   }
   // Its own files only: first the state (so the merge cannot take a half-redone shard), then the
   // sums of its share from an earlier attempt.
   const fs::path state_file = shard_state_path(plan.staging, k, n);
   fs::remove(state_file);
   std::vector<PlannedImage> share;
-  const auto images = planned_images(plan.images);
+  const std::vector<PlannedImage>& images = plan.images;
   for (std::size_t i = std::size_t(k - 1); i < images.size(); i += std::size_t(n))
     share.push_back(images[i]);
   for (const PlannedImage& image : share)

@@ -9,12 +9,16 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "flamecare/dataset.hpp"
+#include "flamecare/error.hpp"
 #include "flamecare/log.hpp"
 #include "flamecare/pixel_stats.hpp"
 #include "pipeline/create_plan.hpp"
 #include "pipeline/create_preview.hpp"
 #include "pipeline/create_publish.hpp"
+#include "util/text.hpp"
 
 namespace flamecare::detail {
 
@@ -68,6 +72,17 @@ CreateResult finish_dataset(const CreateOptions& used, const std::vector<int>& l
                             Accumulated acc, std::map<std::string, std::size_t> skipped,
                             std::size_t planned, const std::filesystem::path& staging,
                             const Naming& naming, int threads, const Reporter& reporter);
+
+/// fn(), with std::filesystem errors turned into Error(kIo) naming the path and the reason.
+template <class Fn>
+auto io_errors(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw Error(ErrorKind::kIo,
+                fmt::format("{}: {}", printable(e.path1().string()), e.code().message()));
+  }
+}
 
 /// dataset_name for a create run of `images` images with options `used`.
 std::string base_name(const CreateOptions& used, std::size_t images);

@@ -81,6 +81,8 @@ for dtype in int16 float32; do
       same_json "$tmp/ds-single-$dtype/$name.json" "$tmp/ds-$n-$dtype/$name.json"
     check "$dtype N=$n: same TIFF bytes as one create" \
       same_tiffs "$tmp/out-single-$dtype/$name" "$tmp/out-$n-$dtype/$name"
+    check "$dtype N=$n: same preview as one create" \
+      cmp -s "$tmp/ds-single-$dtype/$name.png" "$tmp/ds-$n-$dtype/$name.png"
     check "$dtype N=$n: plan and staging removed" test -z "$(ls -A "$tmp/out-$n-$dtype" | grep -v "^$name\$")"
   done
 done
@@ -134,6 +136,10 @@ printf 'not json' >"$staging/shards/shard-2-of-3.json"
 "$cli" create-merge "$plan" 2>"$tmp/err"
 check "a broken state exits 1" test $? -eq 1
 check "a broken state is named" grep -q "shard-2-of-3.json" "$tmp/err"
+cp "$staging/shards/shard-1-of-3.json" "$staging/shards/shard-2-of-3.json"
+"$cli" create-merge "$plan" 2>"$tmp/err"
+check "a state renamed to another shard exits 1" test $? -eq 1
+check "... naming it" grep -q "shard 2/3 .*its content names another shard" "$tmp/err"
 "$cli" create-shard "$plan" --shard 2/3 --threads 1 >/dev/null 2>&1
 rm "$staging/data/train/"image0_*.tif
 "$cli" create-merge "$plan" 2>"$tmp/err"
@@ -188,5 +194,32 @@ check "a shard of a merged plan exits 1" test $? -eq 1
 check "a merged plan is named" grep -q "$(basename "$plan")" "$tmp/err"
 "$cli" create-merge "$plan" 2>"$tmp/err"
 check "merging a merged plan exits 1" test $? -eq 1
+
+# A merge killed while publishing (data dir claimed, no JSON): the next merge takes the data
+# back (removed with the half-published dir), says every shard must run again; then all is as
+# one create. A merge killed after publishing, before removing the plan: the plan is removed.
+plan_into pub int16
+for k in 1 2; do "$cli" create-shard "$plan" --shard "$k/2" --threads 1 >/dev/null 2>&1; done
+start_stopping_at create:claimed create-merge "$plan"
+check "merge stops after claiming the name" wait_stopped "$pid"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+"$cli" create-merge "$plan" 2>"$tmp/err"
+check "merge after a merge killed while publishing exits 1" test $? -eq 1
+check "... saying the shards must run again" grep -q "run every shard again" "$tmp/err"
+check "... and the half-published dataset is gone" test ! -e "$tmp/out-pub/20260101_7I_denoising_2to6F"
+for k in 1 2; do "$cli" create-shard "$plan" --shard "$k/2" --threads 1 >/dev/null 2>&1; done
+start_stopping_at create-merge:published create-merge "$plan"
+check "merge stops after publishing" wait_stopped "$pid"
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+check "after killed publishing and a re-run: same JSON" \
+  same_json "$tmp/ds-single-int16/20260101_7I_denoising_2to6F.json" "$tmp/ds-pub/20260101_7I_denoising_2to6F.json"
+check "after killed publishing and a re-run: same TIFFs" \
+  same_tiffs "$tmp/out-single-int16/20260101_7I_denoising_2to6F" "$tmp/out-pub/20260101_7I_denoising_2to6F"
+"$cli" create-shard "$plan" --shard 1/2 2>"$tmp/err"
+check "a shard of a plan merged already exits 1" test $? -eq 1
+check "... naming the dataset" grep -q "merged into dataset 20260101_7I_denoising_2to6F already" "$tmp/err"
+"$cli" create-merge "$plan" 2>"$tmp/err"
+check "merging it again exits 1 naming the dataset" grep -q "merged into dataset 20260101_7I_denoising_2to6F already; removed the plan" "$tmp/err"
+check "... and removes the plan and its staging" test -z "$(ls -A "$tmp/out-pub" | grep -v "^20260101_7I_denoising_2to6F\$")"
 
 finish
