@@ -189,4 +189,11 @@ check "plan over an existing npz: exit 1" test $? -eq 1
 check "plan over an existing npz: already exists" grep -q "already exists" "$tmp/err"
 check "plan over an existing npz: no plan" test -z "$(ls "$tmp/single-x/$name" | grep plan)"
 
+# An output folder that cannot be made: exit 1 naming it (a filesystem error, not an internal one).
+touch "$tmp/a-file"
+"$cli" patches "$name" --datasets "$tmp/ds" --out "$tmp/a-file/x" --patch-size 32 --plan-only \
+  >/dev/null 2>"$tmp/err"
+check "plan into a file: exit 1" test $? -eq 1
+check "plan into a file: named" grep -q "a-file/x/$name: Not a directory" "$tmp/err"
+
 finish
