@@ -51,19 +51,34 @@ def require_shard_commands(cli):
         "(branches shard-create and shard-patches)")
 
 
+RUNS = ("single", "local", "resume", "slurm")
+
+
 @pytest.fixture(scope="module")
 def base(cli, tmp_path_factory):
-    """raw/: 5 good stacks of two sizes (3 of 48 x 48, 2 of 64 x 64; 2 channels, 6 frames) and
-    5 unusable files; single/: one create + patches run on it with the workflow's seed."""
+    """raw/: 5 good stacks of two sizes (3 of 48 x 48, 2 of 64 x 64; 2 channels, 6 frames), 5
+    unusable files, and one of the 64 x 64 stacks damaged after every run's datasets dir indexed
+    it (same size and mtime: it passes screening, its sums cannot be read, and the dataset gets
+    another name than its plan reserved); single/: one create + patches run on it with the
+    workflow's seed."""
     require_shard_commands(cli)
     base = tmp_path_factory.mktemp("workflow")
     run(cli, "synth", base / "raw" / "a", "--images", 3, "--size", 48, "--frames", 6,
         "--channels", 2, "--seed", 3, "--with-bad-files")
-    run(cli, "synth", base / "raw" / "b", "--images", 2, "--size", 64, "--frames", 6,
+    run(cli, "synth", base / "raw" / "b", "--images", 3, "--size", 64, "--frames", 6,
         "--channels", 2, "--seed", 4)
+    for name in RUNS:
+        run(cli, "index", base / "raw", "--datasets", base / name / "datasets")
+    [victim] = (base / "raw" / "b").rglob("Im_00002.tif")
+    stat = victim.stat()
+    with open(victim, "r+b") as f:
+        f.truncate(stat.st_size // 3)
+        f.truncate(stat.st_size)
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     single = base / "single"
-    run(cli, "create", base / "raw", "--datasets", single / "datasets", "--out", single / "data",
-        *CREATE, "--seed", SEED)
+    proc = run(cli, "create", base / "raw", "--datasets", single / "datasets", "--out",
+               single / "data", *CREATE, "--seed", SEED)
+    assert "read_failed 1" in proc.stdout, proc.stdout
     [dataset_json] = (single / "datasets").glob("*.json")
     run(cli, "patches", dataset_json.stem, "--datasets", single / "datasets", *PATCHES,
         "--seed", SEED)
@@ -138,7 +153,7 @@ def assert_same_outputs(single_root, sharded_root):
     s_data, w_data = single_root / "data" / s_name, sharded_root / "data" / w_name
     s_tifs = sorted(p.relative_to(s_data) for p in s_data.rglob("*.tif"))
     w_tifs = sorted(p.relative_to(w_data) for p in w_data.rglob("*.tif"))
-    assert s_tifs == w_tifs and len(s_tifs) == 2 * 5, (s_tifs, w_tifs)
+    assert s_tifs == w_tifs and len(s_tifs) == 2 * 5, (s_tifs, w_tifs)  # 6 good, 1 damaged
     for rel in s_tifs:
         assert (s_data / rel).read_bytes() == (w_data / rel).read_bytes(), rel
 
