@@ -1,4 +1,8 @@
-// `flamecare patches`: options → make_patches → summary.
+// `flamecare patches` (options → make_patches → summary) and its sharded steps: `patches
+// --plan-only` (plan_patches), `patches-shard` (patches_shard), `patches-merge` (patches_merge).
+#include <cstdio>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "commands.hpp"
@@ -29,6 +33,17 @@ void print_summary(const PatchResult& r) {
   fmt::print("  log:     {}\n", printable((r.npz.parent_path() / "patches.log").string()));
 }
 
+// A complete npz: its log beside it, then the summary.
+int finish_run(const PatchResult& result, Console& console) {
+  try {
+    console.save_log_done(result.npz.parent_path() / "patches.log");
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("{} (the npz itself is complete)", e.what()));
+  }
+  print_summary(result);
+  return 0;
+}
+
 // The log of a failed run goes into its output folder when that exists; a run that failed before
 // (no such dataset, …) writes nothing at all.
 void save_failure_log(Console& console, const PatchOptions& options, const Error& error) {
@@ -49,7 +64,17 @@ struct PatchArgs {
   CLI::Option* dataset_option = nullptr;
   CLI::Option* per_image_option = nullptr;
   CLI::Option* seed_option = nullptr;
+  bool plan_only = false;
 };
+
+// The plan's path goes last on stdout: scripts and workflows take it from there.
+int run_plan(const PatchOptions& options, Console& console) {
+  const PatchesPlan plan = plan_patches(options, console.reporter());
+  fmt::print("plan: {} samples, seed {}, for {}\n", plan.n_samples, plan.seed,
+             printable(plan.npz.string()));
+  fmt::print("{}\n", printable(plan.path.string()));
+  return 0;
+}
 
 int run_patches(PatchArgs& args, Console& console) {
   if (!args.config.empty()) {
@@ -62,6 +87,7 @@ int run_patches(PatchArgs& args, Console& console) {
   if (args.per_image_option->count() > 0) options.patches_per_image = args.per_image;
   if (args.seed_option->count() > 0) options.seed = args.seed;
   catch_interrupts();
+  if (args.plan_only) return run_plan(options, console);
   PatchResult result;
   try {
     result = make_patches(options, console.reporter());
@@ -69,18 +95,66 @@ int run_patches(PatchArgs& args, Console& console) {
     save_failure_log(console, options, e);
     throw;
   }
-  try {
-    console.save_log_done(result.npz.parent_path() / "patches.log");
-  } catch (const Error& e) {
-    throw Error(e.kind(), fmt::format("{} (the npz itself is complete)", e.what()));
+  return finish_run(result, console);
+}
+
+// "K/N" with 1 <= K <= N.
+std::pair<int, int> parse_shard(const std::string& text) {
+  int k = 0, n = 0;
+  char end = 0;
+  if (std::sscanf(text.c_str(), "%d/%d%c", &k, &n, &end) != 2 || k < 1 || n < 1 || k > n) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("--shard: expected K/N with 1 <= K <= N (e.g. 2/5), got '{}'",
+                            printable(text)));
   }
-  print_summary(result);
-  return 0;
+  return {k, n};
+}
+
+void add_shard_command(CLI::App& app, Runner& runner) {
+  struct Args {
+    std::string plan, shard;
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand(
+      "patches-shard",
+      "Cut one shard (round robin over the samples) of a `patches --plan-only` plan");
+  cmd->add_option("plan", args->plan, "The plan JSON")->required();
+  cmd->add_option("--shard", args->shard, "K/N: this shard K of N (1 <= K <= N)")->required();
+  cmd->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(int_at_least(0));
+  cmd->callback([&runner, args] {
+    runner = [args](Console& console) {
+      const auto [k, n] = parse_shard(args->shard);
+      catch_interrupts();
+      const PatchShardResult r = patches_shard(args->plan, k, n, args->threads, console.reporter());
+      fmt::print("patches-shard {}/{}: {} patches from {} samples ({} skipped)\n", r.shard,
+                 r.shards, r.n_patches, r.n_samples, r.n_skipped);
+      fmt::print("  state: {}\n", printable(r.state.string()));
+      return 0;
+    };
+  });
+}
+
+void add_merge_command(CLI::App& app, Runner& runner) {
+  auto plan = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand(
+      "patches-merge", "Merge every shard of a plan into the npz one `patches` run writes");
+  cmd->add_option("plan", *plan, "The plan JSON")->required();
+  cmd->callback([&runner, plan] {
+    runner = [plan](Console& console) {
+      catch_interrupts();
+      return finish_run(patches_merge(*plan, console.reporter()), console);
+    };
+  });
 }
 
 }  // namespace
 
 void add_patches_command(CLI::App& app, Runner& runner) {
+  add_shard_command(app, runner);
+  add_merge_command(app, runner);
   auto args = std::make_shared<PatchArgs>();
   PatchOptions& o = args->options;
   auto* cmd = app.add_subcommand("patches",
@@ -120,6 +194,9 @@ void add_patches_command(CLI::App& app, Runner& runner) {
       ->capture_default_str()
       ->check(number_in(0, 1, /*hi_open=*/true));
   cmd->add_flag("--force-zip64", o.force_zip64, "Write ZIP64 records even for a small npz");
+  cmd->add_flag("--plan-only", args->plan_only,
+                "Only plan a sharded run: write <npz stem>.plan.json (its path is the last line) "
+                "for patches-shard and patches-merge");
   cmd->add_option("--config", args->config,
                   "TOML file of these options (keys as the long option names, dataset for "
                   "DATASET; command line wins)");

@@ -15,6 +15,7 @@ void add_synth_command(CLI::App& app, Runner& runner);
 void add_inspect_command(CLI::App& app, Runner& runner);
 void add_index_command(CLI::App& app, Runner& runner);
 void add_create_command(CLI::App& app, Runner& runner);
+/// `patches`, `patches-shard` and `patches-merge`.
 void add_patches_command(CLI::App& app, Runner& runner);
 void add_datasets_command(CLI::App& app, Runner& runner);
 void add_show_command(CLI::App& app, Runner& runner);

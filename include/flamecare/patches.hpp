@@ -66,4 +66,47 @@ PatchResult make_patches(const PatchOptions& options, const Reporter& reporter);
 /// absolute (it may not exist yet). Reads the dataset JSON only. Throws as open_dataset.
 std::filesystem::path patches_output_dir(const PatchOptions& options);
 
+/// A `patches` run cut in shards: what plan_patches decided and wrote.
+struct PatchesPlan {
+  std::filesystem::path path;  ///< <out dir>/<npz stem>.plan.json, absolute
+  std::filesystem::path npz;   ///< the npz patches_merge writes
+  std::uint64_t seed = 0;      ///< the seed (given or fresh)
+  std::size_t n_samples = 0;   ///< samples the shards share (train images kept × channels)
+  std::string fingerprint;     ///< of everything planned: shard states made for it carry it
+};
+
+/// What one patches_shard call wrote.
+struct PatchShardResult {
+  std::filesystem::path state;  ///< <out dir>/<npz stem>.shard-<k>-of-<n>.json, written last
+  int shard = 0;                ///< k (1-based)
+  int shards = 0;               ///< n
+  std::size_t n_samples = 0;    ///< samples of this shard
+  std::size_t n_patches = 0;    ///< patches stored
+  std::size_t n_skipped = 0;    ///< samples without any patch centre above the threshold
+};
+
+/// Decides everything of a `patches` run that needs the whole dataset (seed, samples with their
+/// seeds, patches per sample, validation ids, output names, normalisation inputs) and writes it
+/// atomically to `<out dir>/<npz stem>.plan.json` (replacing an older plan of the same npz).
+/// Throws as make_patches, Error(kAlreadyExists) when the npz or validation npz exists.
+PatchesPlan plan_patches(const PatchOptions& options, const Reporter& reporter);
+
+/// Cuts the samples i of the plan with i % shards == shard − 1 exactly as make_patches does into
+/// the shard's store files next to the plan, then writes its state file (its presence marks a
+/// complete shard). A re-run replaces only this shard's files. `threads` 0 = all cores.
+/// Throws Error(kInvalidArgument) unless 1 <= shard <= shards, Error(kNotFound) for a missing
+/// plan, Error(kCorrupt) for a damaged plan or one the dataset no longer matches, else as
+/// make_patches.
+PatchShardResult patches_shard(const std::filesystem::path& plan, int shard, int shards,
+                               int threads, const Reporter& reporter);
+
+/// Requires the shard states next to the plan to form a complete set 1…n of one n made for this
+/// plan, then writes exactly what one make_patches run with the plan's seed writes (npz streamed
+/// from the shard stores in the single run's order, validation npz, config JSON, sample sheets,
+/// legacy copies, npz_files record) and removes the shard files.
+/// Throws Error(kNotFound) naming a missing shard, Error(kCorrupt) naming a stale shard (another
+/// plan or another n) or a damaged one; in both cases before writing anything. Else as
+/// make_patches.
+PatchResult patches_merge(const std::filesystem::path& plan, const Reporter& reporter);
+
 }  // namespace flamecare

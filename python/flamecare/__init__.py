@@ -33,6 +33,7 @@ from ._errors import (
 )
 from ._index import update_index
 from ._inspect import inspect
+from ._patch_shards import PatchesPlan, patches_merge, patches_shard, plan_patches
 from ._patches import Patches, make_patches
 from ._raw import RawImage, read_raw
 from ._synth import Corpus, synth
@@ -53,6 +54,7 @@ __all__ = [
     "IoError",
     "NotFoundError",
     "Patches",
+    "PatchesPlan",
     "RawImage",
     "UnsupportedFileError",
     "create",
@@ -60,6 +62,9 @@ __all__ = [
     "inspect",
     "list_datasets",
     "make_patches",
+    "patches_merge",
+    "patches_shard",
+    "plan_patches",
     "read_raw",
     "synth",
     "update_index",

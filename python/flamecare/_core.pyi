@@ -574,6 +574,54 @@ class PatchResult:
 def make_patches(options: PatchOptions, sink: object) -> PatchResult:
     """Cuts patches into an npz; progress and log lines go to `sink`."""
 
+class PatchesPlan:
+    """What plan_patches decided and wrote."""
+
+    @property
+    def path(self) -> pathlib.Path: ...
+
+    @property
+    def npz(self) -> pathlib.Path: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def n_samples(self) -> int: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+class PatchShardResult:
+    """What one patches_shard call wrote."""
+
+    @property
+    def state(self) -> pathlib.Path: ...
+
+    @property
+    def shard(self) -> int: ...
+
+    @property
+    def shards(self) -> int: ...
+
+    @property
+    def n_samples(self) -> int: ...
+
+    @property
+    def n_patches(self) -> int: ...
+
+    @property
+    def n_skipped(self) -> int: ...
+
+def plan_patches(options: PatchOptions, sink: object) -> PatchesPlan:
+    """Writes the plan of a sharded patches run."""
+
+def patches_shard(plan: str | os.PathLike, shard: int, shards: int, threads: int, sink: object) -> PatchShardResult:
+    """Cuts shard `shard` of `shards` of a plan."""
+
+def patches_merge(plan: str | os.PathLike, sink: object) -> PatchResult:
+    """Merges every shard of a plan into the npz one run writes."""
+
 careamics_version: str = '0.3.5'
 
 class ExportOptions:

@@ -169,6 +169,31 @@ def make_patches(
         KeyboardInterrupt: Ctrl-C or the notebook's interrupt: the run stops within about a
             second and removes its temporary store, config, sheets and npz.
     """
+    options = patch_options(ds, patch_size, patch_multiple, all_channels, seed,
+                            patches_per_image=patches_per_image,
+                            background_threshold=background_threshold, threads=threads,
+                            out_dir=out_dir, data_dir=data_dir, datasets_dir=datasets_dir,
+                            force_zip64=force_zip64, validation_fraction=validation_fraction)
+    return Patches(_core.make_patches(options, Sink(progress)))
+
+
+def patch_options(
+    ds: Dataset | PathLike,
+    patch_size: int,
+    patch_multiple: int,
+    all_channels: bool,
+    seed: int | None,
+    *,
+    patches_per_image: int | None,
+    background_threshold: float,
+    threads: int,
+    out_dir: PathLike | None,
+    data_dir: PathLike | None,
+    datasets_dir: PathLike | None,
+    force_zip64: bool,
+    validation_fraction: float,
+) -> _core.PatchOptions:
+    """The C++ options of :func:`make_patches`'s arguments (checked as it checks them)."""
     options = _core.PatchOptions()
     if isinstance(ds, Dataset):
         json_path = ds.json_path
@@ -195,4 +220,4 @@ def make_patches(
     options.threads = as_int("threads", threads)
     options.force_zip64 = bool(force_zip64)
     options.validation_fraction = as_float("validation_fraction", validation_fraction)
-    return Patches(_core.make_patches(options, Sink(progress)))
+    return options

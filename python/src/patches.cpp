@@ -16,6 +16,54 @@ using namespace nb::literals;
 
 namespace flamecare::python {
 
+namespace {
+
+// The sharded steps: plan_patches, patches_shard, patches_merge.
+void bind_patch_shards(nb::module_& m) {
+  nb::class_<PatchesPlan>(m, "PatchesPlan", "What plan_patches decided and wrote.")
+      .def_ro("path", &PatchesPlan::path)
+      .def_ro("npz", &PatchesPlan::npz)
+      .def_ro("seed", &PatchesPlan::seed)
+      .def_ro("n_samples", &PatchesPlan::n_samples)
+      .def_ro("fingerprint", &PatchesPlan::fingerprint);
+  nb::class_<PatchShardResult>(m, "PatchShardResult", "What one patches_shard call wrote.")
+      .def_ro("state", &PatchShardResult::state)
+      .def_ro("shard", &PatchShardResult::shard)
+      .def_ro("shards", &PatchShardResult::shards)
+      .def_ro("n_samples", &PatchShardResult::n_samples)
+      .def_ro("n_patches", &PatchShardResult::n_patches)
+      .def_ro("n_skipped", &PatchShardResult::n_skipped);
+  m.def(
+      "plan_patches",
+      [](const PatchOptions& options, nb::handle sink) {
+        PatchesPlan plan;
+        run_reported(sink, [&](const Reporter& r) { plan = plan_patches(options, r); });
+        return plan;
+      },
+      "options"_a, "sink"_a, "Writes the plan of a sharded patches run.");
+  m.def(
+      "patches_shard",
+      [](const std::filesystem::path& plan, int shard, int shards, int threads, nb::handle sink) {
+        PatchShardResult result;
+        run_reported(sink, [&](const Reporter& r) {
+          result = patches_shard(plan, shard, shards, threads, r);
+        });
+        return result;
+      },
+      "plan"_a, "shard"_a, "shards"_a, "threads"_a, "sink"_a,
+      "Cuts shard `shard` of `shards` of a plan.");
+  m.def(
+      "patches_merge",
+      [](const std::filesystem::path& plan, nb::handle sink) {
+        PatchResult result;
+        run_reported(sink, [&](const Reporter& r) { result = patches_merge(plan, r); });
+        return result;
+      },
+      "plan"_a, "sink"_a, "Merges every shard of a plan into the npz one run writes.");
+}
+
+}  // namespace
+
 void bind_patches(nb::module_& m) {
   nb::class_<PatchOptions>(m, "PatchOptions", "Options of make_patches (C++ PatchOptions).")
       .def(nb::init<>())
@@ -56,6 +104,7 @@ void bind_patches(nb::module_& m) {
         return result;
       },
       "options"_a, "sink"_a, "Cuts patches into an npz; progress and log lines go to `sink`.");
+  bind_patch_shards(m);
 }
 
 }  // namespace flamecare::python

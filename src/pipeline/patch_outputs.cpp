@@ -26,7 +26,7 @@ constexpr std::size_t kCheckEvery = 1024;
 
 // Streams the stored patches into the npz in `order` and commits it (never overwriting).
 std::uint64_t write_npz(const fs::path& path, const std::vector<PatchRecord>& order,
-                        const PatchStore& store, int channels, int p, bool force_zip64,
+                        const PatchSource& store, int channels, int p, bool force_zip64,
                         const Reporter& reporter) {
   NpzWriter npz(path, force_zip64);
   const std::vector<std::size_t> shape = {order.size(), std::size_t(channels), std::size_t(p),
@@ -156,7 +156,7 @@ void remove_stale_patch_files(const fs::path& dir, const Reporter& reporter) {
 }
 
 void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>& order,
-                         const std::vector<PatchRecord>& val_order, const PatchStore& store,
+                         const std::vector<PatchRecord>& val_order, const PatchSource& store,
                          PatchResult& result, const Reporter& reporter) {
   const fs::path dir = result.npz.parent_path();
   const std::string stem = result.npz.stem().string();

@@ -49,7 +49,7 @@ struct PatchOutputs {
 /// Error(kAlreadyExists) when an npz exists, Error(kIo) naming the path and the system's reason,
 /// Error(kCancelled).
 void write_patch_outputs(const PatchOutputs& outputs, const std::vector<PatchRecord>& order,
-                         const std::vector<PatchRecord>& val_order, const PatchStore& store,
+                         const std::vector<PatchRecord>& val_order, const PatchSource& store,
                          PatchResult& result, const Reporter& reporter);
 
 }  // namespace flamecare::detail

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::size_t kPairsPerSheet = 8;
 
-RgbImage patch_rgb(const PatchStore& store, int which, std::size_t slot, int channels, int p) {
+RgbImage patch_rgb(const PatchSource& store, int which, std::size_t slot, int channels, int p) {
   Image<float> patch(channels, p, p);
   store.read(which, slot, patch.pixels);
   const std::size_t shown = std::min(channels, 3);
@@ -20,7 +20,7 @@ RgbImage patch_rgb(const PatchStore& store, int which, std::size_t slot, int cha
 }
 
 void write_sheet(const std::filesystem::path& path, const std::string& title,
-                 const std::vector<SamplePatch>& patches, const PatchStore& store, int channels,
+                 const std::vector<SamplePatch>& patches, const PatchSource& store, int channels,
                  int p) {
   PreviewSheet sheet;
   sheet.title = title;
@@ -40,7 +40,7 @@ void write_sheet(const std::filesystem::path& path, const std::string& title,
 
 void write_patch_samples(const std::filesystem::path& sheet1, const std::filesystem::path& sheet2,
                          const std::string& dataset, const std::vector<SamplePatch>& first,
-                         const PatchStore& store, int channels, int patch_size) {
+                         const PatchSource& store, int channels, int patch_size) {
   const auto split =
       first.begin() + static_cast<std::ptrdiff_t>(std::min(kPairsPerSheet, first.size()));
   write_sheet(sheet1, fmt::format("{}: training patches 1-8", dataset), {first.begin(), split},

@@ -19,6 +19,6 @@ struct SamplePatch {
 /// source. Throws Error(kIo).
 void write_patch_samples(const std::filesystem::path& sheet1, const std::filesystem::path& sheet2,
                          const std::string& dataset, const std::vector<SamplePatch>& first,
-                         const PatchStore& store, int channels, int patch_size);
+                         const PatchSource& store, int channels, int patch_size);
 
 }  // namespace flamecare::detail

@@ -1,6 +1,7 @@
 #include "pipeline/patch_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -37,10 +38,15 @@ void write_all(int fd, const void* data, std::size_t size, off_t offset,
 
 PatchStore::PatchStore(const std::filesystem::path& dir, std::size_t patch_bytes,
                        std::size_t max_slots)
-    : patch_bytes_(patch_bytes),
+    : PatchStore(dir / fmt::format(".patches-{}-X.tmp", ::getpid()),
+                 dir / fmt::format(".patches-{}-Y.tmp", ::getpid()), patch_bytes, max_slots) {}
+
+PatchStore::PatchStore(const std::filesystem::path& x_path, const std::filesystem::path& y_path,
+                       std::size_t patch_bytes, std::size_t max_slots)
+    : paths_{x_path, y_path},
+      patch_bytes_(patch_bytes),
       crcs_{std::vector<std::uint32_t>(max_slots), std::vector<std::uint32_t>(max_slots)} {
   for (int i = 0; i < 2; ++i) {
-    paths_[i] = dir / fmt::format(".patches-{}-{}.tmp", ::getpid(), i == 0 ? "X" : "Y");
     fds_[i] = ::open(paths_[i].c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fds_[i] < 0) {
       const int err = errno;
@@ -53,6 +59,47 @@ PatchStore::PatchStore(const std::filesystem::path& dir, std::size_t patch_bytes
                   fmt::format("{}: cannot create: {}", paths_[i].string(), std::strerror(err)));
     }
   }
+}
+
+std::unique_ptr<PatchStore> PatchStore::open(const std::filesystem::path& x_path,
+                                             const std::filesystem::path& y_path,
+                                             std::size_t patch_bytes,
+                                             std::vector<std::uint32_t> crcs[2]) {
+  std::unique_ptr<PatchStore> store(new PatchStore(patch_bytes));
+  store->keep_ = true;
+  store->paths_[0] = x_path;
+  store->paths_[1] = y_path;
+  for (int i = 0; i < 2; ++i) {
+    const auto& path = store->paths_[i];
+    store->fds_[i] = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (store->fds_[i] < 0) {
+      const int err = errno;
+      throw Error(err == ENOENT ? ErrorKind::kNotFound : ErrorKind::kIo,
+                  fmt::format("{}: cannot open: {}", path.string(), std::strerror(err)));
+    }
+    struct stat st {};
+    const std::uint64_t expected = std::uint64_t(crcs[i].size()) * patch_bytes;
+    if (::fstat(store->fds_[i], &st) != 0 || std::uint64_t(st.st_size) != expected) {
+      throw Error(ErrorKind::kCorrupt,
+                  fmt::format("{}: {} bytes, expected {} ({} patches of {} bytes)", path.string(),
+                              std::uint64_t(st.st_size), expected, crcs[i].size(), patch_bytes));
+    }
+    store->crcs_[i] = std::move(crcs[i]);
+  }
+  return store;
+}
+
+void PatchStore::publish(const std::filesystem::path& x_path, const std::filesystem::path& y_path) {
+  const std::filesystem::path targets[2] = {x_path, y_path};
+  for (int i = 0; i < 2; ++i) {
+    if (::fsync(fds_[i]) != 0 || ::rename(paths_[i].c_str(), targets[i].c_str()) != 0) {
+      const int err = errno;
+      throw Error(ErrorKind::kIo, fmt::format("{}: cannot publish as {}: {}", paths_[i].string(),
+                                              targets[i].string(), std::strerror(err)));
+    }
+    paths_[i] = targets[i];
+  }
+  keep_ = true;
 }
 
 std::optional<pid_t> PatchStore::owner_of(std::string_view filename) {
@@ -68,6 +115,7 @@ std::optional<pid_t> PatchStore::owner_of(std::string_view filename) {
 PatchStore::~PatchStore() {
   for (int i = 0; i < 2; ++i) {
     if (fds_[i] >= 0) ::close(fds_[i]);
+    if (keep_) continue;
     std::error_code ec;
     std::filesystem::remove(paths_[i], ec);
   }

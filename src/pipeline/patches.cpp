@@ -15,6 +15,7 @@
 #include "pipeline/dataset_manage.hpp"
 #include "pipeline/patch_dataset.hpp"
 #include "pipeline/patch_outputs.hpp"
+#include "pipeline/patch_run.hpp"
 #include "pipeline/patch_sampling.hpp"
 #include "pipeline/patch_store.hpp"
 #include "util/parallel.hpp"
@@ -87,22 +88,13 @@ struct PairWork {
   std::vector<float> y;
 };
 
-struct Plan {
-  const detail::PatchDataset& data;
-  const PatchOptions& options;
-  std::uint64_t seed = 0;
-  std::size_t per_sample = 0;
-  int sample_channels = 1;  // C' of each patch
-  int samples_per_pair = 1;
-};
-
 // Normalises one train pair's ground truth, picks each of its samples' centres and stores their
 // patches (the input's cut from its sums and normalised patch by patch).
-void process_pair(const Plan& plan, std::size_t pair_index, detail::PatchStore& store,
-                  std::mutex& mutex, std::vector<PatchRecord>& records, std::size_t& skipped,
-                  PairWork& work, const Reporter& reporter) {
-  const auto& pair = plan.data.train[pair_index];
-  const Dataset& d = plan.data.dataset;
+void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::SampleShare share,
+                  detail::PatchStore& store, std::mutex& mutex, std::vector<PatchRecord>& records,
+                  std::size_t& skipped, PairWork& work, const Reporter& reporter) {
+  const auto& pair = run.data.train[pair_index];
+  const Dataset& d = run.data.dataset;
   detail::read_sum_tiff(pair.ground_truth, work.truth_sums);
   detail::normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
   reporter.check_cancelled();
@@ -110,19 +102,20 @@ void process_pair(const Plan& plan, std::size_t pair_index, detail::PatchStore& 
   const NormalizedImage& truth = work.truth;
   const ImageShape input = shape_of(work.input_sums);
   if (truth.height != input.height || truth.width != input.width ||
-      truth.channels != input.channels || truth.channels != plan.data.channels) {
+      truth.channels != input.channels || truth.channels != run.data.channels) {
     throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
                                                  pair.ground_truth.string(), pair.input.string()));
   }
-  const int p = plan.options.patch_size;
-  const std::size_t patch_floats = std::size_t(plan.sample_channels) * std::size_t(p) * p;
+  const int p = run.options.patch_size;
+  const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
   work.x.resize(patch_floats);
   work.y.resize(patch_floats);
-  for (int s = 0; s < plan.samples_per_pair; ++s) {
+  for (int s = 0; s < run.samples_per_pair; ++s) {
     reporter.check_cancelled();
-    const std::size_t sample = pair_index * std::size_t(plan.samples_per_pair) + std::size_t(s);
-    const bool all = plan.options.all_channels;
-    const double threshold = plan.options.background_threshold;
+    const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
+    if (!share.has(sample)) continue;
+    const bool all = run.options.all_channels;
+    const double threshold = run.options.background_threshold;
     const auto centres =
         all ? detail::eligible_centres_all_channels(truth, p, threshold, work.patch)
             : detail::eligible_centres_into(truth.plane(s), truth.height, truth.width, p, threshold,
@@ -136,14 +129,14 @@ void process_pair(const Plan& plan, std::size_t pair_index, detail::PatchStore& 
       ++skipped;
       continue;
     }
-    std::mt19937_64 rng(detail::sample_seed(plan.seed, sample));
-    const auto chosen = detail::sample_centres(centres, plan.per_sample, rng);
+    std::mt19937_64 rng(detail::sample_seed(run.seed, sample));
+    const auto chosen = detail::sample_centres(centres, run.per_sample, rng);
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const int y0 = chosen[k].y - p / 2, x0 = chosen[k].x - p / 2;
       const int c0 = all ? 0 : s;
-      detail::normalize_window(work.input_sums, c0, plan.sample_channels, y0, x0, p, d.input.p1,
+      detail::normalize_window(work.input_sums, c0, run.sample_channels, y0, x0, p, d.input.p1,
                                d.input.p99, work.x.data());
-      cut(truth, c0, plan.sample_channels, y0, x0, p, work.y.data());
+      cut(truth, c0, run.sample_channels, y0, x0, p, work.y.data());
       PatchRecord record{sample, k, 0, {std::int32_t(pair.id), all ? -1 : s, y0, x0}};
       {
         std::lock_guard lock(mutex);
@@ -207,95 +200,141 @@ std::size_t patches_per_sample(const detail::PatchDataset& data, const PatchOpti
   return n;
 }
 
-// Cuts every train pair's patches into the store (in parallel); returns them in canonical order.
-std::vector<PatchRecord> cut_patches(const Plan& plan, detail::PatchStore& store,
-                                     PatchResult& result, const Reporter& reporter) {
-  std::vector<PatchRecord> records;
-  std::mutex mutex;
-  std::size_t done = 0;
-  const std::size_t n = plan.data.train.size();
-  reporter.progress("patches", 0, n);
-  std::vector<PairWork> work(detail::parallel_workers(n, plan.options.threads));
-  detail::parallel_for_workers(n, plan.options.threads, [&](std::size_t i, std::size_t w) {
-    reporter.check_cancelled();
-    process_pair(plan, i, store, mutex, records, result.n_skipped, work[w], reporter);
-    std::lock_guard lock(mutex);
-    reporter.progress("patches", ++done, n);
-  });
-  // Canonical order first (independent of thread timing); the caller shuffles.
-  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.sample, a.rank) < std::tie(b.sample, b.rank);
-  });
-  return records;
-}
-
 // `<out or data root>/<name>`, absolute: summaries and logs name it whatever the working dir.
 fs::path output_dir(const PatchOptions& o, const fs::path& data_root, const std::string& name) {
   return fs::absolute((o.out_dir.empty() ? data_root : o.out_dir) / name).lexically_normal();
 }
 
 PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter) {
-  validate(o);
-  detail::PatchDataset data = detail::load_patch_dataset(o.dataset, o.datasets_dir, o.data_dir);
-  const std::size_t too_small = drop_images_smaller_than_patch(data, o.patch_size, reporter);
-  Plan plan{data, o, o.seed.value_or(detail::fresh_seed())};
-  plan.per_sample = patches_per_sample(data, o);
-  plan.sample_channels = o.all_channels ? data.channels : 1;
-  plan.samples_per_pair = o.all_channels ? 1 : data.channels;
-  const std::size_t patch_bytes = std::size_t(plan.sample_channels) * std::size_t(o.patch_size) *
-                                  std::size_t(o.patch_size) * sizeof(float);
-
-  PatchResult result;
-  result.seed = plan.seed;
-  result.patches_per_image = plan.per_sample;
-  result.n_samples = (data.train.size() + too_small) * std::size_t(plan.samples_per_pair);
-  result.n_skipped = too_small * std::size_t(plan.samples_per_pair);
-  const fs::path out_dir = output_dir(o, data.data_root, data.dataset.name);
-  fs::create_directories(out_dir);
+  const detail::PatchRun run = detail::prepare_patch_run(o, reporter);
+  PatchResult result = detail::start_result(run);
+  fs::create_directories(run.out_dir);
   // One run at a time per folder: the npz name is checked and taken under this lock.
-  const detail::FileLock lock(out_dir / ".patches.lock", reporter);
-  detail::remove_stale_patch_files(out_dir, reporter);
-  result.npz = out_dir / fmt::format("{}_patch{}_{}PpI_{}Chan.npz", data.dataset.name, o.patch_size,
-                                     plan.per_sample, o.all_channels ? "All" : "1");
-  require_absent(result.npz);
-  if (o.validation_fraction > 0) {
-    result.val_npz = out_dir / (result.npz.stem().string() + "_val.npz");
-    require_absent(result.val_npz);
-    result.validation_ids =
-        detail::choose_validation_ids(data.dataset, o.validation_fraction, plan.seed);
-    reporter.info(fmt::format("holding out {} of {} train images for validation",
-                              result.validation_ids.size(), data.train.size()));
-  }
+  const detail::FileLock lock(run.out_dir / ".patches.lock", reporter);
+  detail::remove_stale_patch_files(run.out_dir, reporter);
+  detail::require_outputs_absent(run);
   detail::check_patch_resources(
-      out_dir,
-      static_cast<long double>(result.n_samples) * static_cast<long double>(plan.per_sample),
-      patch_bytes);
+      run.out_dir,
+      static_cast<long double>(result.n_samples) * static_cast<long double>(run.per_sample),
+      run.patch_bytes);
   reporter.info(
-      fmt::format("cutting up to {} patches per sample with seed {}", plan.per_sample, plan.seed));
-  detail::PatchStore store(out_dir, patch_bytes, result.n_samples * plan.per_sample);
+      fmt::format("cutting up to {} patches per sample with seed {}", run.per_sample, run.seed));
+  detail::PatchStore store(run.out_dir, run.patch_bytes, run.n_samples() * run.per_sample);
   detail::test_point("patches:store-created");
-  std::vector<PatchRecord> records = cut_patches(plan, store, result, reporter);
-  std::vector<PatchRecord> validation = take_validation(records, result.validation_ids);
-  if (records.empty()) {
-    throw Error(ErrorKind::kNotFound,
-                fmt::format("{}: no sample has a patch centre above the background "
-                            "threshold {}; nothing written",
-                            detail::printable(data.dataset.name), o.background_threshold));
-  }
-  std::mt19937_64 rng(plan.seed);
-  detail::shuffle(records, rng);
-  detail::shuffle(validation, rng);  // after the training patches: those stay as without it
-  result.n_patches = records.size();
-  result.n_val_patches = validation.size();
-  detail::test_point("patches:stored");
-  detail::write_patch_outputs({data, o, plan.seed, plan.sample_channels}, records, validation,
-                              store, result, reporter);
-  detail::record_npz(data.dataset, result.npz, reporter);
-  if (!result.val_npz.empty()) detail::record_npz(data.dataset, result.val_npz, reporter);
+  std::vector<PatchRecord> records =
+      detail::cut_patches(run, store, detail::SampleShare{}, result.n_skipped, reporter);
+  detail::finish_patches(run, std::move(records), store, result, reporter);
   return result;
 }
 
 }  // namespace
+
+namespace detail {
+
+PatchRun prepare_patch_run(const PatchOptions& o, const Reporter& reporter) {
+  validate(o);
+  PatchRun run;
+  run.data = load_patch_dataset(o.dataset, o.datasets_dir, o.data_dir);
+  run.options = o;
+  run.too_small = drop_images_smaller_than_patch(run.data, o.patch_size, reporter);
+  run.seed = o.seed.value_or(fresh_seed());
+  run.options.seed = run.seed;
+  run.per_sample = patches_per_sample(run.data, o);
+  run.sample_channels = o.all_channels ? run.data.channels : 1;
+  run.samples_per_pair = o.all_channels ? 1 : run.data.channels;
+  run.patch_bytes = std::size_t(run.sample_channels) * std::size_t(o.patch_size) *
+                    std::size_t(o.patch_size) * sizeof(float);
+  const std::string& name = run.data.dataset.name;
+  run.out_dir = output_dir(o, run.data.data_root, name);
+  run.npz = run.out_dir / fmt::format("{}_patch{}_{}PpI_{}Chan.npz", name, o.patch_size,
+                                      run.per_sample, o.all_channels ? "All" : "1");
+  if (o.validation_fraction > 0) {
+    run.val_npz = run.out_dir / (run.npz.stem().string() + "_val.npz");
+    run.validation_ids = choose_validation_ids(run.data.dataset, o.validation_fraction, run.seed);
+  }
+  return run;
+}
+
+void require_outputs_absent(const PatchRun& run) {
+  require_absent(run.npz);
+  if (!run.val_npz.empty()) require_absent(run.val_npz);
+}
+
+std::size_t share_samples(const PatchRun& run, SampleShare share) {
+  const std::size_t n = run.n_samples();
+  return n / share.n + (share.k < n % share.n ? 1 : 0);
+}
+
+std::vector<PatchRecord> cut_patches(const PatchRun& run, PatchStore& store, SampleShare share,
+                                     std::size_t& skipped, const Reporter& reporter) {
+  // The pairs holding at least one sample of the share.
+  std::vector<std::size_t> pairs;
+  const auto per_pair = std::size_t(run.samples_per_pair);
+  for (std::size_t i = 0; i < run.data.train.size(); ++i) {
+    for (std::size_t s = 0; s < per_pair; ++s) {
+      if (share.has(i * per_pair + s)) {
+        pairs.push_back(i);
+        break;
+      }
+    }
+  }
+  std::vector<PatchRecord> records;
+  std::mutex mutex;
+  std::size_t done = 0;
+  const std::size_t n = pairs.size();
+  reporter.progress("patches", 0, n);
+  std::vector<PairWork> work(parallel_workers(n, run.options.threads));
+  parallel_for_workers(n, run.options.threads, [&](std::size_t i, std::size_t w) {
+    reporter.check_cancelled();
+    process_pair(run, pairs[i], share, store, mutex, records, skipped, work[w], reporter);
+    std::lock_guard lock(mutex);
+    reporter.progress("patches", ++done, n);
+  });
+  // Canonical order first (independent of thread timing and shards); the caller shuffles.
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.sample, a.rank) < std::tie(b.sample, b.rank);
+  });
+  return records;
+}
+
+PatchResult start_result(const PatchRun& run) {
+  PatchResult result;
+  result.seed = run.seed;
+  result.patches_per_image = run.per_sample;
+  result.n_samples = (run.data.train.size() + run.too_small) * std::size_t(run.samples_per_pair);
+  result.n_skipped = run.too_small * std::size_t(run.samples_per_pair);
+  result.npz = run.npz;
+  result.val_npz = run.val_npz;
+  result.validation_ids = run.validation_ids;
+  return result;
+}
+
+void finish_patches(const PatchRun& run, std::vector<PatchRecord> records,
+                    const PatchSource& source, PatchResult& result, const Reporter& reporter) {
+  if (!run.val_npz.empty()) {
+    reporter.info(fmt::format("holding out {} of {} train images for validation",
+                              run.validation_ids.size(), run.data.train.size()));
+  }
+  std::vector<PatchRecord> validation = take_validation(records, run.validation_ids);
+  if (records.empty()) {
+    throw Error(ErrorKind::kNotFound,
+                fmt::format("{}: no sample has a patch centre above the background "
+                            "threshold {}; nothing written",
+                            printable(run.data.dataset.name), run.options.background_threshold));
+  }
+  std::mt19937_64 rng(run.seed);
+  shuffle(records, rng);
+  shuffle(validation, rng);  // after the training patches: those stay as without it
+  result.n_patches = records.size();
+  result.n_val_patches = validation.size();
+  test_point("patches:stored");
+  write_patch_outputs({run.data, run.options, run.seed, run.sample_channels}, records, validation,
+                      source, result, reporter);
+  record_npz(run.data.dataset, result.npz, reporter);
+  if (!result.val_npz.empty()) record_npz(run.data.dataset, result.val_npz, reporter);
+}
+
+}  // namespace detail
 
 fs::path patches_output_dir(const PatchOptions& options) {
   const Dataset dataset = open_dataset(options.dataset, options.datasets_dir);
