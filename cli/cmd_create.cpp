@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "config_file.hpp"
+#include "flamecare/create_shards.hpp"
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/text.hpp"
@@ -22,7 +23,9 @@ std::size_t test_groups(const Dataset& d) {
   return groups.size();
 }
 
-void print_summary(const CreateResult& r) {
+}  // namespace
+
+void print_create_summary(const CreateResult& r) {
   fmt::print("dataset {} (id {}), seed {}\n", r.name, r.id, r.seed);
   const Dataset& d = r.dataset;
   fmt::print("  frames:  input [{}, {}), target [{}, {}) ({} pairing)\n", d.input_frames().begin,
@@ -44,6 +47,8 @@ void print_summary(const CreateResult& r) {
   fmt::print("  log:     {}\n", printable((r.data_dir / "create.log").string()));
 }
 
+namespace {
+
 // Everything the parsed command line holds; shared by the parser and the runner.
 struct CreateArgs {
   CreateOptions options;
@@ -53,6 +58,7 @@ struct CreateArgs {
   std::string pairing = "nested";
   std::string group_by = "image";
   std::string config;
+  bool plan_only = false;
   CLI::App* command = nullptr;
   CLI::Option* raw_root_option = nullptr;
   CLI::Option* datasets_option = nullptr;
@@ -95,6 +101,13 @@ int run_create(CreateArgs& args, Console& console) {
   catch_interrupts();
   std::vector<CreateResult> results;
   try {
+    if (args.plan_only) {
+      const CreatePlan plan = plan_create(options, console.reporter());
+      fmt::print("plan {} (id {}), seed {}: {} images\n", printable(plan.name),
+                 format_dataset_id(plan.id), plan.seed, plan.images.size());
+      fmt::print("{}\n", printable(plan.path.string()));  // last line: for scripts and workflows
+      return 0;
+    }
     if (args.ladder.empty()) {
       results.push_back(create_dataset(options, console.reporter()));
     } else {
@@ -111,7 +124,7 @@ int run_create(CreateArgs& args, Console& console) {
       throw Error(e.kind(),
                   fmt::format("{} (dataset {} itself is complete)", e.what(), result.name));
     }
-    print_summary(result);
+    print_create_summary(result);
   }
   return 0;
 }
@@ -190,6 +203,10 @@ void add_create_command(CLI::App& app, Runner& runner) {
       ->check(int_at_least(0));
   cmd->add_option("--date", o.date, "YYYYMMDD used in the dataset name (default: today)")
       ->check(calendar_date());
+  cmd->add_flag("--plan-only", args->plan_only,
+                "Only plan: reserve the name and id, write <out>/<name>.plan.json (its path is "
+                "the last line printed) for create-shard and create-merge")
+      ->excludes("--ladder");
   cmd->add_option("--config", args->config,
                   "TOML file of these options (keys as the long option names, raw-root for "
                   "RAW_ROOT; command line wins)");

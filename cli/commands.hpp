@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "console.hpp"
+#include "flamecare/dataset.hpp"
 
 namespace flamecare::cli {
 
@@ -21,5 +22,10 @@ void add_datasets_command(CLI::App& app, Runner& runner);
 void add_show_command(CLI::App& app, Runner& runner);
 void add_remove_command(CLI::App& app, Runner& runner);
 void add_export_command(CLI::App& app, Runner& runner);
+void add_create_shard_command(CLI::App& app, Runner& runner);
+void add_create_merge_command(CLI::App& app, Runner& runner);
+
+/// Prints what `create` made (also `create-merge`).
+void print_create_summary(const CreateResult& result);
 
 }  // namespace flamecare::cli

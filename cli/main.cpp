@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   flamecare::cli::add_inspect_command(app, runner);
   flamecare::cli::add_index_command(app, runner);
   flamecare::cli::add_create_command(app, runner);
+  flamecare::cli::add_create_shard_command(app, runner);
+  flamecare::cli::add_create_merge_command(app, runner);
   flamecare::cli::add_patches_command(app, runner);
   flamecare::cli::add_datasets_command(app, runner);
   flamecare::cli::add_show_command(app, runner);

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "flamecare/image.hpp"
@@ -23,6 +25,23 @@ struct StatsSummary {
   std::uint64_t count = 0;                     ///< pixels over all channels
   double min = 0, max = 0, mean = 0, std = 0;  ///< over all channels; std is the population std
   std::vector<ChannelStats> channels;
+};
+
+/// The exact first-pass state of a PixelStats, as plain numbers (what a `create-shard` saves):
+/// for integer data the value histogram of each channel, for float32 data each channel's count,
+/// min, max, compensated sum and 65536-bucket high-bits histogram. Zero counts are left out.
+struct PixelStatsState {
+  /// One channel. Integer data: `values`. Float data: the other members.
+  struct Channel {
+    std::vector<std::pair<std::int64_t, std::uint64_t>> values;  ///< (value, count), ascending
+    std::uint64_t count = 0;
+    float min = 0, max = 0;
+    double sum = 0, compensation = 0;                           ///< Neumaier sum's two parts
+    std::vector<std::pair<std::uint32_t, std::uint64_t>> high;  ///< (bucket, count), ascending
+  };
+  int channels = 0;
+  std::optional<PixelType> type;  ///< nullopt: nothing added
+  std::vector<Channel> channel;
 };
 
 /// Accumulates pixels of images with a fixed channel count and gives numpy 1.24's results:
@@ -61,6 +80,14 @@ class PixelStats {
   /// Starts the second pass. Throws Error(kInvalidArgument) if no second pass is needed (integer
   /// data, no data, or already in pass 2).
   void begin_second_pass();
+  /// The exact first-pass state (save it, merge it elsewhere with from_state + merge). Throws
+  /// Error(kInvalidArgument) once the second pass has begun.
+  PixelStatsState state() const;
+  /// An accumulator in first-pass state `state` (merging it gives exactly what merging the
+  /// original would). Throws Error(kInvalidArgument) for an inconsistent state (channel count,
+  /// counts that do not add up, a float state of an integer type or the reverse, values out of
+  /// the type's range, buckets out of range or unsorted).
+  static PixelStats from_state(const PixelStatsState& state);
   /// The statistics. Throws Error(kInvalidArgument) when a channel has no pixels, when float data
   /// still needs its second pass, or when the second pass saw different pixels than the first.
   /// Like every member, not safe to call concurrently on one object (it may merge queued

@@ -19,6 +19,7 @@ Ctrl-C stops ``create`` and ``make_patches`` cleanly (KeyboardInterrupt, nothing
 """
 from ._core import version as _version
 from ._create import create
+from ._create_shards import CreatePlan, create_merge, create_shard, plan_create
 from ._dataset import Dataset, list_datasets
 from ._export import CAREAMICS_VERSION, Export, export
 from ._errors import (
@@ -46,6 +47,7 @@ __all__ = [
     "Export",
     "AlreadyExistsError",
     "Corpus",
+    "CreatePlan",
     "CorruptFileError",
     "Dataset",
     "FlamecareError",
@@ -58,12 +60,15 @@ __all__ = [
     "RawImage",
     "UnsupportedFileError",
     "create",
+    "create_merge",
+    "create_shard",
     "export",
     "inspect",
     "list_datasets",
     "make_patches",
     "patches_merge",
     "patches_shard",
+    "plan_create",
     "plan_patches",
     "read_raw",
     "synth",

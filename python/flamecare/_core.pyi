@@ -436,6 +436,67 @@ def create_dataset(options: CreateOptions, sink: object) -> CreateResult:
 def create_ladder(options: CreateOptions, rungs: Sequence[int], sink: object) -> list[CreateResult]:
     """One dataset per consecutive pair of `rungs`, one shared split."""
 
+class CreatePlan:
+    """A sharded create's plan (C++ CreatePlan)."""
+
+    @property
+    def path(self) -> pathlib.Path:
+        """The plan file."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def n_images(self) -> int: ...
+
+    @property
+    def skipped(self) -> dict[str, int]:
+        """Images not selected, counted by reason."""
+
+    @property
+    def staging(self) -> pathlib.Path: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+class CreateShardResult:
+    """What create_shard did."""
+
+    @property
+    def shard(self) -> int: ...
+
+    @property
+    def shards(self) -> int: ...
+
+    @property
+    def summed(self) -> int: ...
+
+    @property
+    def failed(self) -> int: ...
+
+    @property
+    def state(self) -> pathlib.Path: ...
+
+def plan_create(options: CreateOptions, sink: object) -> CreatePlan:
+    """Plans a sharded create: reserves name and id, writes the plan."""
+
+def read_create_plan(path: str | os.PathLike) -> CreatePlan:
+    """Reads a plan file."""
+
+def create_shard(plan: str | os.PathLike, shard: int, shards: int, threads: int, sink: object) -> CreateShardResult:
+    """
+    Sums shard `shard` of `shards` of the plan's images and writes its state.
+    """
+
+def create_merge(plan: str | os.PathLike, threads: int, sink: object) -> CreateResult:
+    """Merges the plan's shards and publishes the dataset."""
+
 class PatchOptions:
     """Options of make_patches (C++ PatchOptions)."""
 

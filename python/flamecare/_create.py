@@ -85,6 +85,42 @@ def create(
     Bad raw files are not errors: each gets a WARNING on the ``flamecare`` logger. The work runs
     on ``threads`` threads without the GIL.
     """
+    options = create_options(raw_root, datasets_dir, out_dir, input_frames, gt_frames,
+                             test_fraction, seed, channels, threads, type=type, date=date,
+                             pairing=pairing, group_by=group_by, test_ids=test_ids,
+                             min_frames=min_frames)
+    sink = Sink(progress)
+    if ladder is None:
+        results = [_core.create_dataset(options, sink)]
+    else:
+        results = _core.create_ladder(options, [as_int("ladder", r) for r in ladder], sink)
+    for r in results:
+        skipped = ", ".join(f"{k} {v}" for k, v in r.skipped_by_reason.items()) or "none"
+        logger.info("dataset %s (id %s), seed %d: %d train, %d test images; skipped: %s",
+                    r.name, r.id, r.seed, r.n_train, r.n_test, skipped)
+    datasets = [Dataset(r.dataset) for r in results]
+    return datasets if ladder is not None else datasets[0]
+
+
+def create_options(
+    raw_root: PathLike,
+    datasets_dir: PathLike,
+    out_dir: PathLike,
+    input_frames: int,
+    gt_frames: int,
+    test_fraction: float,
+    seed: int | None,
+    channels: int | None,
+    threads: int,
+    *,
+    type: str,
+    date: str | None,
+    pairing: str,
+    group_by: str,
+    test_ids: Sequence[int] | None,
+    min_frames: int | None,
+) -> _core.CreateOptions:
+    """The C++ CreateOptions of :func:`create`'s arguments (also :func:`plan_create`'s)."""
     options = _core.CreateOptions()
     options.raw_root = os.fspath(raw_root)
     options.datasets_dir = os.fspath(datasets_dir)
@@ -103,15 +139,4 @@ def create(
         options.test_ids = [as_int("test_ids", i) for i in test_ids]
     if min_frames is not None:
         options.min_frames = as_int("min_frames", min_frames)
-    sink = Sink(progress)
-    if ladder is None:
-        results = [_core.create_dataset(options, sink)]
-    else:
-        results = _core.create_ladder(options, [as_int("ladder", r) for r in ladder], sink)
-    for r in results:
-        skipped = ", ".join(f"{k} {v}" for k, v in r.skipped_by_reason.items()) or "none"
-        logger.info("dataset %s (id %s), seed %d: %d train, %d test images; skipped: %s",
-                    r.name, r.id, r.seed, r.n_train, r.n_test, skipped)
-    datasets = [Dataset(r.dataset) for r in results]
-    return datasets if ladder is not None else datasets[0]
-
+    return options

@@ -18,6 +18,8 @@ void bind_inspect(nanobind::module_& m);
 void bind_dataset(nanobind::module_& m);
 /// CreateOptions, create_dataset, create_ladder.
 void bind_create(nanobind::module_& m);
+/// CreatePlan, plan_create, create_shard, create_merge.
+void bind_create_shards(nanobind::module_& m);
 /// PatchOptions, make_patches.
 void bind_patches(nanobind::module_& m);
 /// ExportOptions, export_dataset.

@@ -36,6 +36,7 @@ NB_MODULE(_core, m) {
   flamecare::python::bind_inspect(m);
   flamecare::python::bind_dataset(m);
   flamecare::python::bind_create(m);
+  flamecare::python::bind_create_shards(m);
   flamecare::python::bind_patches(m);
   flamecare::python::bind_export(m);
   flamecare::python::bind_synth(m);

@@ -110,6 +110,17 @@ void FloatRanks::merge_pass1(const FloatRanks& other) {
   count_ += other.count_;
 }
 
+FloatRanks FloatRanks::restore_pass1(std::uint64_t count, float min, float max, CompensatedSum sum,
+                                     std::vector<std::uint64_t> high) {
+  FloatRanks out;
+  out.count_ = count;
+  out.min_ = min;
+  out.max_ = max;
+  out.sum_ = sum;
+  out.high_ = std::move(high);
+  return out;
+}
+
 void FloatRanks::merge_pass2(const FloatRanks& other) {
   if (other.selected_ != selected_ || other.centre_ != centre_ || other.ranks_ != ranks_) {
     throw Error(ErrorKind::kInvalidArgument,

@@ -31,6 +31,12 @@ class FloatRanks {
   void merge_pass1(const FloatRanks& other);
   /// Throws Error(kInvalidArgument) unless other was forked from an identical pass-2 state.
   void merge_pass2(const FloatRanks& other);
+  /// The pass-1 high-bits histogram (empty when nothing was added).
+  const std::vector<std::uint64_t>& high_counts() const { return high_; }
+  /// A pass-1 accumulator holding exactly these numbers (a saved state); `high` has kBuckets
+  /// counts (or none when count is 0).
+  static FloatRanks restore_pass1(std::uint64_t count, float min, float max, CompensatedSum sum,
+                                  std::vector<std::uint64_t> high);
   /// A pass-2 accumulator with this selection and no counts.
   FloatRanks fork_pass2() const;
   /// Checks that pass 2 saw exactly the pixels of pass 1; throws Error(kInvalidArgument).

@@ -111,6 +111,19 @@ void IntHistogram::merge(const IntHistogram& other) {
   count_ += other.count_;
 }
 
+void IntHistogram::add_runs(const std::vector<std::pair<std::int64_t, std::uint64_t>>& runs) {
+  if (runs.empty()) return;
+  ensure_dense_range(runs.front().first, runs.back().first);
+  std::uint64_t added = 0;
+  for (const auto& run : runs) added += run.second;
+  if (sparse_) {
+    stage_runs(runs);
+  } else {
+    for (const auto& [v, c] : runs) dense_[static_cast<std::size_t>(v - base_)] += c;
+  }
+  count_ += added;
+}
+
 std::vector<std::int64_t> IntHistogram::values_at_ranks(
     const std::vector<std::uint64_t>& ranks) const {
   std::vector<std::int64_t> out;

@@ -20,6 +20,8 @@ class IntHistogram {
   template <class T>
   void add_typed(std::span<const T> values);
   void merge(const IntHistogram& other);
+  /// Adds `runs`: distinct values, ascending, each with a count ≥ 1 (a saved histogram).
+  void add_runs(const std::vector<std::pair<std::int64_t, std::uint64_t>>& runs);
 
   std::uint64_t count() const { return count_; }
   std::int64_t min() const { return min_; }

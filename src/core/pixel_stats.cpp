@@ -113,6 +113,19 @@ long double squared_deviations(const detail::IntHistogram& h, long double centre
   return m2;
 }
 
+// The smallest and largest value of an integer type, as int64 (uint64 capped at 2^63 − 1, the
+// largest value PixelStats accepts).
+std::int64_t integer_min(PixelType type) {
+  if (!is_signed(type)) return 0;
+  return pixel_size(type) == 8 ? std::numeric_limits<std::int64_t>::min()
+                               : -(std::int64_t{1} << (8 * pixel_size(type) - 1));
+}
+
+std::int64_t integer_max(PixelType type) {
+  if (pixel_size(type) == 8) return std::numeric_limits<std::int64_t>::max();
+  return (std::int64_t{1} << (8 * pixel_size(type) - (is_signed(type) ? 1 : 0))) - 1;
+}
+
 void reject_empty(const std::vector<Channel>& channels, bool is_float_data) {
   for (std::size_t c = 0; c < channels.size(); ++c) {
     const std::uint64_t n = is_float_data ? channels[c].floats.count() : channels[c].ints.count();
@@ -247,6 +260,96 @@ PixelStats PixelStats::fork() const {
     }
   }
   return PixelStats(std::move(impl));
+}
+
+PixelStatsState PixelStats::state() const {
+  if (impl_->pass != 1) {
+    throw Error(ErrorKind::kInvalidArgument,
+                "pixel statistics: the state is saved in the first pass only");
+  }
+  PixelStatsState out{impl_->channels, impl_->type, {}};
+  for (const Channel& ch : impl_->data) {
+    PixelStatsState::Channel saved;
+    if (impl_->is_float_data()) {
+      const auto& f = ch.floats;
+      saved.count = f.count();
+      saved.min = f.min();
+      saved.max = f.max();
+      saved.sum = f.compensated_sum().sum;
+      saved.compensation = f.compensated_sum().compensation;
+      const auto& high = f.high_counts();
+      for (std::size_t b = 0; b < high.size(); ++b)
+        if (high[b] != 0) saved.high.emplace_back(std::uint32_t(b), high[b]);
+    } else {
+      ch.ints.for_each([&](std::int64_t v, std::uint64_t c) { saved.values.emplace_back(v, c); });
+    }
+    out.channel.push_back(std::move(saved));
+  }
+  return out;
+}
+
+namespace {
+
+[[noreturn]] void bad_state(const std::string& what) {
+  throw Error(ErrorKind::kInvalidArgument, "pixel statistics state: " + what);
+}
+
+detail::FloatRanks restore_floats(const PixelStatsState::Channel& saved) {
+  std::vector<std::uint64_t> high;
+  std::uint64_t total = 0;
+  if (!saved.high.empty()) high.assign(detail::FloatRanks::kBuckets, 0);
+  for (std::size_t i = 0; i < saved.high.size(); ++i) {
+    const auto [bucket, count] = saved.high[i];
+    if (bucket >= detail::FloatRanks::kBuckets || count == 0 ||
+        (i > 0 && bucket <= saved.high[i - 1].first))
+      bad_state(fmt::format("float bucket {} (count {}) out of range or order", bucket, count));
+    high[bucket] = count;
+    total += count;
+  }
+  if (total != saved.count || !saved.values.empty() || std::isnan(saved.min) ||
+      std::isnan(saved.max) || saved.min > saved.max)
+    bad_state(fmt::format("float channel of {} pixels has bucket counts adding up to {}",
+                          saved.count, total));
+  return detail::FloatRanks::restore_pass1(saved.count, saved.min, saved.max,
+                                           {saved.sum, saved.compensation}, std::move(high));
+}
+
+void check_runs(const PixelStatsState::Channel& saved, PixelType type) {
+  const std::int64_t lo = type == PixelType::kUint64 ? 0 : integer_min(type);
+  const std::int64_t hi = integer_max(type);
+  for (std::size_t i = 0; i < saved.values.size(); ++i) {
+    const auto [v, c] = saved.values[i];
+    if (c == 0 || v < lo || v > hi || (i > 0 && v <= saved.values[i - 1].first))
+      bad_state(
+          fmt::format("{} value {} (count {}) out of range or order", pixel_type_name(type), v, c));
+  }
+  if (!saved.high.empty() || saved.count != 0) bad_state("integer channel with float state");
+}
+
+}  // namespace
+
+PixelStats PixelStats::from_state(const PixelStatsState& state) {
+  PixelStats out(state.channels);
+  if (state.channel.size() != std::size_t(state.channels))
+    bad_state(
+        fmt::format("{} channels but {} channel states", state.channels, state.channel.size()));
+  if (!state.type) {
+    for (const auto& saved : state.channel)
+      if (!saved.values.empty() || saved.count != 0) bad_state("pixels but no pixel type");
+    return out;
+  }
+  if (*state.type == PixelType::kFloat64) bad_state("float64 is not supported");
+  out.impl_->type = state.type;
+  for (std::size_t c = 0; c < state.channel.size(); ++c) {
+    const auto& saved = state.channel[c];
+    if (out.impl_->is_float_data()) {
+      out.impl_->data[c].floats = restore_floats(saved);
+    } else {
+      check_runs(saved, *state.type);
+      out.impl_->data[c].ints.add_runs(saved.values);
+    }
+  }
+  return out;
 }
 
 bool PixelStats::needs_second_pass() const { return impl_->pass == 1 && impl_->is_float_data(); }

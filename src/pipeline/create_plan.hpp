@@ -8,23 +8,15 @@
 #include <vector>
 
 #include "core/group_split.hpp"
+#include "flamecare/create_shards.hpp"
 #include "flamecare/dataset.hpp"
 #include "flamecare/index.hpp"
 #include "flamecare/log.hpp"
 
 namespace flamecare::detail {
 
-/// One indexed raw image chosen for a dataset.
-struct PlannedImage {
-  std::int64_t id = 0;
-  std::string image;  ///< path relative to the raw root
-  int frames = 0;
-  int channels = 0;
-  int height = 0;
-  int width = 0;
-  std::string dtype;  ///< raw pixel type name ("int16", ...), for the output size estimate
-  std::optional<int> bidirectional_correction;
-};
+/// One indexed raw image chosen for a dataset (what a plan records of it).
+using PlannedImage = CreatePlanImage;
 
 struct Selection {
   std::vector<PlannedImage> images;            ///< sorted by id

@@ -126,21 +126,32 @@ void settle_half_published(const fs::path& data_dir, const Marker& marker,
                   shown(data_dir)));
 }
 
-// The first free name: no JSON or preview in the datasets dir and no entry under out_dir, claimed
-// by moving the staging dir there.
-std::string claim_name(const std::string& base, const fs::path& staging, const fs::path& out_dir,
+// The first free name, claimed by moving the staging dir there.
+std::string claim_name(const Naming& naming, const fs::path& staging, const fs::path& out_dir,
                        const fs::path& datasets_dir) {
   for (int suffix = 1;; ++suffix) {
-    const std::string name = suffix == 1 ? base : fmt::format("{}_{}", base, suffix);
-    std::error_code ec;
-    if (fs::exists(fs::symlink_status(datasets_dir / (name + ".json"), ec)) ||
-        fs::exists(fs::symlink_status(datasets_dir / (name + ".png"), ec)))
-      continue;
+    const std::string name = suffix == 1 ? naming.base : fmt::format("{}_{}", naming.base, suffix);
+    if (!name_free(name, out_dir, datasets_dir, naming.own_plan)) continue;
     if (rename_no_replace(staging, out_dir / name)) return name;
   }
 }
 
 }  // namespace
+
+fs::path plan_path(const fs::path& out_dir, const std::string& name) {
+  return out_dir / (name + ".plan.json");
+}
+
+bool name_free(const std::string& name, const fs::path& out_dir, const fs::path& datasets_dir,
+               const fs::path& own_plan) {
+  std::error_code ec;
+  const auto exists = [&](const fs::path& p) { return fs::exists(fs::symlink_status(p, ec)); };
+  const fs::path plan = plan_path(out_dir, name);
+  // A plan reserves its name until its merge publishes the dataset (or the plan is removed).
+  if (exists(plan) && (own_plan.empty() || !fs::equivalent(plan, own_plan, ec))) return false;
+  return !exists(datasets_dir / (name + ".json")) && !exists(datasets_dir / (name + ".png")) &&
+         !exists(out_dir / name);
+}
 
 Staging::Staging(const fs::path& out_dir) : dir(staging_path(out_dir, ::getpid())) {
   std::error_code ec;
@@ -168,19 +179,21 @@ void clean_interrupted_creates(const fs::path& out_dir, const fs::path& datasets
   remove_left_by_dead(datasets_dir, atomic_temp_owner, reporter);
 }
 
-Published publish_dataset(Dataset& dataset, const std::string& base, const fs::path& staging,
+Published publish_dataset(Dataset& dataset, const Naming& naming, const fs::path& staging,
                           const fs::path& out_dir, const fs::path& datasets_dir,
                           const PreviewSource& preview, const Reporter& reporter) {
   reporter.check_cancelled();
   write_file_atomic(
       staging / kMarker,
       fmt::format("{}\n{}\n", ::getpid(), fs::absolute(datasets_dir).lexically_normal().string()));
-  dataset.id = next_dataset_id(datasets_dir, reporter);
-  record_dataset_id(datasets_dir, dataset.id);
-  dataset.name = claim_name(base, staging, out_dir, datasets_dir);
+  // A plan's id was recorded when the plan was made.
+  dataset.id = naming.id ? *naming.id : next_dataset_id(datasets_dir, reporter);
+  if (!naming.id) record_dataset_id(datasets_dir, dataset.id);
+  dataset.name = claim_name(naming, staging, out_dir, datasets_dir);
   sync_paths({}, {out_dir});  // the data dir's new name is on disk before its JSON can be
-  if (dataset.name != base) {
-    reporter.warn(fmt::format("{} exists already; this dataset is named {}", base, dataset.name));
+  if (dataset.name != naming.base) {
+    reporter.warn(
+        fmt::format("{} exists already; this dataset is named {}", naming.base, dataset.name));
   }
   Published out{out_dir / dataset.name, datasets_dir / (dataset.name + ".json"),
                 datasets_dir / (dataset.name + ".png")};

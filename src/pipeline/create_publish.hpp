@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "flamecare/dataset.hpp"
@@ -50,13 +51,28 @@ struct Published {
   std::filesystem::path preview;
 };
 
-/// Names the dataset (`base`, else `base_2`, … : the first name free in the datasets dir and under
-/// `out_dir`), gives it the next dataset id, moves `staging` into place and writes the preview
+/// How the dataset is named and numbered when it is published.
+struct Naming {
+  std::string base;                 ///< the name wanted (the first free of base, base_2, …)
+  std::optional<std::uint64_t> id;  ///< reserved by a plan; nullopt: the next free id
+  std::filesystem::path own_plan;   ///< the plan reserving `base` ("" for none)
+};
+
+/// `<out_dir>/<name>.plan.json`: the plan of a sharded create reserving `name`.
+std::filesystem::path plan_path(const std::filesystem::path& out_dir, const std::string& name);
+
+/// True when `name` is free for a new dataset: no JSON or preview in the datasets dir, nothing
+/// named so under `out_dir`, and no plan reserving it other than `own_plan`.
+bool name_free(const std::string& name, const std::filesystem::path& out_dir,
+               const std::filesystem::path& datasets_dir, const std::filesystem::path& own_plan);
+
+/// Names the dataset (naming.base, else `base_2`, … : the first name_free one), gives it the
+/// reserved id or the next dataset id, moves `staging` into place and writes the preview
 /// (create_preview.hpp, from `preview`) and the JSON, as described above. Sets dataset.name, id
 /// and data_dir.
 /// On any failure or cancellation everything published so far is taken back (the data returns to
 /// `staging`). Throws Error(kIo) naming the path and the system's reason, Error(kCancelled).
-Published publish_dataset(Dataset& dataset, const std::string& base,
+Published publish_dataset(Dataset& dataset, const Naming& naming,
                           const std::filesystem::path& staging,
                           const std::filesystem::path& out_dir,
                           const std::filesystem::path& datasets_dir, const PreviewSource& preview,

@@ -147,6 +147,8 @@ std::optional<std::uint64_t> id_from(const Json& id) {
   return value;
 }
 
+}  // namespace
+
 // "create_options": every option of `create` as it ran, under the names of its config keys.
 CreateOptions parse_create_options(const Json& o, std::string_view source) {
   if (!o.is_object()) corrupt(source, "\"create_options\" is not an object");
@@ -205,6 +207,8 @@ Json create_options_json(const CreateOptions& o, const std::vector<int>& ladder)
   if (!ladder.empty()) j["ladder"] = ladder;
   return j;
 }
+
+namespace {
 
 // All images share one channel count, and each statistics list has one value per channel.
 void check_channels(const Dataset& dataset, std::string_view source) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,13 @@ nlohmann::json dataset_to_json(const Dataset& dataset);
 /// The id of a parsed JSON that looks like a dataset (FLAME_Dataset.id as "0x…" text or an
 /// integer), nullopt when there is none.
 std::optional<std::uint64_t> dataset_id_of(const nlohmann::json& json);
+
+/// "create_options" (every option of `create` as it ran, under its config keys) from JSON;
+/// throws Error(kCorrupt) naming `source`.
+CreateOptions parse_create_options(const nlohmann::json& options, std::string_view source);
+
+/// The options (and the ladder, when not empty) as the JSON's "create_options".
+nlohmann::json create_options_json(const CreateOptions& options, const std::vector<int>& ladder);
 
 /// Reads and parses a dataset JSON file (regular files only, size bounded); sets json_path.
 /// Throws Error(kNotFound / kIo / kUnsupported / kCorrupt) naming the file.

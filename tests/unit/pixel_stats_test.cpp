@@ -1,4 +1,5 @@
 #include "flamecare/pixel_stats.hpp"
+#include "support/expect_error.hpp"
 #include "support/process.hpp"
 
 #include <gtest/gtest.h>
@@ -375,6 +376,105 @@ TEST(PixelStatsErrors, NanAndUnrelatedSecondPassMerge) {
   a.begin_second_pass();
   b.begin_second_pass();
   EXPECT_THROW(a.merge(b), Error);
+}
+
+}  // namespace
+}  // namespace flamecare
+
+namespace flamecare {
+namespace {
+
+// The images in `shards` round-robin shares, each accumulated alone and merged in order, then
+// the second pass over all; with `saved` each share goes through state() and from_state() first
+// (what create-merge does with the shards' states).
+StatsSummary run_sharded(const std::vector<AnyImage>& images, int shards, bool saved) {
+  const int channels = shape_of(images.front()).channels;
+  PixelStats merged(channels);
+  for (int k = 0; k < shards; ++k) {
+    PixelStats shard(channels);
+    for (std::size_t i = std::size_t(k); i < images.size(); i += std::size_t(shards))
+      shard.add(images[i]);
+    merged.merge(saved ? PixelStats::from_state(shard.state()) : std::move(shard));
+  }
+  if (merged.needs_second_pass()) {
+    merged.begin_second_pass();
+    for (const auto& image : images) merged.add(image);
+  }
+  return merged.summarize();
+}
+
+TEST(PixelStatsState, SavedAndRestoredMergesExactly) {
+  std::mt19937_64 rng(11);
+  std::uniform_int_distribution<int> d(-500, 5000);
+  std::uniform_int_distribution<std::int32_t> wide(-2000000000, 2000000000);
+  std::uniform_real_distribution<float> f(-1.0f, 3.0f);
+  std::vector<AnyImage> ints, sparse, floats;
+  for (int i = 0; i < 6; ++i) ints.push_back(random_image<std::int16_t>(2, 9 + i, 11, rng, d));
+  for (int i = 0; i < 4; ++i) sparse.push_back(random_image<std::int32_t>(1, 8, 8, rng, wide));
+  for (int i = 0; i < 6; ++i) floats.push_back(random_image<float>(3, 7 + i, 9, rng, f));
+  for (const int shards : {1, 2, 5}) {
+    SCOPED_TRACE(shards);
+    expect_same(run_sharded(ints, shards, true), run_stats(ints), 0.0);
+    expect_same(run_sharded(sparse, shards, true), run_stats(sparse), 0.0);
+    // Bit for bit what merging the accumulators themselves gives; within rounding of one.
+    expect_same(run_sharded(floats, shards, true), run_sharded(floats, shards, false), 0.0);
+    expect_same(run_sharded(floats, shards, true), run_stats(floats), 1e-15);
+  }
+}
+
+TEST(PixelStatsState, EmptyShardAndSecondPass) {
+  PixelStats empty(2);
+  const PixelStatsState state = empty.state();
+  EXPECT_FALSE(state.type.has_value());
+  PixelStats restored = PixelStats::from_state(state);
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<float> f(0.0f, 1.0f);
+  restored.add(random_image<float>(2, 4, 4, rng, f));
+  restored.begin_second_pass();
+  test_support::expect_kind(ErrorKind::kInvalidArgument, [&] { (void)restored.state(); });
+}
+
+TEST(PixelStatsState, InconsistentStatesAreRefused) {
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> d(0, 100);
+  PixelStats ints(1);
+  ints.add(random_image<std::uint8_t>(1, 4, 4, rng, d));
+  std::uniform_real_distribution<float> f(0.0f, 1.0f);
+  PixelStats floats(1);
+  floats.add(random_image<float>(1, 4, 4, rng, f));
+  const auto refused = [](PixelStatsState s) {
+    test_support::expect_kind(ErrorKind::kInvalidArgument, [&] { PixelStats::from_state(s); });
+  };
+  PixelStatsState s = ints.state();
+  s.channels = 2;  // one channel state for two channels
+  refused(s);
+  s = ints.state();
+  s.channel[0].values.push_back({300, 1});  // above uint8
+  refused(s);
+  s = ints.state();
+  std::swap(s.channel[0].values.front(), s.channel[0].values.back());  // unsorted
+  refused(s);
+  s = ints.state();
+  s.channel[0].values.front().second = 0;
+  refused(s);
+  s = ints.state();
+  s.channel[0].count = 5;  // float state in an integer channel
+  refused(s);
+  s = floats.state();
+  s.channel[0].count += 1;  // buckets do not add up
+  refused(s);
+  s = floats.state();
+  s.channel[0].high.push_back({70000, 1});
+  refused(s);
+  s = floats.state();
+  s.channel[0].values.push_back({1, 1});
+  refused(s);
+  s = ints.state();
+  s.type.reset();  // pixels without a type
+  refused(s);
+  s = ints.state();
+  s.type = PixelType::kFloat64;
+  refused(s);
 }
 
 }  // namespace
