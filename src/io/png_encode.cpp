@@ -1,8 +1,10 @@
 #include "io/png_encode.hpp"
 
+#include <png.h>
 #include <zlib.h>
 
-#include <cstdint>
+#include <bit>
+#include <csetjmp>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -12,65 +14,68 @@
 namespace flamecare::detail {
 namespace {
 
-void put32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
+// Where libpng's output and its last error message go (plain data: libpng longjmps over it).
+struct PngSink {
+  std::string* out;
+  char message[256];
+};
+
+void append(png_structp png, png_bytep data, png_size_t length) {
+  auto* sink = static_cast<PngSink*>(png_get_io_ptr(png));
+  sink->out->append(reinterpret_cast<const char*>(data), length);
 }
 
-// length, type, data, CRC-32 of type and data
-void chunk(std::string& out, const char* type, const std::string& data) {
-  put32(out, static_cast<std::uint32_t>(data.size()));
-  const std::size_t start = out.size();
-  out.append(type, 4);
-  out += data;
-  put32(out, static_cast<std::uint32_t>(crc32_z(
-                 0, reinterpret_cast<const Bytef*>(out.data() + start), out.size() - start)));
+void flush(png_structp) {}
+
+[[noreturn]] void on_error(png_structp png, png_const_charp message) {
+  auto* sink = static_cast<PngSink*>(png_get_error_ptr(png));
+  std::snprintf(sink->message, sizeof sink->message, "%s", message);
+  png_longjmp(png, 1);
 }
 
-// Row y as PNG's filter type 2 (Up): each byte minus the byte above it.
-void filtered_row(const unsigned char* pixels, int width, int stride, int y, std::string& raw) {
-  raw.push_back(2);
-  const auto* row = reinterpret_cast<const std::uint32_t*>(pixels + std::ptrdiff_t(y) * stride);
-  const auto* above =
-      y > 0 ? reinterpret_cast<const std::uint32_t*>(pixels + std::ptrdiff_t(y - 1) * stride)
-            : nullptr;
-  for (int x = 0; x < width; ++x) {
-    const std::uint32_t p = row[x], q = above != nullptr ? above[x] : 0;
-    for (const int shift : {16, 8, 0})
-      raw.push_back(static_cast<char>(((p >> shift) - (q >> shift)) & 0xff));
+void on_warning(png_structp, png_const_charp) {}
+
+// Everything libpng does, with no C++ object alive across its longjmp. False on a libpng error.
+bool write_png(png_structp png, png_infop info, const unsigned char* pixels, int width, int height,
+               int stride) {
+  if (setjmp(png_jmpbuf(png))) return false;
+  png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8, PNG_COLOR_TYPE_RGB,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_UP);
+  png_set_compression_level(png, 1);
+  png_set_compression_strategy(png, Z_RLE);
+  png_write_info(png, info);
+  // A uint32 0x00RRGGBB is B, G, R, unused in memory on little-endian machines and unused, R, G, B
+  // on big-endian ones: libpng drops the unused byte and, if needed, swaps B and R.
+  if constexpr (std::endian::native == std::endian::little) {
+    png_set_bgr(png);
+    png_set_filler(png, 0, PNG_FILLER_AFTER);
+  } else {
+    png_set_filler(png, 0, PNG_FILLER_BEFORE);
   }
+  for (int y = 0; y < height; ++y)
+    png_write_row(png, const_cast<png_bytep>(pixels + std::ptrdiff_t(y) * stride));
+  png_write_end(png, nullptr);
+  return true;
 }
 
 }  // namespace
 
 std::string encode_png_rgb24(const unsigned char* pixels, int width, int height, int stride) {
-  std::string raw;
-  raw.reserve(std::size_t(height) * (1 + 3 * std::size_t(width)));
-  for (int y = 0; y < height; ++y) filtered_row(pixels, width, stride, y, raw);
-  z_stream z{};
-  if (deflateInit2(&z, 1, Z_DEFLATED, 15, 9, Z_RLE) != Z_OK) {
-    throw Error(ErrorKind::kInternal, "PNG: zlib could not start");
+  std::string out;
+  out.reserve(std::size_t(height) * (1 + 3 * std::size_t(width)) / 2);
+  PngSink sink{&out, {}};
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &sink, on_error, on_warning);
+  png_infop info = png != nullptr ? png_create_info_struct(png) : nullptr;
+  if (info == nullptr) {
+    png_destroy_write_struct(&png, nullptr);
+    throw Error(ErrorKind::kInternal, "PNG: libpng could not start");
   }
-  std::string compressed(deflateBound(&z, raw.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(raw.data());
-  z.avail_in = static_cast<uInt>(raw.size());
-  z.next_out = reinterpret_cast<Bytef*>(compressed.data());
-  z.avail_out = static_cast<uInt>(compressed.size());
-  const int status = deflate(&z, Z_FINISH);
-  compressed.resize(z.total_out);
-  deflateEnd(&z);
-  if (status != Z_STREAM_END) {
-    throw Error(ErrorKind::kInternal, fmt::format("PNG: zlib failed ({})", status));
-  }
-  std::string header;
-  put32(header, static_cast<std::uint32_t>(width));
-  put32(header, static_cast<std::uint32_t>(height));
-  header += std::string("\x08\x02\x00\x00\x00", 5);  // 8 bits, RGB, deflate, filters, no interlace
-  std::string png("\x89PNG\r\n\x1a\n", 8);
-  chunk(png, "IHDR", header);
-  chunk(png, "IDAT", compressed);
-  chunk(png, "IEND", {});
-  return png;
+  png_set_write_fn(png, &sink, append, flush);
+  const bool ok = write_png(png, info, pixels, width, height, stride);
+  png_destroy_write_struct(&png, &info);
+  if (!ok) throw Error(ErrorKind::kInternal, fmt::format("PNG: libpng failed: {}", sink.message));
+  return out;
 }
 
 }  // namespace flamecare::detail

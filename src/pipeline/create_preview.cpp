@@ -66,8 +66,9 @@ PreviewThumbnails make_preview_thumbnails(const AnyImage& input, const AnyImage&
 
 void write_dataset_preview(const std::filesystem::path& png, const Dataset& dataset,
                            const PreviewSource& source, const Reporter& reporter) {
-  const auto [in_lo, in_hi] = clip_range(dataset.input);
-  const auto [gt_lo, gt_hi] = clip_range(dataset.output);
+  // Plain pairs, not structured bindings: the lambda below uses them (clang 14 builds the fuzzers).
+  const auto in_clip = clip_range(dataset.input);
+  const auto gt_clip = clip_range(dataset.output);
   std::vector<DatasetImage> images;
   for (const std::size_t i : preview_choice(dataset.images.size(), source.seed))
     images.push_back(dataset.images[i]);
@@ -92,8 +93,8 @@ void write_dataset_preview(const std::filesystem::path& png, const Dataset& data
                                       read_sum_tiff(dataset.ground_truth_path(image.id)));
     sheet.rows[i] = PreviewRow{
         fmt::format("image {} ({}): {}", image.id, split_name(image.split), printable(image.image)),
-        {to_rgb(AnyImage(thumbnails.input), in_lo, in_hi),
-         to_rgb(AnyImage(thumbnails.ground_truth), gt_lo, gt_hi)}};
+        {to_rgb(AnyImage(thumbnails.input), in_clip.first, in_clip.second),
+         to_rgb(AnyImage(thumbnails.ground_truth), gt_clip.first, gt_clip.second)}};
   });
   write_preview_png(png, sheet);
   reporter.info(fmt::format("preview of {} images: {}", sheet.rows.size(),

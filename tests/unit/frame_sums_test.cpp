@@ -86,7 +86,7 @@ TEST_F(FrameSums, RangesOfOtherShapesAndMissingFramesAreRefused) {
   expect_kind(ErrorKind::kInvalidArgument, sum({0, 5}, {3, 8}));  // overlapping, not nested
   expect_kind(ErrorKind::kInvalidArgument, sum({1, 5}, {5, 8}));  // input not from frame 0
   expect_kind(ErrorKind::kInvalidArgument, sum({0, 5}, {5, 5}));  // empty target
-  expect_kind(ErrorKind::kCorrupt, sum({0, 20}, {20, 42}));      // 42 frames, 41 on disk
+  expect_kind(ErrorKind::kCorrupt, sum({0, 20}, {20, 42}));       // 42 frames, 41 on disk
 }
 
 }  // namespace
