@@ -245,6 +245,13 @@ def test_workflow_config_errors(base, cli, tmp_path):
     proc = snakemake(base, zero, cli, "--cores", 1, "-n", expect_ok=False)
     assert "workflow config: shards must be at least 1 (got 0)" in proc.stdout + proc.stderr
     assert not (base / "bad").exists()
+    # A step that fails reports flamecare's own message; nothing after it runs.
+    no_root = write_config(base, "bad", raw_root="no-such-root")
+    proc = snakemake(base, no_root, cli, "--cores", 1, expect_ok=False)
+    assert proc.returncode != 0
+    assert (f"flamecare: {base / 'no-such-root'}: raw root is not an existing directory"
+            in proc.stdout + proc.stderr)
+    assert not list((base / "bad" / "data" / ".flamecare-workflow").glob("*/*.plan"))
 
 
 @pytest.fixture
