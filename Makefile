@@ -42,14 +42,15 @@ build-asan: deps
 	  $(CMAKE_LAUNCHER) $(TEST_PYTHON) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-# The virtualenv is made once and refreshed when the pinned requirements change; the package is
+# The virtualenv is made once and refreshed when the pinned requirements change (the test
+# requirements and the workflow's Snakemake, resolved together); the package is
 # reinstalled every time (CMake rebuilds only what changed): `pip install .` without build
 # isolation, as users build it (CMAKE_BUILD_TYPE=Release: -O3 brings warnings the other builds do
 # not see) but with warnings as errors; c++ unless CXX is set (scikit-build-core would otherwise
 # pick Python's compiler name).
-$(VENV)/.requirements: python/requirements-test.txt
+$(VENV)/.requirements: python/requirements-test.txt python/requirements-workflow.txt
 	@test -x $(VENV_PY) || $(PYTHON) -m venv $(VENV)
-	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check -r $<
+	@$(VENV_PY) -m pip install --quiet --disable-pip-version-check $(addprefix -r ,$^)
 	@touch $@
 
 venv: deps $(VENV)/.requirements
@@ -101,10 +102,11 @@ format:
 # Every test: format check, the release suite (unit, CLI, installed C++ package), the unit and
 # CLI suites again under AddressSanitizer + UndefinedBehaviorSanitizer, the Python suite (pytest
 # in the virtualenv, on the package built as users build it: the package's API and the
-# numpy/tifffile/CSBDeep cross-checks and the CAREamics training runs), then a short fuzzing run.
+# numpy/tifffile/CSBDeep cross-checks, the CAREamics training runs and the Snakemake workflow,
+# locally and on a one-node Slurm cluster the test starts), then a short fuzzing run.
 test: format-check build venv venv-ml test-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	@FLAMECARE_REQUIRE_CAREAMICS=1 $(VENV_PY) -m pytest
+	@FLAMECARE_REQUIRE_CAREAMICS=1 FLAMECARE_REQUIRE_SLURM=1 $(VENV_PY) -m pytest
 	@$(MAKE) --no-print-directory test-fuzz
 
 test-fast: build venv

@@ -12,6 +12,7 @@ packages=(
   zlib1g-dev libpng-dev libcairo2-dev libtomlplusplus-dev
   libgtest-dev googletest fonts-dejavu-core imagej default-jre-headless time procps
   python3 python3-venv python3-dev
+  slurm-wlm munge  # tests/python/test_workflow.py: a one-node Slurm cluster for the workflow
 )
 
 missing=()
