@@ -56,12 +56,6 @@ std::string fnv1a(std::string_view text) {
   return fmt::format("{:016x}", h);
 }
 
-std::uint64_t as_uint64(const Json& value, const char* key, std::string_view source) {
-  if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<std::int64_t>() >= 0))
-    corrupt(source, fmt::format("\"{}\" is not an unsigned integer", key));
-  return value.get<std::uint64_t>();
-}
-
 CreatePlanImage parse_plan_image(const Json& j, std::string_view source) {
   if (!j.is_object()) corrupt(source, "an entry of \"images\" is not an object");
   CreatePlanImage image;

@@ -162,9 +162,7 @@ CreateOptions parse_create_options(const Json& o, std::string_view source) {
   if (o.contains("test_fraction"))
     out.test_fraction = as_double(o["test_fraction"], "test_fraction", source);
   if (o.contains("test_ids")) out.test_ids = as_ids(o["test_ids"], "test_ids", source);
-  const Json& seed = member(o, "seed", source);
-  if (!seed.is_number_unsigned()) corrupt(source, "\"seed\" is not an unsigned integer");
-  out.seed = seed.get<std::uint64_t>();
+  out.seed = as_uint64(member(o, "seed", source), "seed", source);
   if (o.contains("threads")) out.threads = as_int(o["threads"], "threads", source);
   if (o.contains("channels")) out.channels = as_int(o["channels"], "channels", source);
   out.date = as_string(member(o, "date", source), "date", source);
@@ -409,10 +407,7 @@ Dataset parse_dataset_json(std::string_view text, std::string_view source) {
   out.input = parse_stats(member(d, "input", source), "input", source);
   out.output = parse_stats(member(d, "output", source), "output", source);
   out.images = parse_images(d, source);
-  if (d.contains("seed")) {
-    if (!d["seed"].is_number_unsigned()) corrupt(source, "\"seed\" is not an unsigned integer");
-    out.seed = d["seed"].get<std::uint64_t>();
-  }
+  if (d.contains("seed")) out.seed = as_uint64(d["seed"], "seed", source);
   if (d.contains("test_fraction"))
     out.test_fraction = as_double(d["test_fraction"], "test_fraction", source);
   if (d.contains("raw_root")) out.raw_root = as_string(d["raw_root"], "raw_root", source);

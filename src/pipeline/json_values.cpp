@@ -29,6 +29,13 @@ std::int64_t as_int64(const nlohmann::json& value, const char* key, std::string_
   corrupt(source, fmt::format("\"{}\" is not a 64-bit integer", key));
 }
 
+std::uint64_t as_uint64(const nlohmann::json& value, const char* key, std::string_view source) {
+  // The parser stores every non-negative integer as unsigned.
+  if (!value.is_number_unsigned())
+    corrupt(source, fmt::format("\"{}\" is not an unsigned integer", key));
+  return value.get<std::uint64_t>();
+}
+
 int as_int(const nlohmann::json& value, const char* key, std::string_view source) {
   const std::int64_t v = as_int64(value, key, source);
   if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())

@@ -16,6 +16,7 @@ const nlohmann::json& member(const nlohmann::json& object, const char* key,
                              std::string_view source);
 /// The value as the type; anything else (or out of range) is corrupt.
 std::int64_t as_int64(const nlohmann::json& value, const char* key, std::string_view source);
+std::uint64_t as_uint64(const nlohmann::json& value, const char* key, std::string_view source);
 int as_int(const nlohmann::json& value, const char* key, std::string_view source);
 double as_double(const nlohmann::json& value, const char* key, std::string_view source);
 std::string as_string(const nlohmann::json& value, const char* key, std::string_view source);
