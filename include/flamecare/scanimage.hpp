@@ -82,9 +82,9 @@ class ScanImageReader {
   /// read-only memory map of the file (no copy); the others are read into `buffer` (resized as
   /// needed) as read_rows does. The map's pages are dropped from the process every few tens of
   /// MiB, so resident memory stays bounded. A file that shrinks meanwhile ends the call with
-  /// RawFileError(kCorrupt, truncated) instead of SIGBUS: `use` is then left by a jump, so it must
-  /// not allocate, lock or own anything with a destructor. Throws as read_rows, and what `use`
-  /// throws.
+  /// RawFileError(kCorrupt, truncated) instead of SIGBUS (a storage failure under the map with
+  /// RawFileError(kIo, unreadable)): `use` is then left by a jump, so it must not allocate, lock
+  /// or own anything with a destructor. Throws as read_rows, and what `use` throws.
   template <class Use>
   void with_rows(std::span<const std::size_t> pages, int first_row, int rows,
                  std::vector<std::byte>& buffer, Use&& use) const {

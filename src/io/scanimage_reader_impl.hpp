@@ -48,6 +48,7 @@ struct ScanImageReader::Impl {
   void add_strips(TIFF* tif, std::size_t page, std::vector<detail::StripExtent>& extents);
   void walk_pages(detail::TiffFile& tif, std::uint64_t next);
   void check_rows(std::size_t page, int first_row, int rows) const;
+  [[noreturn]] void fail_in_place(std::size_t page, int first_row, int rows) const;
   // Where rows [first_row, first_row + rows) of `page` start in the file when one strip holds
   // them all, else nullopt.
   std::optional<std::uint64_t> contiguous_rows(std::size_t page, int first_row, int rows) const;

@@ -1,6 +1,8 @@
 // Reading rows of pixel pages: with pread() into a buffer (read_rows), or in place through a
 // read-only memory map of the raw file (with_rows), which saves the copy out of the page cache
 // that is most of what reading a warm file costs.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -43,6 +45,21 @@ std::optional<std::uint64_t> ScanImageReader::Impl::contiguous_rows(std::size_t 
     strip_begin += strip_counts[s];
   }
   return std::nullopt;
+}
+
+// A SIGBUS while reading in place: the file shrank, or (on network storage) a read failed.
+void ScanImageReader::Impl::fail_in_place(std::size_t page, int first_row, int rows) const {
+  struct stat st {};
+  if (::fstat(fd.get(), &st) == 0 && std::uint64_t(st.st_size) < info.file_size) {
+    fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
+         fmt::format("truncated while being read: page {} rows {}..{} are no longer in the file "
+                     "({} bytes now, {} when opened)",
+                     page, first_row, first_row + rows, st.st_size, info.file_size));
+  }
+  fail(ErrorKind::kIo, ScreenReason::kUnreadable,
+       fmt::format("cannot read page {} rows {}..{}: the storage failed while they were read in "
+                   "place",
+                   page, first_row, first_row + rows));
 }
 
 void ScanImageReader::read_rows(std::size_t page, int first_row, int rows,
@@ -121,12 +138,7 @@ void ScanImageReader::with_rows_impl(std::span<const std::size_t> pages, int fir
         call->use(call->context, call->rows);
       },
       &call);
-  if (!completed) {
-    d.fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
-           fmt::format("truncated while being read: page {} rows {}..{} are no longer in the file "
-                       "(it had {} bytes when opened)",
-                       pages.front(), first_row, first_row + rows, d.info.file_size));
-  }
+  if (!completed) d.fail_in_place(pages.front(), first_row, rows);
   d.mapped_since_release += mapped * bytes;
   if (d.mapped_since_release >= kReleaseBytes) {
     d.map.release();
