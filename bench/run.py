@@ -4,7 +4,7 @@ the same synthetic corpora, every time a median of --runs runs with the page cac
 ratio from numbers of this run. docs/BENCHMARKS.md says what each column is.
 
 Usage: run.py --cli build/flamecare --floor build/bench/flamecare_bench_floor
-              [--cases 32x512,8x1200] [--frames 40] [--channels 3] [--runs 3]
+              [--cases 32x512,8x1200] [--frames 40] [--channels 3] [--runs 5]
               [--index-files 10000] [--work DIR] [--quick]
 Corpora are kept in --work (default $FLAMECARE_BENCH_WORK or /tmp/flamecare-bench) and reused
 when their parameters match, outputs are removed after each run.
@@ -314,7 +314,7 @@ def main():
     parser.add_argument("--cases", default="32x512,8x1200")
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--channels", type=int, default=3)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--index-files", type=int, default=10000)
     parser.add_argument("--work", default=os.environ.get("FLAMECARE_BENCH_WORK",
                                                          "/tmp/flamecare-bench"))
