@@ -4,7 +4,7 @@ the same synthetic corpora, every time a median of --runs runs with the page cac
 ratio from numbers of this run. docs/BENCHMARKS.md says what each column is.
 
 Usage: run.py --cli build/flamecare --floor build/bench/flamecare_bench_floor
-              [--cases 32x512,8x1200] [--frames 40] [--channels 3] [--runs 3]
+              [--cases 32x512,8x1200] [--frames 40] [--channels 3] [--runs 5]
               [--index-files 10000] [--work DIR] [--quick]
 Corpora are kept in --work (default $FLAMECARE_BENCH_WORK or /tmp/flamecare-bench) and reused
 when their parameters match, outputs are removed after each run.
@@ -65,6 +65,11 @@ def tiffs(root):
     return sorted(str(p) for p in Path(root).rglob("*.tif"))
 
 
+# The floor's variants: key, threads, writeback started early, input read through a map.
+FLOOR_VARIANTS = [(f"t{t}{' early' if e else ''}{' mmap' if m else ''}", t, e, m)
+                  for m in (False, True) for t in (1, 2) for e in (False, True)]
+
+
 class Case:
     """One corpus: its files, the dataset made from it and the numbers measured on it."""
 
@@ -116,13 +121,15 @@ class Case:
         shutil.rmtree(out)
         return seconds, rss
 
-    def floor(self, inputs, sizes, threads, early):
+    def floor(self, inputs, sizes, threads, early, mapped):
         out = self.scratch / "floor-out"
         out.mkdir()
         cmd = [self.args.floor, "--threads", threads, "--out", out, "--sizes",
                ",".join(map(str, sizes)), *inputs]
         if early:
             cmd.insert(1, "--early-writeback")
+        if mapped:
+            cmd.insert(1, "--mmap")
         os.sync()
         proc = call(cmd, capture_output=True, text=True)
         shutil.rmtree(out)
@@ -131,12 +138,11 @@ class Case:
     def floors(self, prefix, inputs, sizes):
         """Every floor variant once; the floor of this run is the fastest of them."""
         best = None
-        for threads in (1, 2):
-            for early in (False, True):
-                warm(inputs)
-                seconds = self.floor(inputs, sizes, threads, early)
-                self.record(f"{prefix} t{threads}{' early' if early else ''}", seconds)
-                best = seconds if best is None else min(best, seconds)
+        for key, threads, early, mapped in FLOOR_VARIANTS:
+            warm(inputs)
+            seconds = self.floor(inputs, sizes, threads, early, mapped)
+            self.record(f"{prefix} {key}", seconds)
+            best = seconds if best is None else min(best, seconds)
         self.record(prefix, best)
 
     def median(self, key):
@@ -257,12 +263,14 @@ def report(cases, index_times, args, load_before, load_after):
             f"{create:.2f} s ({create / floor:.2f}× floor)",
             f"{c.median('numpy'):.2f} s ({c.median('numpy') / create:.1f}× create)", orig)
     out.append("")
-    row("case", "floor variants (1/2 threads, plain/early writeback)", "`create --threads 1`",
-        "`--threads 2`", "peak RSS create / numpy / original")
+    row("case", "floor variants: pread, then mmap (each 1 thread plain / early writeback, "
+        "2 threads plain / early)", "`create --threads 1`", "`--threads 2`",
+        "peak RSS create / numpy / original")
     row("---", "---", "---", "---", "---")
     for c in cases:
-        variants = " / ".join(f"{c.median(k):.2f}" for k in
-                              ("floor t1", "floor t1 early", "floor t2", "floor t2 early"))
+        variants = ", ".join(" / ".join(f"{c.median('floor ' + key):.2f}"
+                                        for key, _, _, m in FLOOR_VARIANTS if m == mapped)
+                             for mapped in (False, True))
         rss = " / ".join(f"{c.rss[k]:.0f}" for k in ("create", "numpy", "original") if k in c.rss)
         row(c.name, variants + " s", f"{c.median('create t1'):.2f} s",
             f"{c.median('create t2'):.2f} s", rss + " MiB")
@@ -306,7 +314,7 @@ def main():
     parser.add_argument("--cases", default="32x512,8x1200")
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--channels", type=int, default=3)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--index-files", type=int, default=10000)
     parser.add_argument("--work", default=os.environ.get("FLAMECARE_BENCH_WORK",
                                                          "/tmp/flamecare-bench"))

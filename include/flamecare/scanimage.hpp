@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "flamecare/image.hpp"
@@ -70,13 +71,35 @@ class ScanImageReader {
   void read_page(std::size_t page, std::span<std::byte> out) const;
   /// Reads rows [first_row, first_row + rows) of page `page` into `out` (exactly
   /// rows·width·pixel_size bytes, native byte order): the part of a page a blocked loop needs,
-  /// read with pread() from the strips' validated offsets (never memory-mapped, so a file that
-  /// shrinks meanwhile is an error, not a SIGBUS). Throws Error(kInvalidArgument) for a page or
+  /// read with pread() from the strips' validated offsets (a file that shrinks meanwhile is an
+  /// error). Throws Error(kInvalidArgument) for a page or
   /// rows out of range or a buffer of the wrong size, RawFileError(kCorrupt/kIo) when the bytes
   /// cannot be read (the file shrank).
   void read_rows(std::size_t page, int first_row, int rows, std::span<std::byte> out) const;
+  /// Calls use(rows_of_pages) once with rows [first_row, first_row + rows) of every page of
+  /// `pages`: one pointer per page to rows·width pixels of info().pixel_type in native byte order.
+  /// Where those rows lie in one strip of a little-endian file they are read in place through a
+  /// read-only memory map of the file (no copy); the others are read into `buffer` (resized as
+  /// needed) as read_rows does. The map's pages are dropped from the process every few tens of
+  /// MiB, so resident memory stays bounded. A file that shrinks meanwhile ends the call with
+  /// RawFileError(kCorrupt, truncated) instead of SIGBUS (a storage failure under the map with
+  /// RawFileError(kIo, unreadable)): `use` is then left by a jump, so it must not allocate, lock
+  /// or own anything with a destructor. Throws as read_rows, and what `use` throws.
+  template <class Use>
+  void with_rows(std::span<const std::size_t> pages, int first_row, int rows,
+                 std::vector<std::byte>& buffer, Use&& use) const {
+    using Fn = std::remove_reference_t<Use>;
+    with_rows_impl(
+        pages, first_row, rows, buffer,
+        [](void* f, std::span<const std::byte* const> p) { (*static_cast<Fn*>(f))(p); },
+        const_cast<void*>(static_cast<const void*>(&use)));
+  }
 
  private:
+  using RowsUse = void (*)(void*, std::span<const std::byte* const>);
+  void with_rows_impl(std::span<const std::size_t> pages, int first_row, int rows,
+                      std::vector<std::byte>& buffer, RowsUse use, void* context) const;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -34,14 +34,14 @@ S add_wrapping(S sum, V value) {
 // in order, so float32 sums are the same as adding frame after frame. Fixed-size chunks let GCC
 // vectorise at -O2 (its "very cheap" cost model vectorises loops that need no scalar epilogue),
 // __restrict rules out the aliasing checks, memcpy reads unaligned pixels without UB.
-template <class V, class S>
+template <class V, class S, bool kFresh = false>
 [[gnu::always_inline]] inline void add_frames_of(const std::byte* const* frames, int count,
                                                  S* __restrict sums, std::size_t n) {
   constexpr std::size_t kChunk = 32;
   std::size_t i = 0;
   for (; i + kChunk <= n; i += kChunk) {
     S chunk[kChunk];
-    for (std::size_t k = 0; k < kChunk; ++k) chunk[k] = sums[i + k];
+    for (std::size_t k = 0; k < kChunk; ++k) chunk[k] = kFresh ? S{} : sums[i + k];
     for (int f = 0; f < count; ++f) {
       const std::byte* __restrict raw = frames[f] + i * sizeof(V);
       for (std::size_t k = 0; k < kChunk; ++k) {
@@ -53,7 +53,7 @@ template <class V, class S>
     for (std::size_t k = 0; k < kChunk; ++k) sums[i + k] = chunk[k];
   }
   for (; i < n; ++i) {
-    S sum = sums[i];
+    S sum = kFresh ? S{} : sums[i];
     for (int f = 0; f < count; ++f) {
       V v;
       std::memcpy(&v, frames[f] + i * sizeof(V), sizeof(V));
@@ -69,26 +69,31 @@ template <class V, class S>
 }
 
 // FLAME's usual pixel types get an AVX2 variant (vpmovsxwd widens 8 pixels per instruction).
+// `fresh`: the sums start at zero (the block's first group), so they are neither zeroed before
+// nor read.
 FLAMECARE_HOT_CLONES void add_int16(const std::byte* const* frames, int count, std::int32_t* sums,
-                                    std::size_t n) {
+                                    std::size_t n, bool fresh) {
+  if (fresh) return add_frames_of<std::int16_t, std::int32_t, true>(frames, count, sums, n);
   add_frames_of<std::int16_t>(frames, count, sums, n);
 }
 
 FLAMECARE_HOT_CLONES void add_uint16(const std::byte* const* frames, int count, std::uint32_t* sums,
-                                     std::size_t n) {
+                                     std::size_t n, bool fresh) {
+  if (fresh) return add_frames_of<std::uint16_t, std::uint32_t, true>(frames, count, sums, n);
   add_frames_of<std::uint16_t>(frames, count, sums, n);
 }
 
-// The other source types, dispatched once per group.
+// The other source types, dispatched once per group; fresh sums are zeroed first.
 template <class S>
 void add_frames_any(const std::byte* const* frames, int count, PixelType source, S* sums,
-                    std::size_t n) {
+                    std::size_t n, bool fresh = false) {
   if constexpr (std::is_same_v<S, std::int32_t>) {
-    if (source == PixelType::kInt16) return add_int16(frames, count, sums, n);
+    if (source == PixelType::kInt16) return add_int16(frames, count, sums, n, fresh);
   }
   if constexpr (std::is_same_v<S, std::uint32_t>) {
-    if (source == PixelType::kUint16) return add_uint16(frames, count, sums, n);
+    if (source == PixelType::kUint16) return add_uint16(frames, count, sums, n, fresh);
   }
+  if (fresh) std::fill_n(sums, n, S{});
   switch (source) {
     case PixelType::kInt8:
       return add_frames_of<std::int8_t>(frames, count, sums, n);
@@ -151,12 +156,7 @@ void FrameBlock::reset(int rows) {
                 fmt::format("FrameBlock: {} rows (at most {})", rows, max_rows_));
   }
   rows_ = rows;
-  std::visit(
-      [&](auto& im) {
-        using S = typename std::decay_t<decltype(im.pixels)>::value_type;
-        std::fill_n(im.pixels.data(), std::size_t(rows) * std::size_t(width_), S{});
-      },
-      sums_);
+  fresh_ = true;  // zeroed by the first add_frames, or by store() if none comes
 }
 
 void FrameBlock::add(std::span<const std::byte> raw) {
@@ -176,13 +176,14 @@ void FrameBlock::add_frames(std::span<const std::byte* const> frames, std::size_
       [&](auto& im) {
         using S = typename std::decay_t<decltype(im.pixels)>::value_type;
         if constexpr (kIsSumType<S>) {
-          add_frames_any(frames.data(), int(frames.size()), source_, im.pixels.data(), n);
+          add_frames_any(frames.data(), int(frames.size()), source_, im.pixels.data(), n, fresh_);
         }
       },
       sums_);
+  fresh_ = false;
 }
 
-void FrameBlock::store(AnyImage& out, int channel, int first_row, int b) const {
+void FrameBlock::store(AnyImage& out, int channel, int first_row, int b) {
   const ImageShape s = shape_of(out);
   const int width = corrected_width(width_, b);
   if (!valid_sum_type(source_, pixel_type_of(out)) || channel < 0 || channel >= s.channels ||
@@ -192,6 +193,15 @@ void FrameBlock::store(AnyImage& out, int channel, int first_row, int b) const {
                             "channel {} of a {}x{}x{} {} image",
                             rows_, width_, b, first_row, channel, s.channels, s.height, s.width,
                             pixel_type_name(pixel_type_of(out))));
+  }
+  if (fresh_) {  // nothing added since reset(): the sums are zero
+    std::visit(
+        [&](auto& im) {
+          using S = typename std::decay_t<decltype(im.pixels)>::value_type;
+          std::fill_n(im.pixels.data(), std::size_t(rows_) * std::size_t(width_), S{});
+        },
+        sums_);
+    fresh_ = false;
   }
   std::visit(
       [&](const auto& sums, auto& image) {

@@ -53,14 +53,15 @@ class FrameBlock {
   /// source than the block (an int32 input sum from an int64 ground-truth block); values are
   /// converted, which is exact whenever the type was chosen with sum_pixel_type. Throws
   /// Error(kInvalidArgument) when the type, channel, rows or width do not fit.
-  void store(AnyImage& out, int channel, int first_row, int b) const;
+  void store(AnyImage& out, int channel, int first_row, int b);
 
  private:
   PixelType source_;
   int width_;
   int max_rows_;
   int rows_ = 0;
-  AnyImage sums_;  // one channel of max_rows × width sums
+  bool fresh_ = true;  // no frame added since reset(): the sums are zero, not yet written
+  AnyImage sums_;      // one channel of max_rows × width sums
 };
 
 }  // namespace flamecare::detail

@@ -15,6 +15,7 @@
 
 #include "io/regular_file.hpp"
 #include "io/scanimage_detail.hpp"
+#include "io/scanimage_reader_impl.hpp"
 #include "io/tiff_file.hpp"
 #include "util/text.hpp"
 
@@ -58,31 +59,6 @@ std::string_view header_part(std::string_view description) {
 }
 
 }  // namespace
-
-struct ScanImageReader::Impl {
-  ScanImageInfo info;
-  detail::UniqueFd fd;
-  detail::TiffLayout layout;
-  std::uint64_t reserved = 0;  // header (and static header) bytes no strip may use
-  std::size_t page_bytes = 0;
-  std::uint32_t declared_width = 0;  // page 0's, checked in add_strips before becoming info's
-  std::uint32_t declared_height = 0;
-  std::vector<std::uint64_t> strip_offsets;
-  std::vector<std::uint64_t> strip_counts;
-  std::vector<std::size_t> first_strip;  // pages + 1 entries
-
-  [[noreturn]] void fail(ErrorKind kind, ScreenReason reason, const std::string& detail) const {
-    throw RawFileError(kind, reason, info.path, detail);
-  }
-  std::size_t read_at(void* dst, std::size_t n, std::uint64_t offset) const;
-  void pread_all(void* dst, std::size_t n, std::uint64_t offset, std::string_view what) const;
-  void open_file();
-  void read_static_block();
-  void read_metadata(TIFF* tif);
-  void check_page(TIFF* tif, std::size_t page, std::uint16_t bits, std::uint16_t format);
-  void add_strips(TIFF* tif, std::size_t page, std::vector<detail::StripExtent>& extents);
-  void walk_pages(detail::TiffFile& tif, std::uint64_t next);
-};
 
 std::size_t ScanImageReader::Impl::read_at(void* dst, std::size_t n, std::uint64_t offset) const {
   auto* p = static_cast<char*>(dst);
@@ -351,45 +327,6 @@ void ScanImageReader::read_page(std::size_t page, std::span<std::byte> out) cons
                             detail::printable(d.info.path.native()), out.size(), d.page_bytes));
   }
   read_rows(page, 0, d.info.height, out);
-}
-
-void ScanImageReader::read_rows(std::size_t page, int first_row, int rows,
-                                std::span<std::byte> out) const {
-  const auto& d = *impl_;
-  const auto bad = [&](const std::string& what) {
-    throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("{}: {}", detail::printable(d.info.path.native()), what));
-  };
-  if (page >= d.info.pages)
-    bad(fmt::format("page {} out of range (file has {} pages)", page, d.info.pages));
-  if (first_row < 0 || rows < 0 || rows > d.info.height - first_row)
-    bad(fmt::format("rows {}..{} out of range (pages have {})", first_row, first_row + rows,
-                    d.info.height));
-  const std::uint64_t row_bytes = std::uint64_t(d.info.width) * pixel_size(d.info.pixel_type);
-  if (out.size() != std::uint64_t(rows) * row_bytes)
-    bad(fmt::format("row buffer has {} bytes, {} rows need {}", out.size(), rows,
-                    rows * row_bytes));
-  // The wanted bytes [begin, end) of the page, which its strips hold one after the other.
-  const std::uint64_t begin = std::uint64_t(first_row) * row_bytes, end = begin + out.size();
-  std::uint64_t strip_begin = 0;
-  for (auto s = d.first_strip[page]; s < d.first_strip[page + 1] && strip_begin < end; ++s) {
-    const std::uint64_t lo = std::max(begin, strip_begin);
-    const std::uint64_t hi = std::min(end, strip_begin + d.strip_counts[s]);
-    if (lo < hi) {
-      const std::uint64_t at = d.strip_offsets[s] + (lo - strip_begin);
-      if (d.read_at(out.data() + (lo - begin), std::size_t(hi - lo), at) != hi - lo) {
-        d.fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
-               fmt::format("truncated: page {} strip at byte {} lies past the end of the file ({} "
-                           "bytes)",
-                           page, at, d.info.file_size));
-      }
-    }
-    strip_begin += d.strip_counts[s];
-  }
-  if (d.layout.little_endian) return;
-  const auto size = pixel_size(d.info.pixel_type);
-  if (size == 2) TIFFSwabArrayOfShort(reinterpret_cast<std::uint16_t*>(out.data()), out.size() / 2);
-  if (size == 4) TIFFSwabArrayOfLong(reinterpret_cast<std::uint32_t*>(out.data()), out.size() / 4);
 }
 
 }  // namespace flamecare

@@ -12,43 +12,42 @@
 #include "flamecare/error.hpp"
 #include "flamecare/frame_ops.hpp"
 #include "flamecare/scanimage.hpp"
+#include "util/test_point.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
 namespace {
 
-// Raw bytes of one group of frames' rows: with the block's sums well inside L2 (2 MiB here).
-constexpr std::size_t kGroupBytes = 1 << 20;
+// Raw bytes of one group of frames' rows. They are read in place from the page cache (see
+// ScanImageReader::with_rows), so only the block's sums (a quarter of this for 16 int16 frames)
+// need to stay in L2; larger blocks mean fewer, larger calls to map the rows. Measured on
+// 1200² × 40-frame stacks: 4 MiB took 0.52–0.64 s where 1 MiB took 0.70–0.98 s.
+constexpr std::size_t kGroupBytes = std::size_t(4) << 20;
 // Frames added in one pass over the block's sums; more gain little once the sums' traffic is
 // small beside the raw pixels', and make each pread smaller.
 constexpr int kMaxGroup = 16;
 
-// One channel's block of rows [y, y + rows): reads frames' rows in groups and adds them.
+// One channel's block of rows [y, y + rows): hands frames' rows to the block in groups, in place
+// from the reader's map where it can (ScanImageReader::with_rows).
 class BlockReader {
  public:
-  BlockReader(const ScanImageReader& reader, FrameBlock& block, int group, int block_rows)
-      : reader_(reader),
-        block_(block),
-        row_bytes_(std::size_t(reader.info().width) * pixel_size(reader.info().pixel_type)),
-        block_bytes_(std::size_t(block_rows) * row_bytes_),
-        raw_(std::size_t(group) * block_bytes_),
-        frames_(std::size_t(group)),
-        group_(group) {}
+  BlockReader(const ScanImageReader& reader, FrameBlock& block, int group)
+      : reader_(reader), block_(block), pages_(std::size_t(group)), group_(group) {}
 
   // Adds frames [from, to) of channel c, rows [y, y + rows), to the block.
   void add(int from, int to, int c, int y, int rows) {
-    const int channels = reader_.info().channels;
-    const std::size_t bytes = std::size_t(rows) * row_bytes_;
+    const auto channels = std::size_t(reader_.info().channels);
+    const std::size_t bytes = std::size_t(rows) * std::size_t(reader_.info().width) *
+                              pixel_size(reader_.info().pixel_type);
     for (int f = from; f < to;) {
       const int n = std::min(group_, to - f);
-      for (int k = 0; k < n; ++k) {
-        std::byte* dst = raw_.data() + std::size_t(k) * block_bytes_;
-        frames_[std::size_t(k)] = dst;
-        // Pages are channel-fastest: page = f·C + c for the single slice.
-        reader_.read_rows(std::size_t(f + k) * std::size_t(channels) + std::size_t(c), y, rows,
-                          std::span(dst, bytes));
-      }
-      block_.add_frames(std::span(frames_.data(), std::size_t(n)), bytes);
+      // Pages are channel-fastest: page = f·C + c for the single slice.
+      for (int k = 0; k < n; ++k)
+        pages_[std::size_t(k)] = std::size_t(f + k) * channels + std::size_t(c);
+      // Runs guarded (left by a jump if the file shrinks): no allocation or destructor in here.
+      reader_.with_rows(
+          std::span(pages_.data(), std::size_t(n)), y, rows, raw_,
+          [&](std::span<const std::byte* const> frames) { block_.add_frames(frames, bytes); });
       f += n;
     }
   }
@@ -56,10 +55,8 @@ class BlockReader {
  private:
   const ScanImageReader& reader_;
   FrameBlock& block_;
-  std::size_t row_bytes_;
-  std::size_t block_bytes_;
-  std::vector<std::byte> raw_;
-  std::vector<const std::byte*> frames_;
+  std::vector<std::size_t> pages_;
+  std::vector<std::byte> raw_;  // rows that cannot be read in place
   int group_;
 };
 
@@ -106,8 +103,9 @@ void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRan
   const ScanImageReader reader(tif);
   const ScanImageInfo& info = reader.info();
   check_pages(info, frames_read, printable(tif.native()));
-  // Blocks of rows: a group of frames' rows and their sums stay in cache, and each pread() (one
-  // per frame and block) is large enough that the call costs little beside its copy.
+  test_point("sum:opened");  // tests shrink the open file here
+  // Blocks of rows: the sums of a block stay in cache while every frame's rows are added, and
+  // each frame's rows of a block are large enough that mapping (or reading) them costs little.
   const std::size_t row_bytes = std::size_t(info.width) * pixel_size(info.pixel_type);
   const int group = std::min(std::max(input.count(), target.count()), kMaxGroup);
   const int block_rows =
@@ -121,7 +119,7 @@ void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRan
   FrameBlock block(info.pixel_type,
                    sum_pixel_type(info.pixel_type, std::max(input.count(), target.count())),
                    info.width, block_rows);
-  BlockReader rows_of(reader, block, group, block_rows);
+  BlockReader rows_of(reader, block, group);
   for (int c = 0; c < info.channels; ++c) {
     for (int y = 0; y < info.height; y += block_rows) {
       reporter.check_cancelled();

@@ -164,3 +164,41 @@ TEST(FrameBlock, RejectsWrongTypesAndSizes) {
   invalid([&] { block.store(ok, 0, 0, 1); });  // width is not corrected_width(4, 1)
   invalid([&] { block.store(ok, 0, 0, 4); });  // correction as wide as the image
 }
+
+// A block starts at zero after reset() whatever it held: with no frame added, after one group,
+// and for types the first group zeroes itself (int16/uint16) or has zeroed (int8, float32).
+TEST(FrameBlock, EveryResetStartsFromZero) {
+  for (const auto& [source, sum] : {std::pair{fc::PixelType::kInt16, fc::PixelType::kInt32},
+                                    {fc::PixelType::kUint16, fc::PixelType::kUint32},
+                                    {fc::PixelType::kInt8, fc::PixelType::kInt32},
+                                    {fc::PixelType::kFloat32, fc::PixelType::kFloat32}}) {
+    SCOPED_TRACE(fc::pixel_type_name(source));
+    const int width = 37, rows = 3;  // 111 pixels: three chunks of 32 and a tail
+    fc::detail::FrameBlock block(source, sum, width, rows);
+    std::vector<std::byte> raw(std::size_t(width * rows) * fc::pixel_size(source), std::byte{1});
+    fc::AnyImage out = fc::make_image(sum, 1, rows, width);
+    const auto total = [&] {
+      block.store(out, 0, 0, 0);
+      double t = 0;
+      std::visit(
+          [&](const auto& im) {
+            for (auto v : im.pixels) t += double(v);
+          },
+          out);
+      return t;
+    };
+    block.reset(rows);
+    block.add(raw);
+    block.add(raw);
+    const double two = total();
+    EXPECT_GT(two, 0);
+    block.reset(rows);
+    EXPECT_EQ(total(), 0) << "store after reset with no frame";
+    block.add(raw);  // a store does not end the block: adds continue from its sums
+    EXPECT_DOUBLE_EQ(total(), two / 2);
+    block.reset(rows);
+    block.add(raw);
+    block.add(raw);
+    EXPECT_DOUBLE_EQ(total(), two);
+  }
+}
