@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <type_traits>
 
 #include <fmt/format.h>
 
+#include "core/centre_bits.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/patch_core.hpp"
 #include "flamecare/sum_tiff.hpp"
@@ -67,39 +69,85 @@ void require_absent(const fs::path& npz) {
   }
 }
 
-// Copies one patch (channels [c0, c0 + n)) at (y0, x0) of size P out of a normalised image.
-void cut(const NormalizedImage& image, int c0, int n, int y0, int x0, int p, float* out) {
-  for (int c = c0; c < c0 + n; ++c) {
-    for (int y = y0; y < y0 + p; ++y) {
-      const float* row = &image.at(c, y, x0);
-      out = std::copy(row, row + p, out);
-    }
-  }
-}
-
-// What a worker keeps from pair to pair: sums, normalised ground truth, filter scratch, one
-// patch of each side. Nothing is allocated per pair or sample once the first pair is done.
+// What a worker keeps from pair to pair: sums, normalised ground truth (only where the integer
+// shortcut does not apply), filter scratch, one patch of each side. Nothing is allocated per
+// pair or sample once the first pair is done.
 struct PairWork {
   AnyImage truth_sums;
   AnyImage input_sums;
   NormalizedImage truth;
+  bool truth_normalized = false;  // `truth` holds this pair's normalised ground truth
   detail::PatchWork patch;
+  detail::CentreBits bits;
+  detail::OrderWork order;
   std::vector<float> x;
   std::vector<float> y;
 };
 
-// Normalises one train pair's ground truth, picks each of its samples' centres and stores their
-// patches (the input's cut from its sums and normalised patch by patch).
+// The eligible centres of channel c of integer sums, straight from the sums (centre_bits.hpp);
+// false when the shortcut does not apply (float sums, 64-bit integers, odd bounds).
+bool integer_centres(const AnyImage& sums, int c, int p, double threshold, double p1, double p99,
+                     PairWork& work) {
+  return std::visit(
+      [&](const auto& img) {
+        using T = typename std::decay_t<decltype(img.pixels)>::value_type;
+        if constexpr (std::is_integral_v<T> && sizeof(T) <= 4) {
+          return work.bits.assign<T>(img.plane(c), img.height, img.width, p, threshold, p1, p99,
+                                     work.order);
+        } else {
+          return false;
+        }
+      },
+      sums);
+}
+
+// Chooses the patch centres of sample s of the current pair into `chosen`; false (and nothing
+// drawn) when no centre is eligible.
+bool choose_centres(const detail::PatchRun& run, int s, std::uint64_t seed, PairWork& work,
+                    std::vector<PatchCentre>& chosen) {
+  const Dataset& d = run.data.dataset;
+  const int p = run.options.patch_size;
+  const double threshold = run.options.background_threshold;
+  std::mt19937_64 rng(seed);
+  if (!run.options.all_channels &&
+      integer_centres(work.truth_sums, s, p, threshold, d.output.p1.at(std::size_t(s)),
+                      d.output.p99.at(std::size_t(s)), work)) {
+    if (work.bits.empty()) return false;
+    chosen.clear();
+    for (const std::size_t i : detail::sample_indices(work.bits.size(), run.per_sample, rng))
+      chosen.push_back(work.bits[i]);
+    return true;
+  }
+  if (!work.truth_normalized) {
+    detail::normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
+    work.truth_normalized = true;
+  }
+  const NormalizedImage& truth = work.truth;
+  const auto centres = run.options.all_channels
+                           ? detail::eligible_centres_all_channels(truth, p, threshold, work.patch)
+                           : detail::eligible_centres_into(truth.plane(s), truth.height,
+                                                           truth.width, p, threshold, work.patch);
+  if (centres.empty()) return false;
+  chosen = detail::sample_centres(centres, run.per_sample, rng);
+  return true;
+}
+
+// Reads one train pair, picks each of its samples' centres and stores their patches, both sides
+// cut from the sums and normalised patch by patch.
 void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::SampleShare share,
                   detail::PatchStore& store, std::mutex& mutex, std::vector<PatchRecord>& records,
                   std::size_t& skipped, PairWork& work, const Reporter& reporter) {
   const auto& pair = run.data.train[pair_index];
   const Dataset& d = run.data.dataset;
   detail::read_sum_tiff(pair.ground_truth, work.truth_sums);
-  detail::normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
+  work.truth_normalized = false;
+  const ImageShape truth = shape_of(work.truth_sums);
+  for (int c = 0; c < truth.channels; ++c) {  // bounds for every channel, as normalising needs
+    (void)d.output.p1.at(std::size_t(c));
+    (void)d.output.p99.at(std::size_t(c));
+  }
   reporter.check_cancelled();
   detail::read_sum_tiff(pair.input, work.input_sums);
-  const NormalizedImage& truth = work.truth;
   const ImageShape input = shape_of(work.input_sums);
   if (truth.height != input.height || truth.width != input.width ||
       truth.channels != input.channels || truth.channels != run.data.channels) {
@@ -110,33 +158,28 @@ void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::S
   const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
   work.x.resize(patch_floats);
   work.y.resize(patch_floats);
+  std::vector<PatchCentre> chosen;
   for (int s = 0; s < run.samples_per_pair; ++s) {
     reporter.check_cancelled();
     const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
     if (!share.has(sample)) continue;
     const bool all = run.options.all_channels;
-    const double threshold = run.options.background_threshold;
-    const auto centres =
-        all ? detail::eligible_centres_all_channels(truth, p, threshold, work.patch)
-            : detail::eligible_centres_into(truth.plane(s), truth.height, truth.width, p, threshold,
-                                            work.patch);
-    if (centres.empty()) {
+    if (!choose_centres(run, s, detail::sample_seed(run.seed, sample), work, chosen)) {
       reporter.warn(
           fmt::format("{}: {}no patch centre passes the background threshold {}; sample skipped",
                       pair.ground_truth.filename().string(),
-                      all ? "" : fmt::format("channel {}: ", s), threshold));
+                      all ? "" : fmt::format("channel {}: ", s), run.options.background_threshold));
       std::lock_guard lock(mutex);
       ++skipped;
       continue;
     }
-    std::mt19937_64 rng(detail::sample_seed(run.seed, sample));
-    const auto chosen = detail::sample_centres(centres, run.per_sample, rng);
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const int y0 = chosen[k].y - p / 2, x0 = chosen[k].x - p / 2;
       const int c0 = all ? 0 : s;
       detail::normalize_window(work.input_sums, c0, run.sample_channels, y0, x0, p, d.input.p1,
                                d.input.p99, work.x.data());
-      cut(truth, c0, run.sample_channels, y0, x0, p, work.y.data());
+      detail::normalize_window(work.truth_sums, c0, run.sample_channels, y0, x0, p, d.output.p1,
+                               d.output.p99, work.y.data());
       PatchRecord record{sample, k, 0, {std::int32_t(pair.id), all ? -1 : s, y0, x0}};
       {
         std::lock_guard lock(mutex);
