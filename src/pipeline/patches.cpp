@@ -80,6 +80,7 @@ struct PairWork {
   detail::PatchWork patch;
   detail::CentreBits bits;
   detail::OrderWork order;
+  std::vector<std::vector<PatchCentre>> chosen;  // per sample of the pair
   std::vector<float> x;
   std::vector<float> y;
 };
@@ -132,8 +133,9 @@ bool choose_centres(const detail::PatchRun& run, int s, std::uint64_t seed, Pair
   return true;
 }
 
-// Reads one train pair, picks each of its samples' centres and stores their patches, both sides
-// cut from the sums and normalised patch by patch.
+// Reads one train pair, picks each of its samples' centres (while the ground truth is fresh in
+// the cache, before the input is read) and stores their patches, both sides cut from the sums and
+// normalised patch by patch.
 void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::SampleShare share,
                   detail::PatchStore& store, std::mutex& mutex, std::vector<PatchRecord>& records,
                   std::size_t& skipped, PairWork& work, const Reporter& reporter) {
@@ -142,28 +144,22 @@ void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::S
   detail::read_sum_tiff(pair.ground_truth, work.truth_sums);
   work.truth_normalized = false;
   const ImageShape truth = shape_of(work.truth_sums);
+  if (truth.channels != run.data.channels) {
+    throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
+                                                 pair.ground_truth.string(), pair.input.string()));
+  }
   for (int c = 0; c < truth.channels; ++c) {  // bounds for every channel, as normalising needs
     (void)d.output.p1.at(std::size_t(c));
     (void)d.output.p99.at(std::size_t(c));
   }
-  reporter.check_cancelled();
-  detail::read_sum_tiff(pair.input, work.input_sums);
-  const ImageShape input = shape_of(work.input_sums);
-  if (truth.height != input.height || truth.width != input.width ||
-      truth.channels != input.channels || truth.channels != run.data.channels) {
-    throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
-                                                 pair.ground_truth.string(), pair.input.string()));
-  }
-  const int p = run.options.patch_size;
-  const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
-  work.x.resize(patch_floats);
-  work.y.resize(patch_floats);
-  std::vector<PatchCentre> chosen;
+  const bool all = run.options.all_channels;
+  work.chosen.resize(std::size_t(run.samples_per_pair));
   for (int s = 0; s < run.samples_per_pair; ++s) {
     reporter.check_cancelled();
     const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
+    auto& chosen = work.chosen[std::size_t(s)];
+    chosen.clear();
     if (!share.has(sample)) continue;
-    const bool all = run.options.all_channels;
     if (!choose_centres(run, s, detail::sample_seed(run.seed, sample), work, chosen)) {
       reporter.warn(
           fmt::format("{}: {}no patch centre passes the background threshold {}; sample skipped",
@@ -171,8 +167,24 @@ void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::S
                       all ? "" : fmt::format("channel {}: ", s), run.options.background_threshold));
       std::lock_guard lock(mutex);
       ++skipped;
-      continue;
     }
+  }
+  reporter.check_cancelled();
+  detail::read_sum_tiff(pair.input, work.input_sums);
+  const ImageShape input = shape_of(work.input_sums);
+  if (truth.height != input.height || truth.width != input.width ||
+      truth.channels != input.channels) {
+    throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
+                                                 pair.ground_truth.string(), pair.input.string()));
+  }
+  const int p = run.options.patch_size;
+  const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
+  work.x.resize(patch_floats);
+  work.y.resize(patch_floats);
+  for (int s = 0; s < run.samples_per_pair; ++s) {
+    reporter.check_cancelled();
+    const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
+    const auto& chosen = work.chosen[std::size_t(s)];
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const int y0 = chosen[k].y - p / 2, x0 = chosen[k].x - p / 2;
       const int c0 = all ? 0 : s;
