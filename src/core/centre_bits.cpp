@@ -5,6 +5,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "core/numpy_quantile.hpp"
@@ -53,17 +57,73 @@ void forward_window_or(std::uint64_t* row, std::uint64_t* tmp, std::size_t n, in
 // Largest power of two ≤ window (≥ 1).
 std::size_t largest_power(int window) { return std::bit_floor(std::size_t(window)); }
 
+// 64 bits of a mask row: v[b] ≥ t for b < 64.
+template <class T>
+std::uint64_t mask_word(const T* v, std::int64_t t) {
+  std::uint64_t m = 0;
+  for (std::size_t b = 0; b < kBits; ++b) m |= std::uint64_t(std::int64_t(v[b]) >= t ? 1 : 0) << b;
+  return m;
+}
+
+#if defined(__SSE2__)
+// The same for int32 sums, four compares at a time (SSE2 is part of x86-64).
+std::uint64_t mask_word(const std::int32_t* v, std::int64_t t) {
+  if (t <= std::numeric_limits<std::int32_t>::min()) return ~std::uint64_t(0);
+  if (t > std::numeric_limits<std::int32_t>::max()) return 0;
+  const __m128i below = _mm_set1_epi32(static_cast<std::int32_t>(t - 1));  // v ≥ t ⇔ v > t − 1
+  std::uint64_t m = 0;
+  for (std::size_t b = 0; b < kBits; b += 4) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + b));
+    const auto bits = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(x, below)));
+    m |= std::uint64_t(unsigned(bits)) << b;
+  }
+  return m;
+}
+#endif
+
+// The values ≥ low of v[0, n) into kept, in order (branch-free: the bound is rarely reached);
+// returns how many.
+template <class T>
+std::size_t keep_at_least(const T* v, std::size_t n, std::int64_t low, std::int64_t* kept) {
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = std::int64_t(v[i]);
+    kept[k] = x;
+    k += x >= low ? 1 : 0;
+  }
+  return k;
+}
+
+#if defined(__SSE2__)
+// The same for int32 sums: blocks of 16 values with none ≥ low (nearly all, for a high bound)
+// are passed over with four compares.
+std::size_t keep_at_least(const std::int32_t* v, std::size_t n, std::int64_t low,
+                          std::int64_t* kept) {
+  if (low <= std::numeric_limits<std::int32_t>::min()) {
+    for (std::size_t i = 0; i < n; ++i) kept[i] = v[i];
+    return n;
+  }
+  if (low > std::numeric_limits<std::int32_t>::max()) return 0;
+  const __m128i below = _mm_set1_epi32(static_cast<std::int32_t>(low - 1));
+  std::size_t k = 0, i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const auto* p = reinterpret_cast<const __m128i*>(v + i);
+    const __m128i any = _mm_or_si128(_mm_or_si128(_mm_cmpgt_epi32(_mm_loadu_si128(p), below),
+                                                  _mm_cmpgt_epi32(_mm_loadu_si128(p + 1), below)),
+                                     _mm_or_si128(_mm_cmpgt_epi32(_mm_loadu_si128(p + 2), below),
+                                                  _mm_cmpgt_epi32(_mm_loadu_si128(p + 3), below)));
+    if (_mm_movemask_epi8(any) == 0) continue;
+    k += keep_at_least<std::int32_t>(v + i, 16, low, kept + k);
+  }
+  return k + keep_at_least<std::int32_t>(v + i, n - i, low, kept + k);
+}
+#endif
+
 // Bit x of the mask row: row[x] ≥ t; bits past the width are 0.
 template <class T>
 void mask_row(const T* row, int width, std::int64_t t, std::uint64_t* out) {
   const std::size_t full = std::size_t(width) / kBits;
-  for (std::size_t w = 0; w < full; ++w) {
-    const T* v = row + w * kBits;
-    std::uint64_t m = 0;
-    for (std::size_t b = 0; b < kBits; ++b)
-      m |= std::uint64_t(std::int64_t(v[b]) >= t ? 1 : 0) << b;
-    out[w] = m;
-  }
+  for (std::size_t w = 0; w < full; ++w) out[w] = mask_word(row + w * kBits, t);
   if (const std::size_t rest = std::size_t(width) % kBits; rest != 0) {
     const T* v = row + full * kBits;
     std::uint64_t m = 0;
@@ -109,12 +169,7 @@ std::pair<std::int64_t, std::int64_t> int_values_at_ranks(std::span<const T> val
     work.kept_size = n;
   }
   std::int64_t* kept = work.kept.get();
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < n; ++i) {  // branch-free: the bound is rarely reached
-    const auto v = std::int64_t(values[i]);
-    kept[k] = v;
-    k += v >= low ? 1 : 0;
-  }
+  std::size_t k = keep_at_least(values.data(), n, low, kept);
   std::size_t below = n - k;
   if (below > r0) {
     for (std::size_t i = 0; i < n; ++i) kept[i] = std::int64_t(values[i]);

@@ -180,7 +180,14 @@ TEST(PatchCentreBits, ConstantPlanesAndOtherTypes) {
           << v << " " << t;
     }
   }
+  // Bounds below every int32: with threshold 0 every value passes (t is the type's minimum).
   std::mt19937_64 rng(10);
+  const auto wide = random_values<std::int32_t>(70 * 130, INT32_MIN, INT32_MAX, 10, rng);
+  for (const double t : {0.0, 0.5}) {
+    EXPECT_TRUE(same(bits_path(wide, 70, 130, 8, t, -3e9, 3e9, bits, work),
+                     float_path(wide, 70, 130, 8, t, -3e9, 3e9)))
+        << t;
+  }
   const auto u16 = random_values<std::uint16_t>(90 * 70, 0, 65535, 10, rng);
   const auto i8 = random_values<std::int8_t>(90 * 70, -128, 127, 10, rng);
   const auto u32 = random_values<std::uint32_t>(90 * 70, 4000000000LL, 0xffffffffLL, 10, rng);
