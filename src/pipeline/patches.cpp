@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "core/centre_bits.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/patch_core.hpp"
 #include "flamecare/sum_tiff.hpp"
@@ -17,6 +16,7 @@
 #include "pipeline/dataset_manage.hpp"
 #include "pipeline/patch_dataset.hpp"
 #include "pipeline/patch_outputs.hpp"
+#include "pipeline/patch_pairs.hpp"
 #include "pipeline/patch_run.hpp"
 #include "pipeline/patch_sampling.hpp"
 #include "pipeline/patch_store.hpp"
@@ -69,129 +69,25 @@ void require_absent(const fs::path& npz) {
   }
 }
 
-// What a worker keeps from pair to pair: sums, normalised ground truth (only where the integer
-// shortcut does not apply), filter scratch, one patch of each side. Nothing is allocated per
-// pair or sample once the first pair is done.
-struct PairWork {
-  AnyImage truth_sums;
-  AnyImage input_sums;
-  NormalizedImage truth;
-  bool truth_normalized = false;  // `truth` holds this pair's normalised ground truth
-  detail::PatchWork patch;
-  detail::CentreBits bits;
-  detail::OrderWork order;
-  std::vector<std::vector<PatchCentre>> chosen;  // per sample of the pair
-  std::vector<float> x;
-  std::vector<float> y;
-};
-
-// The eligible centres of channel c of integer sums, straight from the sums (centre_bits.hpp);
-// false when the shortcut does not apply (float sums, 64-bit integers, odd bounds).
-bool integer_centres(const AnyImage& sums, int c, int p, double threshold, double p1, double p99,
-                     PairWork& work) {
-  return std::visit(
-      [&](const auto& img) {
-        using T = typename std::decay_t<decltype(img.pixels)>::value_type;
-        if constexpr (std::is_integral_v<T> && sizeof(T) <= 4) {
-          return work.bits.assign<T>(img.plane(c), img.height, img.width, p, threshold, p1, p99,
-                                     work.order);
-        } else {
-          return false;
-        }
-      },
-      sums);
-}
-
-// Chooses the patch centres of sample s of the current pair into `chosen`; false (and nothing
-// drawn) when no centre is eligible.
-bool choose_centres(const detail::PatchRun& run, int s, std::uint64_t seed, PairWork& work,
-                    std::vector<PatchCentre>& chosen) {
-  const Dataset& d = run.data.dataset;
-  const int p = run.options.patch_size;
-  const double threshold = run.options.background_threshold;
-  std::mt19937_64 rng(seed);
-  if (!run.options.all_channels &&
-      integer_centres(work.truth_sums, s, p, threshold, d.output.p1.at(std::size_t(s)),
-                      d.output.p99.at(std::size_t(s)), work)) {
-    if (work.bits.empty()) return false;
-    chosen.clear();
-    for (const std::size_t i : detail::sample_indices(work.bits.size(), run.per_sample, rng))
-      chosen.push_back(work.bits[i]);
-    return true;
-  }
-  if (!work.truth_normalized) {
-    detail::normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
-    work.truth_normalized = true;
-  }
-  const NormalizedImage& truth = work.truth;
-  const auto centres = run.options.all_channels
-                           ? detail::eligible_centres_all_channels(truth, p, threshold, work.patch)
-                           : detail::eligible_centres_into(truth.plane(s), truth.height,
-                                                           truth.width, p, threshold, work.patch);
-  if (centres.empty()) return false;
-  chosen = detail::sample_centres(centres, run.per_sample, rng);
-  return true;
-}
-
 // Reads one train pair, picks each of its samples' centres (while the ground truth is fresh in
-// the cache, before the input is read) and stores their patches, both sides cut from the sums and
-// normalised patch by patch.
+// the cache, before the input is read) and stores their patches.
 void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::SampleShare share,
                   detail::PatchStore& store, std::mutex& mutex, std::vector<PatchRecord>& records,
-                  std::size_t& skipped, PairWork& work, const Reporter& reporter) {
+                  std::size_t& skipped, detail::PairWork& work, const Reporter& reporter) {
   const auto& pair = run.data.train[pair_index];
-  const Dataset& d = run.data.dataset;
-  detail::read_sum_tiff(pair.ground_truth, work.truth_sums);
-  work.truth_normalized = false;
-  const ImageShape truth = shape_of(work.truth_sums);
-  if (truth.channels != run.data.channels) {
-    throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
-                                                 pair.ground_truth.string(), pair.input.string()));
-  }
-  for (int c = 0; c < truth.channels; ++c) {  // bounds for every channel, as normalising needs
-    (void)d.output.p1.at(std::size_t(c));
-    (void)d.output.p99.at(std::size_t(c));
-  }
-  const bool all = run.options.all_channels;
-  work.chosen.resize(std::size_t(run.samples_per_pair));
-  for (int s = 0; s < run.samples_per_pair; ++s) {
-    reporter.check_cancelled();
-    const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
-    auto& chosen = work.chosen[std::size_t(s)];
-    chosen.clear();
-    if (!share.has(sample)) continue;
-    if (!choose_centres(run, s, detail::sample_seed(run.seed, sample), work, chosen)) {
-      reporter.warn(
-          fmt::format("{}: {}no patch centre passes the background threshold {}; sample skipped",
-                      pair.ground_truth.filename().string(),
-                      all ? "" : fmt::format("channel {}: ", s), run.options.background_threshold));
-      std::lock_guard lock(mutex);
-      ++skipped;
-    }
-  }
+  detail::read_pair_truth(run, pair_index, work);
+  detail::choose_pair_centres(run, pair_index, share, work, mutex, skipped, reporter);
   reporter.check_cancelled();
-  detail::read_sum_tiff(pair.input, work.input_sums);
-  const ImageShape input = shape_of(work.input_sums);
-  if (truth.height != input.height || truth.width != input.width ||
-      truth.channels != input.channels) {
-    throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
-                                                 pair.ground_truth.string(), pair.input.string()));
-  }
+  detail::read_pair_input(run, pair_index, work);
+  const bool all = run.options.all_channels;
   const int p = run.options.patch_size;
-  const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
-  work.x.resize(patch_floats);
-  work.y.resize(patch_floats);
   for (int s = 0; s < run.samples_per_pair; ++s) {
     reporter.check_cancelled();
     const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
     const auto& chosen = work.chosen[std::size_t(s)];
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const int y0 = chosen[k].y - p / 2, x0 = chosen[k].x - p / 2;
-      const int c0 = all ? 0 : s;
-      detail::normalize_window(work.input_sums, c0, run.sample_channels, y0, x0, p, d.input.p1,
-                               d.input.p99, work.x.data());
-      detail::normalize_window(work.truth_sums, c0, run.sample_channels, y0, x0, p, d.output.p1,
-                               d.output.p99, work.y.data());
+      detail::cut_pair_patch(run, s, y0, x0, work);
       PatchRecord record{sample, k, 0, {std::int32_t(pair.id), all ? -1 : s, y0, x0}};
       {
         std::lock_guard lock(mutex);
@@ -338,7 +234,7 @@ std::vector<PatchRecord> cut_patches(const PatchRun& run, PatchStore& store, Sam
   std::size_t done = 0;
   const std::size_t n = pairs.size();
   reporter.progress("patches", 0, n);
-  std::vector<PairWork> work(parallel_workers(n, run.options.threads));
+  std::vector<detail::PairWork> work(parallel_workers(n, run.options.threads));
   parallel_for_workers(n, run.options.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     process_pair(run, pairs[i], share, store, mutex, records, skipped, work[w], reporter);
