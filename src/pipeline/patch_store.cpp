@@ -1,9 +1,9 @@
 #include "pipeline/patch_store.hpp"
 
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <libdeflate.h>
 
 #include <cerrno>
 #include <cstdio>
