@@ -101,18 +101,17 @@ std::vector<PatchCentre> eligible_centres(std::span<const float> ground_truth, i
 // CSBDeep draws with numpy's global RandomState (np.random.choice); that stream cannot be
 // reproduced here, so only the distribution matches: a uniform n-subset in random order
 // (partial Fisher–Yates) or, when fewer candidates than n, n independent uniform draws.
-std::vector<PatchCentre> detail::sample_centres(std::span<const PatchCentre> candidates,
-                                                std::size_t n, std::mt19937_64& rng) {
-  std::vector<PatchCentre> out;
+std::vector<std::size_t> detail::sample_indices(std::size_t count, std::size_t n,
+                                                std::mt19937_64& rng) {
+  std::vector<std::size_t> out;
   if (n == 0) return out;
-  if (candidates.empty()) {
+  if (count == 0) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("sample_centres: {} centres wanted but none is eligible", n));
   }
   out.reserve(n);
-  if (candidates.size() < n) {
-    for (std::size_t i = 0; i < n; ++i)
-      out.push_back(candidates[detail::uniform_below(rng, candidates.size())]);
+  if (count < n) {
+    for (std::size_t i = 0; i < n; ++i) out.push_back(detail::uniform_below(rng, count));
     return out;
   }
   // Fisher–Yates over the identity permutation of the candidates, of which only the n swapped
@@ -123,11 +122,19 @@ std::vector<PatchCentre> detail::sample_centres(std::span<const PatchCentre> can
     return it == moved.end() ? i : it->second;
   };
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t j = i + detail::uniform_below(rng, candidates.size() - i);
+    const std::size_t j = i + detail::uniform_below(rng, count - i);
     const std::size_t picked = at(j);
     moved[j] = at(i);
-    out.push_back(candidates[picked]);
+    out.push_back(picked);
   }
+  return out;
+}
+
+std::vector<PatchCentre> detail::sample_centres(std::span<const PatchCentre> candidates,
+                                                std::size_t n, std::mt19937_64& rng) {
+  std::vector<PatchCentre> out;
+  for (const std::size_t i : sample_indices(candidates.size(), n, rng))
+    out.push_back(candidates[i]);
   return out;
 }
 

@@ -32,6 +32,10 @@ std::span<const PatchCentre> eligible_centres_into(std::span<const float> ground
 std::span<const PatchCentre> centres_above(std::span<const float> filtered, int height, int width,
                                            int patch_size, float limit, PatchWork& work);
 
+/// The indices of the candidates sample_centres chooses out of `count`: the same draws from the
+/// same rng, for candidates that are not a list. Throws as sample_centres.
+std::vector<std::size_t> sample_indices(std::size_t count, std::size_t n, std::mt19937_64& rng);
+
 /// sample_centres on a span of candidates: the same draws from the same rng.
 std::vector<PatchCentre> sample_centres(std::span<const PatchCentre> candidates, std::size_t n,
                                         std::mt19937_64& rng);

@@ -24,6 +24,9 @@ namespace {
 // Sizes and offsets at least this large need ZIP64 (the 32-bit fields saturate at 0xffffffff).
 constexpr std::uint64_t kZip32Limit = 0xffffffffULL;
 constexpr std::size_t kBufferBytes = 1 << 20;
+// Written bytes handed to the device in batches of this size while the archive grows, so the
+// final fsync waits for the last batch only.
+constexpr std::uint64_t kWritebackBytes = 16 << 20;
 // 1980-01-01 00:00:00 in MS-DOS form, so the same arrays give a byte-identical archive.
 constexpr std::uint16_t kDosTime = 0, kDosDate = (1 << 5) | 1;
 
@@ -114,8 +117,19 @@ struct NpzWriter::Impl {
   bool in_array = false;
   std::uint64_t expected = 0;  // data bytes of the current array
   std::uint64_t written = 0;
-  std::uint64_t end = 0;  // bytes in the file, buffer included
-  std::string buffer;     // bytes not yet written, ending at `end`
+  std::uint64_t end = 0;     // bytes in the file, buffer included
+  std::string buffer;        // bytes not yet written, ending at `end`
+  std::uint64_t handed = 0;  // bytes whose writeback was started
+
+  // Starts writeback of the bytes written since the last call once there are enough. Only a
+  // hint: errors (and a file system without it) surface at the fsync of commit().
+  void start_writeback() {
+    const std::uint64_t written_end = end - buffer.size();
+    if (written_end - handed < kWritebackBytes) return;
+    (void)::sync_file_range(fd, static_cast<off_t>(handed),
+                            static_cast<off_t>(written_end - handed), SYNC_FILE_RANGE_WRITE);
+    handed = written_end;
+  }
 
   explicit Impl(const std::filesystem::path& path) : file(path) {}
   ~Impl() {
@@ -139,6 +153,7 @@ struct NpzWriter::Impl {
                                        std::strerror(err)));
     }
     buffer.clear();
+    start_writeback();
   }
   void put(const void* data, std::size_t size) {
     if (buffer.size() + size > kBufferBytes) flush();
@@ -199,6 +214,7 @@ void NpzWriter::Impl::copy_from(int source, std::uint64_t offset, std::uint64_t 
     }
   }
   end += size;
+  start_writeback();
 }
 
 void NpzWriter::Impl::open_member(std::string_view name, std::string_view descr,

@@ -3,7 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
+#include <functional>
 #include <span>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -24,10 +27,11 @@ namespace {
 // Patches between two cancellation checks while streaming the npz.
 constexpr std::size_t kCheckEvery = 1024;
 
-// Streams the stored patches into the npz in `order` and commits it (never overwriting).
+// Streams the stored patches into the npz in `order` and commits it (never overwriting), after
+// `before_commit` returned.
 std::uint64_t write_npz(const fs::path& path, const std::vector<PatchRecord>& order,
                         const PatchSource& store, int channels, int p, bool force_zip64,
-                        const Reporter& reporter) {
+                        const Reporter& reporter, const std::function<void()>& before_commit) {
   NpzWriter npz(path, force_zip64);
   const std::vector<std::size_t> shape = {order.size(), std::size_t(channels), std::size_t(p),
                                           std::size_t(p)};
@@ -45,6 +49,7 @@ std::uint64_t write_npz(const fs::path& path, const std::vector<PatchRecord>& or
     npz.append(std::as_bytes(std::span<const std::int32_t>(record.coords)));
   npz.end_array();
   test_point("patches:npz-written");
+  before_commit();
   npz.commit();
   std::error_code ec;
   return fs::file_size(path, ec);
@@ -172,19 +177,34 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
     const auto& c = order[i].coords;
     first.push_back({order[i].slot, {c[0], c[1], c[2], c[3]}});
   }
-  write_patch_samples(result.samples1, result.samples2, printable(out.data.dataset.name), first,
-                      store, out.channels, out.options.patch_size);
+  // The sheets (drawing, PNG) are made on a second thread while the npz files are copied and
+  // made durable, which is mostly the kernel's copying and waiting for the disk. They are
+  // waited for before the npz is committed, so the npz still appears last; a failure of the npz
+  // is reported before one of the sheets (the thread is joined and its error dropped).
+  std::exception_ptr sheets_error;
+  std::jthread sheets([&] {
+    try {
+      write_patch_samples(result.samples1, result.samples2, printable(out.data.dataset.name), first,
+                          store, out.channels, out.options.patch_size);
+    } catch (...) {
+      sheets_error = std::current_exception();
+    }
+  });
+  const auto sheets_written = [&] {
+    sheets.join();
+    if (sheets_error) std::rethrow_exception(sheets_error);
+  };
   if (!result.val_npz.empty()) {
     reporter.info(fmt::format("writing {} validation patches to {}", val_order.size(),
                               printable(result.val_npz.string())));
     write_npz(result.val_npz, val_order, store, out.channels, out.options.patch_size,
-              out.options.force_zip64, reporter);
+              out.options.force_zip64, reporter, [] {});
   }
   test_point("patches:before-npz");
   reporter.info(
       fmt::format("writing {} patches to {}", order.size(), printable(result.npz.string())));
   result.npz_bytes = write_npz(result.npz, order, store, out.channels, out.options.patch_size,
-                               out.options.force_zip64, reporter);
+                               out.options.force_zip64, reporter, sheets_written);
   named.keep = true;
   test_point("patches:npz-committed");
   write_legacy_copies(out, result);

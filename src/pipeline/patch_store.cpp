@@ -1,9 +1,9 @@
 #include "pipeline/patch_store.hpp"
 
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -127,10 +127,9 @@ void PatchStore::write(std::size_t slot, std::span<const float> input,
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("{}: slot {} of {}", paths_[0].string(), slot, crcs_[0].size()));
   }
+  // The CRC-32 the npz needs, while the patch is in the cache; libdeflate's is zlib's CRC-32.
   const auto crc = [](std::span<const float> patch) {
-    const auto bytes = std::as_bytes(patch);
-    return static_cast<std::uint32_t>(
-        crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
+    return static_cast<std::uint32_t>(libdeflate_crc32(0, patch.data(), patch.size_bytes()));
   };
   crcs_[0][slot] = crc(input);
   crcs_[1][slot] = crc(target);

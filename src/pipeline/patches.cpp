@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "pipeline/dataset_manage.hpp"
 #include "pipeline/patch_dataset.hpp"
 #include "pipeline/patch_outputs.hpp"
+#include "pipeline/patch_pairs.hpp"
 #include "pipeline/patch_run.hpp"
 #include "pipeline/patch_sampling.hpp"
 #include "pipeline/patch_store.hpp"
@@ -67,76 +69,25 @@ void require_absent(const fs::path& npz) {
   }
 }
 
-// Copies one patch (channels [c0, c0 + n)) at (y0, x0) of size P out of a normalised image.
-void cut(const NormalizedImage& image, int c0, int n, int y0, int x0, int p, float* out) {
-  for (int c = c0; c < c0 + n; ++c) {
-    for (int y = y0; y < y0 + p; ++y) {
-      const float* row = &image.at(c, y, x0);
-      out = std::copy(row, row + p, out);
-    }
-  }
-}
-
-// What a worker keeps from pair to pair: sums, normalised ground truth, filter scratch, one
-// patch of each side. Nothing is allocated per pair or sample once the first pair is done.
-struct PairWork {
-  AnyImage truth_sums;
-  AnyImage input_sums;
-  NormalizedImage truth;
-  detail::PatchWork patch;
-  std::vector<float> x;
-  std::vector<float> y;
-};
-
-// Normalises one train pair's ground truth, picks each of its samples' centres and stores their
-// patches (the input's cut from its sums and normalised patch by patch).
+// Reads one train pair, picks each of its samples' centres (while the ground truth is fresh in
+// the cache, before the input is read) and stores their patches.
 void process_pair(const detail::PatchRun& run, std::size_t pair_index, detail::SampleShare share,
                   detail::PatchStore& store, std::mutex& mutex, std::vector<PatchRecord>& records,
-                  std::size_t& skipped, PairWork& work, const Reporter& reporter) {
+                  std::size_t& skipped, detail::PairWork& work, const Reporter& reporter) {
   const auto& pair = run.data.train[pair_index];
-  const Dataset& d = run.data.dataset;
-  detail::read_sum_tiff(pair.ground_truth, work.truth_sums);
-  detail::normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
+  detail::read_pair_truth(run, pair_index, work);
+  detail::choose_pair_centres(run, pair_index, share, work, mutex, skipped, reporter);
   reporter.check_cancelled();
-  detail::read_sum_tiff(pair.input, work.input_sums);
-  const NormalizedImage& truth = work.truth;
-  const ImageShape input = shape_of(work.input_sums);
-  if (truth.height != input.height || truth.width != input.width ||
-      truth.channels != input.channels || truth.channels != run.data.channels) {
-    throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
-                                                 pair.ground_truth.string(), pair.input.string()));
-  }
+  detail::read_pair_input(run, pair_index, work);
+  const bool all = run.options.all_channels;
   const int p = run.options.patch_size;
-  const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
-  work.x.resize(patch_floats);
-  work.y.resize(patch_floats);
   for (int s = 0; s < run.samples_per_pair; ++s) {
     reporter.check_cancelled();
     const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
-    if (!share.has(sample)) continue;
-    const bool all = run.options.all_channels;
-    const double threshold = run.options.background_threshold;
-    const auto centres =
-        all ? detail::eligible_centres_all_channels(truth, p, threshold, work.patch)
-            : detail::eligible_centres_into(truth.plane(s), truth.height, truth.width, p, threshold,
-                                            work.patch);
-    if (centres.empty()) {
-      reporter.warn(
-          fmt::format("{}: {}no patch centre passes the background threshold {}; sample skipped",
-                      pair.ground_truth.filename().string(),
-                      all ? "" : fmt::format("channel {}: ", s), threshold));
-      std::lock_guard lock(mutex);
-      ++skipped;
-      continue;
-    }
-    std::mt19937_64 rng(detail::sample_seed(run.seed, sample));
-    const auto chosen = detail::sample_centres(centres, run.per_sample, rng);
+    const auto& chosen = work.chosen[std::size_t(s)];
     for (std::size_t k = 0; k < chosen.size(); ++k) {
       const int y0 = chosen[k].y - p / 2, x0 = chosen[k].x - p / 2;
-      const int c0 = all ? 0 : s;
-      detail::normalize_window(work.input_sums, c0, run.sample_channels, y0, x0, p, d.input.p1,
-                               d.input.p99, work.x.data());
-      cut(truth, c0, run.sample_channels, y0, x0, p, work.y.data());
+      detail::cut_pair_patch(run, s, y0, x0, work);
       PatchRecord record{sample, k, 0, {std::int32_t(pair.id), all ? -1 : s, y0, x0}};
       {
         std::lock_guard lock(mutex);
@@ -283,7 +234,7 @@ std::vector<PatchRecord> cut_patches(const PatchRun& run, PatchStore& store, Sam
   std::size_t done = 0;
   const std::size_t n = pairs.size();
   reporter.progress("patches", 0, n);
-  std::vector<PairWork> work(parallel_workers(n, run.options.threads));
+  std::vector<detail::PairWork> work(parallel_workers(n, run.options.threads));
   parallel_for_workers(n, run.options.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     process_pair(run, pairs[i], share, store, mutex, records, skipped, work[w], reporter);

@@ -1,0 +1,129 @@
+#include "pipeline/patch_pairs.hpp"
+
+#include <random>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "flamecare/error.hpp"
+#include "io/sum_tiff_internal.hpp"
+#include "pipeline/patch_sampling.hpp"
+
+namespace flamecare::detail {
+namespace {
+
+[[noreturn]] void shape_differs(const TrainPair& pair) {
+  throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
+                                               pair.ground_truth.string(), pair.input.string()));
+}
+
+// The eligible centres of channel c of integer sums, straight from the sums (centre_bits.hpp);
+// false when the shortcut does not apply (float sums, 64-bit integers, odd bounds).
+bool integer_centres(const AnyImage& sums, int c, int p, double threshold, double p1, double p99,
+                     PairWork& work) {
+  return std::visit(
+      [&](const auto& img) {
+        using T = typename std::decay_t<decltype(img.pixels)>::value_type;
+        if constexpr (std::is_integral_v<T> && sizeof(T) <= 4) {
+          return work.bits.assign<T>(img.plane(c), img.height, img.width, p, threshold, p1, p99,
+                                     work.order);
+        } else {
+          return false;
+        }
+      },
+      sums);
+}
+
+// Chooses the patch centres of sample s of the current pair into `chosen`; false (and nothing
+// drawn) when no centre is eligible.
+bool choose_centres(const PatchRun& run, int s, std::uint64_t seed, PairWork& work,
+                    std::vector<PatchCentre>& chosen) {
+  const Dataset& d = run.data.dataset;
+  const int p = run.options.patch_size;
+  const double threshold = run.options.background_threshold;
+  std::mt19937_64 rng(seed);
+  if (!run.options.all_channels &&
+      integer_centres(work.truth_sums, s, p, threshold, d.output.p1.at(std::size_t(s)),
+                      d.output.p99.at(std::size_t(s)), work)) {
+    if (work.bits.empty()) return false;
+    chosen.clear();
+    for (const std::size_t i : sample_indices(work.bits.size(), run.per_sample, rng))
+      chosen.push_back(work.bits[i]);
+    return true;
+  }
+  if (!work.truth_normalized) {
+    normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
+    work.truth_normalized = true;
+  }
+  const Image<float>& truth = work.truth;
+  const auto centres = run.options.all_channels
+                           ? eligible_centres_all_channels(truth, p, threshold, work.patch)
+                           : eligible_centres_into(truth.plane(s), truth.height, truth.width, p,
+                                                   threshold, work.patch);
+  if (centres.empty()) return false;
+  chosen = sample_centres(centres, run.per_sample, rng);
+  return true;
+}
+
+}  // namespace
+
+void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work) {
+  const auto& pair = run.data.train[pair_index];
+  const Dataset& d = run.data.dataset;
+  read_sum_tiff(pair.ground_truth, work.truth_sums);
+  work.truth_normalized = false;
+  const ImageShape truth = shape_of(work.truth_sums);
+  if (truth.channels != run.data.channels) shape_differs(pair);
+  for (int c = 0; c < truth.channels; ++c) {  // bounds for every channel, as normalising needs
+    (void)d.output.p1.at(std::size_t(c));
+    (void)d.output.p99.at(std::size_t(c));
+  }
+}
+
+void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShare share,
+                         PairWork& work, std::mutex& mutex, std::size_t& skipped,
+                         const Reporter& reporter) {
+  const auto& pair = run.data.train[pair_index];
+  const bool all = run.options.all_channels;
+  work.chosen.resize(std::size_t(run.samples_per_pair));
+  for (int s = 0; s < run.samples_per_pair; ++s) {
+    reporter.check_cancelled();
+    const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
+    auto& chosen = work.chosen[std::size_t(s)];
+    chosen.clear();
+    if (!share.has(sample)) continue;
+    if (!choose_centres(run, s, sample_seed(run.seed, sample), work, chosen)) {
+      reporter.warn(
+          fmt::format("{}: {}no patch centre passes the background threshold {}; sample skipped",
+                      pair.ground_truth.filename().string(),
+                      all ? "" : fmt::format("channel {}: ", s), run.options.background_threshold));
+      std::lock_guard lock(mutex);
+      ++skipped;
+    }
+  }
+}
+
+void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work) {
+  const auto& pair = run.data.train[pair_index];
+  read_sum_tiff(pair.input, work.input_sums);
+  const ImageShape truth = shape_of(work.truth_sums), input = shape_of(work.input_sums);
+  if (truth.height != input.height || truth.width != input.width ||
+      truth.channels != input.channels) {
+    shape_differs(pair);
+  }
+  const int p = run.options.patch_size;
+  const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
+  work.x.resize(patch_floats);
+  work.y.resize(patch_floats);
+}
+
+void cut_pair_patch(const PatchRun& run, int s, int y0, int x0, PairWork& work) {
+  const Dataset& d = run.data.dataset;
+  const int c0 = run.options.all_channels ? 0 : s, p = run.options.patch_size;
+  normalize_window(work.input_sums, c0, run.sample_channels, y0, x0, p, d.input.p1, d.input.p99,
+                   work.x.data());
+  normalize_window(work.truth_sums, c0, run.sample_channels, y0, x0, p, d.output.p1, d.output.p99,
+                   work.y.data());
+}
+
+}  // namespace flamecare::detail
