@@ -314,6 +314,16 @@ void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {
 
 namespace detail {
 
+void load_preview_fonts() noexcept {
+  SurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1), cairo_surface_destroy);
+  ContextPtr cr(cairo_create(surface.get()), cairo_destroy);
+  for (const auto weight : {CAIRO_FONT_WEIGHT_NORMAL, CAIRO_FONT_WEIGHT_BOLD}) {
+    cairo_select_font_face(cr.get(), kFont, CAIRO_FONT_SLANT_NORMAL, weight);
+    cairo_text_extents_t ext;
+    cairo_text_extents(cr.get(), "0", &ext);
+  }
+}
+
 PngPixels read_png(const fs::path& path) {
   SurfacePtr png(cairo_image_surface_create_from_png(path.c_str()), cairo_surface_destroy);
   if (cairo_surface_status(png.get()) != CAIRO_STATUS_SUCCESS) {

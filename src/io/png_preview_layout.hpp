@@ -11,6 +11,11 @@
 
 namespace flamecare::detail {
 
+/// Loads the fonts the preview draws with (fontconfig's configuration and the font files, some
+/// 20 ms): `create` calls it on a thread of its own while summing, so the preview at the end does
+/// not wait for it. Thread-safe; never throws (a failure shows again when the preview is drawn).
+void load_preview_fonts() noexcept;
+
 /// Side lengths of `image` scaled to fit a `cell` x `cell` square, keeping its aspect.
 inline std::pair<int, int> fitted_size(int height, int width, int cell) {
   if (height <= 0 || width <= 0) return {cell, cell};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "flamecare/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/free_space.hpp"
+#include "io/png_preview_layout.hpp"
 #include "io/sum_tiff_internal.hpp"
 #include "pipeline/create_plan.hpp"
 #include "pipeline/create_preview.hpp"
@@ -158,8 +160,13 @@ CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladd
   reporter.info(fmt::format("summing {} images ({} → {} frames, {} pairing) with seed {}",
                             selection.images.size(), o.input_frames, o.gt_frames,
                             pairing_name(o.pairing), seed));
+  // The preview's fonts load on a thread of their own while the images are summed (unless the
+  // run was asked to keep to one thread).
+  std::jthread fonts;
+  if (o.threads != 1) fonts = std::jthread(load_preview_fonts);
   Accumulated acc = sum_images(o, selection.images, staging.dir, selection.images.front().channels,
                                seed, reporter);
+  if (fonts.joinable()) fonts.join();
   const CreateOptions used =
       options_used(o, seed, o.date.empty() ? local_time_now("%Y%m%d") : o.date);
   const Naming naming{base_name(used, acc.images.size()), std::nullopt, {}};

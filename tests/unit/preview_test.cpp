@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <thread>
 
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
@@ -183,6 +184,31 @@ TEST(PreviewPng, ExampleSheetRenders) {
   const detail::PngPixels png = detail::read_png(path);
   EXPECT_EQ(png.width, detail::preview_layout(sheet).width());
   EXPECT_EQ(png.height, detail::preview_layout(sheet).height());
+}
+
+// Fonts loaded ahead on other threads (as create does while summing) while a sheet is drawn: the
+// same pixels as a sheet drawn alone.
+TEST(PreviewPng, FontsLoadedOnOtherThreadsDrawTheSameSheet) {
+  TempDir dir;
+  PreviewSheet sheet;
+  sheet.title = "20261126_2I_denoising_5to40F  (dataset 0x0001)";
+  sheet.column_titles = {"input: sum of 5 frames", "ground truth: sum of 40 frames"};
+  for (int r = 0; r < 2; ++r) {
+    const AnyImage in = blobs(3, 64, 64, r);
+    const std::vector<double> lo(3, 0.0), hi(3, 6000.0);
+    sheet.rows.push_back({"image " + std::to_string(r), {to_rgb(in, lo, hi), to_rgb(in, lo, hi)}});
+  }
+  write_preview_png(dir.path() / "alone.png", sheet);
+  std::vector<std::thread> loaders;
+  for (int t = 0; t < 3; ++t) loaders.emplace_back(detail::load_preview_fonts);
+  write_preview_png(dir.path() / "together.png", sheet);
+  for (auto& t : loaders) t.join();
+  detail::load_preview_fonts();
+  const auto alone = detail::read_png(dir.path() / "alone.png");
+  const auto together = detail::read_png(dir.path() / "together.png");
+  EXPECT_EQ(together.width, alone.width);
+  EXPECT_EQ(together.height, alone.height);
+  EXPECT_TRUE(together.rgb == alone.rgb);
 }
 
 TEST(PreviewPng, LegendSaysWhichColourIsWhichChannel) {
