@@ -20,8 +20,7 @@ namespace {
 
 // Raw bytes of one group of frames' rows. They are read in place from the page cache (see
 // ScanImageReader::with_rows), so only the block's sums (a quarter of this for 16 int16 frames)
-// need to stay in L2; larger blocks mean fewer, larger calls to map the rows. Measured on
-// 1200² × 40-frame stacks: 4 MiB took 0.52–0.64 s where 1 MiB took 0.70–0.98 s.
+// need to stay in L2; larger blocks mean fewer, larger calls to map the rows.
 constexpr std::size_t kGroupBytes = std::size_t(4) << 20;
 // Frames added in one pass over the block's sums; more gain little once the sums' traffic is
 // small beside the raw pixels', and make each pread smaller.
