@@ -19,19 +19,12 @@
 #include "flamecare/synth.hpp"
 #include "io/mapped_file.hpp"
 #include "support/libtiff_stack.hpp"
+#include "support/scratch_dir.hpp"
 
 namespace fc = flamecare;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path temp_dir(const std::string& name) {
-  const auto dir =
-      fs::temp_directory_path() / ("flamecare_mapped_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 const long kPage = ::sysconf(_SC_PAGESIZE);
 
@@ -59,7 +52,8 @@ void touch(void* arg) {
 // The guard turns the SIGBUS of a vanished page into `false`, again and again, and lets reads of
 // pages still there complete.
 TEST(MappedFile, GuardTurnsSigbusOfATruncatedFileIntoFalse) {
-  const auto dir = temp_dir("guard");
+  const fc::test_support::ScratchDir scratch;
+  const fs::path& dir = scratch.path();
   const int fd = make_file(dir / "f", 3);
   fc::detail::MappedFile map(fd, std::uint64_t(3 * kPage));
   ASSERT_TRUE(map.valid());
@@ -73,13 +67,13 @@ TEST(MappedFile, GuardTurnsSigbusOfATruncatedFileIntoFalse) {
     EXPECT_EQ(gone.seen, -1);
   }
   ::close(fd);
-  fs::remove_all(dir);
 }
 
 // Outside a guard a SIGBUS keeps its default action: the handler claims only its own faults.
 TEST(MappedFileDeathTest, SigbusOutsideTheGuardStillKills) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
-  const auto dir = temp_dir("death");
+  const fc::test_support::ScratchDir scratch;
+  const fs::path& dir = scratch.path();
   const int fd = make_file(dir / "f", 2);
   fc::detail::MappedFile map(fd, std::uint64_t(2 * kPage));
   Touch warm{map.at(0), -1};
@@ -88,12 +82,12 @@ TEST(MappedFileDeathTest, SigbusOutsideTheGuardStillKills) {
   Touch gone{map.at(std::uint64_t(kPage + 1)), -1};
   EXPECT_DEATH(touch(&gone), "");
   ::close(fd);
-  fs::remove_all(dir);
 }
 
 // Exceptions from the guarded function pass through and leave no guard behind.
 TEST(MappedFile, ExceptionsPassThroughTheGuard) {
-  const auto dir = temp_dir("throw");
+  const fc::test_support::ScratchDir scratch;
+  const fs::path& dir = scratch.path();
   const int fd = make_file(dir / "f", 1);
   fc::detail::MappedFile map(fd, std::uint64_t(kPage));
   EXPECT_THROW(map.run_guarded([](void*) { throw fc::Error(fc::ErrorKind::kIo, "x"); }, nullptr),
@@ -103,13 +97,13 @@ TEST(MappedFile, ExceptionsPassThroughTheGuard) {
   EXPECT_EQ(t.seen, 7);
   EXPECT_FALSE(fc::detail::MappedFile(fd, 0).valid());
   ::close(fd);
-  fs::remove_all(dir);
 }
 
 // with_rows hands the same rows as read_rows for every page list and row range, in either byte
 // order and across strip boundaries; rows one strip holds in a little-endian file are not copied.
 TEST(ScanImageReaderRows, WithRowsGivesTheRowsOfReadRows) {
-  const auto dir = temp_dir("rows");
+  const fc::test_support::ScratchDir scratch;
+  const fs::path& dir = scratch.path();
   for (const auto& [mode, rows_per_strip] :
        {std::pair<std::string, int>{"wb", 2}, {"w", 1}, {"w", 3}, {"w", 7}}) {
     SCOPED_TRACE(mode + " " + std::to_string(rows_per_strip));
@@ -148,13 +142,13 @@ TEST(ScanImageReaderRows, WithRowsGivesTheRowsOfReadRows) {
     EXPECT_THROW(r.with_rows(bad_page, 0, 1, buffer, [](auto) {}), fc::Error);
     EXPECT_THROW(r.with_rows(pages, 6, 2, buffer, [](auto) {}), fc::Error);
   }
-  fs::remove_all(dir);
 }
 
 // A stack truncated after it was opened: reading its rows in place is a `truncated` error naming
 // the file, and the process lives on.
 TEST(ScanImageReaderRows, FileTruncatedWhileOpenIsAnErrorNotASigbus) {
-  const auto dir = temp_dir("shrink");
+  const fc::test_support::ScratchDir scratch;
+  const fs::path& dir = scratch.path();
   fc::StackSpec spec;
   spec.frames = 4;
   spec.channels = 1;
@@ -183,5 +177,4 @@ TEST(ScanImageReaderRows, FileTruncatedWhileOpenIsAnErrorNotASigbus) {
         << e.what();
   }
   EXPECT_EQ(calls, 1);
-  fs::remove_all(dir);
 }
