@@ -94,7 +94,7 @@ void MappedFile::release() const noexcept {
 void MappedFile::populate(std::uint64_t offset, std::size_t n) const noexcept {
 #ifdef MADV_POPULATE_READ
   if (data_ == nullptr || n == 0 || offset >= size_) return;
-  const auto page = std::uint64_t(::sysconf(_SC_PAGESIZE));
+  static const auto page = std::uint64_t(::sysconf(_SC_PAGESIZE));
   const std::uint64_t begin = offset / page * page, end = std::min(size_, offset + n);
   ::madvise(const_cast<std::byte*>(data_ + begin), std::size_t(end - begin), MADV_POPULATE_READ);
 #else

@@ -108,22 +108,22 @@ void ScanImageReader::with_rows_impl(std::span<const std::size_t> pages, int fir
     d.map_tried = true;
   }
   // The strips were checked to lie inside the file when it was opened, so inside the map.
-  d.rows_of_pages.assign(pages.size(), nullptr);
+  d.rows_of_pages.resize(pages.size());
   std::size_t copied = 0;
   for (std::size_t k = 0; k < pages.size(); ++k) {
     const auto at = d.map.valid() ? d.contiguous_rows(pages[k], first_row, rows) : std::nullopt;
     if (at) {
       d.rows_of_pages[k] = d.map.at(*at);
       d.map.populate(*at, bytes);
-    } else {
-      if (buffer.size() < (copied + 1) * bytes) buffer.resize((copied + 1) * bytes);
-      read_rows(pages[k], first_row, rows, std::span(buffer.data() + copied * bytes, bytes));
-      ++copied;
+      continue;
     }
-  }
-  // `buffer` may have moved while growing: the copied rows' pointers are set once it is final.
-  for (std::size_t k = 0, c = 0; k < pages.size(); ++k) {
-    if (d.rows_of_pages[k] == nullptr) d.rows_of_pages[k] = buffer.data() + (c++) * bytes;
+    // Page k's rows go to slot k; the buffer grows once, before the first copy, so no pointer
+    // into it moves.
+    if (buffer.size() < pages.size() * bytes) buffer.resize(pages.size() * bytes);
+    std::byte* slot = buffer.data() + k * bytes;
+    read_rows(pages[k], first_row, rows, std::span(slot, bytes));
+    d.rows_of_pages[k] = slot;
+    ++copied;
   }
   const std::size_t mapped = pages.size() - copied;
   if (mapped == 0) return use(context, d.rows_of_pages);
