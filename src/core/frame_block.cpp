@@ -34,16 +34,22 @@ S add_wrapping(S sum, V value) {
 // in order, so float32 sums are the same as adding frame after frame. Fixed-size chunks let GCC
 // vectorise at -O2 (its "very cheap" cost model vectorises loops that need no scalar epilogue),
 // __restrict rules out the aliasing checks, memcpy reads unaligned pixels without UB.
+// Each frame is its own stream of loads (up to 16 at once, each crossing a 4 KiB page every 64
+// lines, where the hardware prefetcher stops): a software prefetch kAhead pixels ahead in every
+// frame keeps the loads in flight (summing 2 GB: 0.32-0.36 s instead of 0.39 s on one thread,
+// 0.185-0.19 s instead of 0.19-0.215 s on two). It stays inside the frame's rows.
 template <class V, class S, bool kFresh = false>
 [[gnu::always_inline]] inline void add_frames_of(const std::byte* const* frames, int count,
                                                  S* __restrict sums, std::size_t n) {
   constexpr std::size_t kChunk = 32;
+  constexpr std::size_t kAhead = 256;  // 512 bytes of int16
   std::size_t i = 0;
   for (; i + kChunk <= n; i += kChunk) {
     S chunk[kChunk];
     for (std::size_t k = 0; k < kChunk; ++k) chunk[k] = kFresh ? S{} : sums[i + k];
     for (int f = 0; f < count; ++f) {
       const std::byte* __restrict raw = frames[f] + i * sizeof(V);
+      if (i + kAhead + kChunk <= n) __builtin_prefetch(raw + kAhead * sizeof(V));
       for (std::size_t k = 0; k < kChunk; ++k) {
         V v;
         std::memcpy(&v, raw + k * sizeof(V), sizeof(V));
