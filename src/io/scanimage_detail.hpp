@@ -52,12 +52,25 @@ struct TiffLayout {
 TiffLayout read_tiff_layout(const ReadAt& read, std::uint64_t file_size,
                             const std::filesystem::path& file);
 
-/// Checks that the IFD of page `page` at `offset`, and the tag data it points to, lie inside
-/// the file; returns the offset of the next IFD (0 for the last). Throws RawFileError:
-/// kTruncated naming what passes the end of the file, kCorrupt for an entry count libtiff
-/// refuses (0 or more than 4096).
-std::uint64_t probe_ifd(const ReadAt& read, std::uint64_t file_size, const TiffLayout& layout,
-                        std::uint64_t offset, std::size_t page, const std::filesystem::path& file);
+/// One IFD as it lies in the file: its entries' raw bytes (12 each in TIFF, 20 in BigTIFF).
+struct IfdTable {
+  std::uint64_t offset = 0;  ///< where the IFD starts
+  std::uint64_t next = 0;    ///< offset of the next IFD, 0 for the last
+  std::size_t entries = 0;
+  std::vector<unsigned char> bytes;  ///< the entries, then the next IFD's offset
+};
+
+/// Reads the IFD of page `page` at `offset` and checks that it, and the tag data it points to,
+/// lie inside the file. Throws RawFileError: kTruncated naming what passes the end of the file,
+/// kCorrupt for an entry count libtiff refuses (0 or more than 4096).
+IfdTable read_ifd(const ReadAt& read, std::uint64_t file_size, const TiffLayout& layout,
+                  std::uint64_t offset, std::size_t page, const std::filesystem::path& file);
+
+/// The unsigned integer of `n` bytes (≤ 8) at `p` in the file's byte order.
+std::uint64_t decode_uint(const unsigned char* p, std::size_t n, bool little_endian);
+
+/// Bytes per value of a TIFF field type; 0 for types libtiff ignores.
+std::uint64_t tiff_type_size(std::uint64_t type);
 
 /// The bytes [begin, end) of one pixel strip that a page read uses.
 struct StripExtent {

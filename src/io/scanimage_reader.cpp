@@ -1,6 +1,7 @@
 // ScanImage TIFF access: the file opened only if it is a regular file, the header, every IFD and
 // the tag data checked against the file size without libtiff (tiff_structure.cpp), the tags read
-// through libtiff (its messages captured per file, never printed), pixel strips with pread.
+// through libtiff (its messages captured per file, never printed; pages whose IFD repeats the
+// last one libtiff read are decoded by RepeatedIfd), pixel strips with pread.
 // Every failure is a RawFileError whose ScreenReason says why the file is unusable.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "io/regular_file.hpp"
+#include "io/repeated_ifd.hpp"
 #include "io/scanimage_detail.hpp"
 #include "io/scanimage_reader_impl.hpp"
 #include "io/tiff_file.hpp"
@@ -195,8 +197,8 @@ void ScanImageReader::Impl::check_page(TIFF* tif, std::size_t page, std::uint16_
   }
 }
 
-void ScanImageReader::Impl::add_strips(TIFF* tif, std::size_t page,
-                                       std::vector<detail::StripExtent>& extents) {
+std::pair<std::span<const std::uint64_t>, std::span<const std::uint64_t>>
+ScanImageReader::Impl::libtiff_strips(TIFF* tif, std::size_t page) const {
   const auto n = TIFFNumberOfStrips(tif);
   std::uint64_t* offsets = nullptr;
   std::uint64_t* counts = nullptr;
@@ -205,8 +207,15 @@ void ScanImageReader::Impl::add_strips(TIFF* tif, std::size_t page,
     fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
          fmt::format("page {} has no strip offsets/byte counts", page));
   }
+  return {std::span<const std::uint64_t>(offsets, n), std::span<const std::uint64_t>(counts, n)};
+}
+
+void ScanImageReader::Impl::add_strips(std::size_t page, std::span<const std::uint64_t> offsets,
+                                       std::span<const std::uint64_t> counts,
+                                       std::vector<detail::StripExtent>& extents) {
+  const std::size_t n = offsets.size();
   std::uint64_t total = 0;
-  for (std::uint32_t s = 0; s < n && total < page_bytes; ++s) {
+  for (std::size_t s = 0; s < n && total < page_bytes; ++s) {
     if (offsets[s] > info.file_size || counts[s] > info.file_size - offsets[s]) {
       fail(ErrorKind::kCorrupt, ScreenReason::kTruncated,
            fmt::format("truncated: page {} strip {} ends at byte {} but the file has {} bytes",
@@ -240,8 +249,24 @@ void ScanImageReader::Impl::add_strips(TIFF* tif, std::size_t page,
   info.height = int(declared_height);
 }
 
-// `next` is the offset of the IFD after page 0's, from probe_ifd.
-void ScanImageReader::Impl::walk_pages(detail::TiffFile& file, std::uint64_t next) {
+// Brings libtiff to the IFD of the last page of `ifds` (each page's IFD offset): reads the
+// directories from the one after the last it read (pages that repeated it were skipped,
+// docs/ROBUSTNESS.md) up to that one.
+void ScanImageReader::Impl::libtiff_catch_up(detail::TiffFile& file, std::size_t& libtiff_page,
+                                             const std::vector<std::uint64_t>& ifds) {
+  while (libtiff_page + 1 < ifds.size()) {
+    const std::uint64_t at = ifds[++libtiff_page];
+    if (TIFFReadDirectory(file.get()) != 1 || TIFFCurrentDirOffset(file.get()) != at) {
+      fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
+           fmt::format("cannot read the IFD of page {} at byte {} (file has {} bytes): {}",
+                       libtiff_page, at, info.file_size,
+                       file.errors().empty() ? "libtiff stopped" : file.errors()));
+    }
+  }
+}
+
+// `table` is page 0's IFD (read_ifd), which libtiff has read.
+void ScanImageReader::Impl::walk_pages(detail::TiffFile& file, detail::IfdTable table) {
   TIFF* tif = file.get();
   const detail::ReadAt read = [this](void* d, std::size_t n, std::uint64_t o) {
     return read_at(d, n, o);
@@ -251,27 +276,31 @@ void ScanImageReader::Impl::walk_pages(detail::TiffFile& file, std::uint64_t nex
   TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLEFORMAT, &format);
   std::unordered_set<std::uint64_t> seen = {layout.first_ifd};
   std::vector<detail::StripExtent> extents;
-  std::size_t page = 0;
+  detail::RepeatedIfd repeated(read, layout, info.file_size);
+  std::vector<std::uint64_t> offsets;
+  std::vector<std::uint64_t> ifds;         // each page's IFD offset
+  std::size_t page = 0, libtiff_page = 0;  // libtiff's current directory is libtiff_page's
   first_strip.push_back(0);
   for (;;) {
-    check_page(tif, page, bits, format);
-    add_strips(tif, page, extents);
+    ifds.push_back(table.offset);
+    if (page > 0 && repeated.repeats(table, offsets)) {
+      add_strips(page, offsets, repeated.counts(), extents);
+    } else {
+      libtiff_catch_up(file, libtiff_page, ifds);
+      check_page(tif, page, bits, format);
+      const auto [libtiff_offsets, counts] = libtiff_strips(tif, page);
+      add_strips(page, libtiff_offsets, counts, extents);
+      repeated.set_reference(table, libtiff_offsets, counts);
+    }
     first_strip.push_back(strip_offsets.size());
     ++page;
-    if (next == 0) break;
-    if (!seen.insert(next).second) {
+    if (table.next == 0) break;
+    if (!seen.insert(table.next).second) {
       fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
            fmt::format("IFD loop: the IFD after page {} points back to byte {}, an earlier IFD",
-                       page - 1, next));
+                       page - 1, table.next));
     }
-    const std::uint64_t at = next;
-    next = detail::probe_ifd(read, info.file_size, layout, at, page, info.path);
-    if (TIFFReadDirectory(tif) != 1 || TIFFCurrentDirOffset(tif) != at) {
-      fail(
-          ErrorKind::kCorrupt, ScreenReason::kCorrupt,
-          fmt::format("cannot read the IFD of page {} at byte {} (file has {} bytes): {}", page, at,
-                      info.file_size, file.errors().empty() ? "libtiff stopped" : file.errors()));
-    }
+    table = detail::read_ifd(read, info.file_size, layout, table.next, page, info.path);
   }
   if (file.error_count() > 0) {
     fail(ErrorKind::kCorrupt, ScreenReason::kCorrupt,
@@ -293,8 +322,8 @@ ScanImageReader::ScanImageReader(const std::filesystem::path& path)
   d.info.big_tiff = d.layout.big_tiff;
   if (d.layout.big_tiff && d.layout.little_endian) d.read_static_block();
   // Checked before libtiff reads it, so a short file is `truncated` whatever libtiff would say.
-  const std::uint64_t next =
-      detail::probe_ifd(read, d.info.file_size, d.layout, d.layout.first_ifd, 0, path);
+  detail::IfdTable first =
+      detail::read_ifd(read, d.info.file_size, d.layout, d.layout.first_ifd, 0, path);
   // No memory mapping: a file truncated by someone else while mapped would raise SIGBUS.
   detail::TiffFile tif(d.fd.get(), path, "rcm");
   if (tif.get() == nullptr) {
@@ -307,7 +336,7 @@ ScanImageReader::ScanImageReader(const std::filesystem::path& path)
     d.fail(ErrorKind::kUnsupported, ScreenReason::kNotScanImage,
            "not a ScanImage file (no SI.* metadata)");
   }
-  d.walk_pages(tif, next);
+  d.walk_pages(tif, std::move(first));
   detail::derive_si_shape(d.info);
 }
 

@@ -3,8 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <tiffio.h>
@@ -45,8 +47,14 @@ struct ScanImageReader::Impl {
   void read_static_block();
   void read_metadata(TIFF* tif);
   void check_page(TIFF* tif, std::size_t page, std::uint16_t bits, std::uint16_t format);
-  void add_strips(TIFF* tif, std::size_t page, std::vector<detail::StripExtent>& extents);
-  void walk_pages(detail::TiffFile& tif, std::uint64_t next);
+  // The strip offsets and byte counts of libtiff's current directory (page `page`).
+  std::pair<std::span<const std::uint64_t>, std::span<const std::uint64_t>> libtiff_strips(
+      TIFF* tif, std::size_t page) const;
+  void add_strips(std::size_t page, std::span<const std::uint64_t> offsets,
+                  std::span<const std::uint64_t> counts, std::vector<detail::StripExtent>& extents);
+  void libtiff_catch_up(detail::TiffFile& file, std::size_t& libtiff_page,
+                        const std::vector<std::uint64_t>& ifds);
+  void walk_pages(detail::TiffFile& tif, detail::IfdTable table);
   void check_rows(std::size_t page, int first_row, int rows) const;
   [[noreturn]] void fail_in_place(std::size_t page, int first_row, int rows) const;
   // Where rows [first_row, first_row + rows) of `page` start in the file when one strip holds

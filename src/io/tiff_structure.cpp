@@ -20,7 +20,9 @@ constexpr std::uint64_t kMaxIfdEntries = 4096;
   throw RawFileError(kind, reason, file, detail);
 }
 
-std::uint64_t decode(const unsigned char* p, std::size_t n, bool little_endian) {
+}  // namespace
+
+std::uint64_t decode_uint(const unsigned char* p, std::size_t n, bool little_endian) {
   std::uint64_t v = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = little_endian ? n - 1 - i : i;
@@ -29,14 +31,11 @@ std::uint64_t decode(const unsigned char* p, std::size_t n, bool little_endian) 
   return v;
 }
 
-// Bytes per value of a TIFF field type; 0 for types libtiff ignores.
-std::uint64_t type_size(std::uint64_t type) {
+std::uint64_t tiff_type_size(std::uint64_t type) {
   static constexpr std::array<std::uint8_t, 19> kSizes = {0, 1, 1, 2, 4, 8, 1, 1, 2, 4,
                                                           8, 4, 8, 4, 0, 0, 8, 8, 8};
   return type < kSizes.size() ? kSizes[type] : 0;
 }
-
-}  // namespace
 
 TiffLayout read_tiff_layout(const ReadAt& read, std::uint64_t file_size,
                             const std::filesystem::path& file) {
@@ -59,13 +58,13 @@ TiffLayout read_tiff_layout(const ReadAt& read, std::uint64_t file_size,
          fmt::format("truncated: the {} header needs {} bytes but the file has {}",
                      layout.big_tiff ? "BigTIFF" : "TIFF", layout.header_bytes, n));
   }
-  layout.first_ifd = layout.big_tiff ? decode(head + 8, 8, layout.little_endian)
-                                     : decode(head + 4, 4, layout.little_endian);
+  layout.first_ifd = layout.big_tiff ? decode_uint(head + 8, 8, layout.little_endian)
+                                     : decode_uint(head + 4, 4, layout.little_endian);
   return layout;
 }
 
-std::uint64_t probe_ifd(const ReadAt& read, std::uint64_t file_size, const TiffLayout& layout,
-                        std::uint64_t offset, std::size_t page, const std::filesystem::path& file) {
+IfdTable read_ifd(const ReadAt& read, std::uint64_t file_size, const TiffLayout& layout,
+                  std::uint64_t offset, std::size_t page, const std::filesystem::path& file) {
   const std::uint64_t count_bytes = layout.big_tiff ? 8 : 2;
   const std::uint64_t entry_bytes = layout.big_tiff ? 20 : 12;
   const std::uint64_t value_bytes = layout.big_tiff ? 8 : 4;
@@ -79,7 +78,7 @@ std::uint64_t probe_ifd(const ReadAt& read, std::uint64_t file_size, const TiffL
   }
   unsigned char buffer[8] = {};
   read(buffer, count_bytes, offset);
-  const std::uint64_t entries = decode(buffer, count_bytes, layout.little_endian);
+  const std::uint64_t entries = decode_uint(buffer, count_bytes, layout.little_endian);
   // libtiff refuses more than 4096 entries as "probably not a valid IFD offset"; so do we, before
   // comparing with the file size, so such an IFD is `corrupt` whatever the file's length.
   if (entries == 0 || entries > kMaxIfdEntries) {
@@ -95,18 +94,20 @@ std::uint64_t probe_ifd(const ReadAt& read, std::uint64_t file_size, const TiffL
   }
   for (std::uint64_t i = 0; i < entries; ++i) {
     const unsigned char* e = table.data() + i * entry_bytes;
-    const std::uint64_t tag = decode(e, 2, layout.little_endian);
-    const std::uint64_t size = type_size(decode(e + 2, 2, layout.little_endian));
-    const std::uint64_t count = decode(e + 4, layout.big_tiff ? 8 : 4, layout.little_endian);
+    const std::uint64_t tag = decode_uint(e, 2, layout.little_endian);
+    const std::uint64_t size = tiff_type_size(decode_uint(e + 2, 2, layout.little_endian));
+    const std::uint64_t count = decode_uint(e + 4, layout.big_tiff ? 8 : 4, layout.little_endian);
     if (size == 0 || count <= value_bytes / size) continue;  // unknown type, or stored inline
     const std::uint64_t at =
-        decode(e + (layout.big_tiff ? 12 : 8), value_bytes, layout.little_endian);
+        decode_uint(e + (layout.big_tiff ? 12 : 8), value_bytes, layout.little_endian);
     if (count > file_size / size || at > file_size || file_size - at < count * size) {
       past_end(fmt::format("tag {} ({} values at byte {})", tag, count, at),
                count > file_size / size ? UINT64_MAX : at + count * size);
     }
   }
-  return decode(table.data() + entries * entry_bytes, value_bytes, layout.little_endian);
+  const std::uint64_t next =
+      decode_uint(table.data() + entries * entry_bytes, value_bytes, layout.little_endian);
+  return IfdTable{offset, next, std::size_t(entries), std::move(table)};
 }
 
 void check_strips_disjoint(std::vector<StripExtent>& extents, std::uint64_t reserved,

@@ -23,6 +23,7 @@ void write_libtiff(const std::filesystem::path& file, const TiffSpec& s) {
     TIFFSetField(t, TIFFTAG_COMPRESSION, s.compression);
     TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, s.rows_per_strip);
     if (!s.description.empty()) TIFFSetField(t, TIFFTAG_IMAGEDESCRIPTION, s.description.c_str());
+    if (s.page_tags) s.page_tags(t, p);
     std::vector<std::uint8_t> row(std::size_t(w) * s.bits / 8);
     for (int y = 0; y < s.height; ++y) {
       for (int x = 0; x < w; ++x) {

@@ -18,7 +18,8 @@ struct TiffSpec {
   std::string description =
       "state.software.version=3.8\rstate.acq.numberOfFrames=2\r"
       "state.acq.numberOfChannelsSave=1\rstate.acq.numberOfZSlices=1\r";
-  std::function<int(int page)> page_width = nullptr;  ///< per-page width override
+  std::function<int(int page)> page_width = nullptr;             ///< per-page width override
+  std::function<void(TIFF* tif, int page)> page_tags = nullptr;  ///< sets more tags per page
 };
 
 /// Writes `file`; fails the current test on a libtiff error.

@@ -279,6 +279,44 @@ TEST(ScanImageReader, RejectsCompressedMixedAndOddTypes) {
   fs::remove_all(dir);
 }
 
+// Pages whose IFD repeats the last one libtiff read skip libtiff (RepeatedIfd); the others make
+// libtiff read every directory up to theirs. Either way each page's own strips are read.
+TEST(ScanImageReader, PagesThatDoNotRepeatTheFirstAreReadByLibtiff) {
+  const auto dir = temp_dir("repeated");
+  testing::internal::CaptureStderr();
+  for (const std::string mode : {"w", "wb", "w8"}) {
+    SCOPED_TRACE(mode);
+    fc::test::TiffSpec spec;
+    spec.mode = mode;
+    spec.pages = 7;
+    spec.description =
+        "state.software.version=3.8\rstate.acq.numberOfFrames=7\r"
+        "state.acq.numberOfChannelsSave=1\rstate.acq.numberOfZSlices=1\r";
+    // Pages 3 and 4 have another resolution, page 6 another orientation.
+    spec.page_tags = [](TIFF* t, int p) {
+      TIFFSetField(t, TIFFTAG_XRESOLUTION, p == 3 || p == 4 ? 96.0 : 72.0);
+      TIFFSetField(t, TIFFTAG_ORIENTATION, p == 6 ? ORIENTATION_BOTLEFT : ORIENTATION_TOPLEFT);
+    };
+    fc::test::write_libtiff(dir / "pages.tif", spec);
+    fc::ScanImageReader r(dir / "pages.tif");
+    ASSERT_EQ(r.info().pages, 7u);
+    for (int p = 0; p < 7; ++p) {
+      const auto v = page_of<std::int16_t>(r, std::size_t(p));
+      for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 5; ++x)
+          ASSERT_EQ(v[std::size_t(y * 5 + x)], p * 100 + y * 10 + x - 20) << "page " << p;
+    }
+    // A page that differs where it matters, after pages that repeated the first, is named.
+    spec.page_width = [](int p) { return p == 5 ? 6 : 5; };
+    fc::test::write_libtiff(dir / "mixed.tif", spec);
+    const auto e = open_error(dir / "mixed.tif");
+    EXPECT_EQ(e.kind(), fc::ErrorKind::kCorrupt);
+    EXPECT_TRUE(contains(e, "page 5 is 6x4")) << e.what();
+  }
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  fs::remove_all(dir);
+}
+
 TEST(ScanImageReader, TruncatedFilesNameThePageAndBytes) {
   const auto dir = temp_dir("truncated");
   testing::internal::CaptureStderr();

@@ -1,0 +1,125 @@
+#include "io/repeated_ifd.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace flamecare::detail {
+namespace {
+
+constexpr std::uint64_t kStripOffsets = 273;
+constexpr std::uint64_t kStripByteCounts = 279;
+constexpr std::uint64_t kAscii = 2;
+// Text tags libtiff stores as given, without interpreting them: DocumentName, ImageDescription,
+// Make, Model, PageName, Software, DateTime, Artist, HostComputer, Copyright.
+constexpr std::array<std::uint64_t, 10> kFreeText = {269, 270, 271, 272, 285,
+                                                     305, 306, 315, 316, 33432};
+// Out-of-line values compared by content (a RATIONAL resolution is 8 bytes); longer ones that
+// differ in place send the page to libtiff.
+constexpr std::uint64_t kMaxPointedBytes = 64;
+
+}  // namespace
+
+RepeatedIfd::RepeatedIfd(const ReadAt& read, const TiffLayout& layout, std::uint64_t file_size)
+    : read_(read), layout_(layout), file_size_(file_size) {}
+
+// The strip offsets or byte counts an entry holds: SHORT, LONG or LONG8 values, one per strip.
+bool RepeatedIfd::strip_values(const unsigned char* e, std::vector<std::uint64_t>& values) {
+  const bool le = layout_.little_endian;
+  const std::size_t value_bytes = layout_.big_tiff ? 8 : 4;
+  const std::uint64_t type = decode_uint(e + 2, 2, le);
+  const std::uint64_t count = decode_uint(e + 4, value_bytes, le);
+  if ((type != 3 && type != 4 && type != 16) || count != counts_.size()) return false;
+  const std::uint64_t size = tiff_type_size(type);
+  const unsigned char* field = e + 4 + value_bytes;
+  std::vector<unsigned char> pointed;
+  const unsigned char* at = field;
+  if (count * size > value_bytes) {  // in the file; read_ifd checked that it lies inside it
+    pointed.resize(count * size);
+    if (read_(pointed.data(), pointed.size(), decode_uint(field, value_bytes, le)) !=
+        pointed.size())
+      return false;
+    at = pointed.data();
+  }
+  values.resize(count);
+  for (std::uint64_t s = 0; s < count; ++s) values[s] = decode_uint(at + s * size, size, le);
+  return true;
+}
+
+void RepeatedIfd::set_reference(const IfdTable& table, std::span<const std::uint64_t> offsets,
+                                std::span<const std::uint64_t> counts) {
+  usable_ = false;
+  reference_ = table;
+  pointed_.assign(table.entries, {});
+  counts_.assign(counts.begin(), counts.end());
+  const bool positive = std::all_of(counts.begin(), counts.end(), [](auto c) { return c > 0; });
+  if (offsets.size() != counts.size() || counts.empty() || !positive) return;
+  const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
+  int found = 0;
+  for (std::size_t i = 0; i < table.entries; ++i) {
+    const unsigned char* e = table.bytes.data() + i * entry_bytes;
+    const std::uint64_t tag = decode_uint(e, 2, layout_.little_endian);
+    if (tag != kStripOffsets && tag != kStripByteCounts) continue;
+    // libtiff's strips must be the ones written: not estimated, not from a duplicate entry.
+    const auto libtiff = tag == kStripOffsets ? offsets : counts;
+    if (!strip_values(e, scratch_) ||
+        !std::equal(scratch_.begin(), scratch_.end(), libtiff.begin(), libtiff.end()))
+      return;
+    ++found;
+  }
+  usable_ = found == 2;
+}
+
+bool RepeatedIfd::same_pointed_bytes(std::size_t entry, const unsigned char* e) {
+  const bool le = layout_.little_endian;
+  const std::size_t value_bytes = layout_.big_tiff ? 8 : 4;
+  const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
+  const unsigned char* r = reference_.bytes.data() + entry * entry_bytes;
+  if (std::memcmp(e + 4, r + 4, value_bytes) != 0) return false;  // another count
+  const std::uint64_t bytes =
+      tiff_type_size(decode_uint(e + 2, 2, le)) * decode_uint(e + 4, value_bytes, le);
+  if (bytes <= value_bytes || bytes > kMaxPointedBytes) return false;  // inline, or long
+  auto& reference = pointed_[entry];
+  if (reference.empty()) {
+    reference.resize(bytes);
+    if (read_(reference.data(), bytes, decode_uint(r + 4 + value_bytes, value_bytes, le)) !=
+        bytes) {
+      reference.clear();
+      return false;
+    }
+  }
+  std::array<unsigned char, kMaxPointedBytes> here{};
+  return read_(here.data(), bytes, decode_uint(e + 4 + value_bytes, value_bytes, le)) == bytes &&
+         std::memcmp(here.data(), reference.data(), bytes) == 0;
+}
+
+bool RepeatedIfd::repeats(const IfdTable& table, std::vector<std::uint64_t>& offsets) {
+  if (!usable_ || table.entries != reference_.entries) return false;
+  const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
+  offsets.clear();
+  for (std::size_t i = 0; i < table.entries; ++i) {
+    const unsigned char* e = table.bytes.data() + i * entry_bytes;
+    const unsigned char* r = reference_.bytes.data() + i * entry_bytes;
+    if (std::memcmp(e, r, 4) != 0) return false;  // another tag or type
+    const std::uint64_t tag = decode_uint(e, 2, layout_.little_endian);
+    const std::uint64_t type = decode_uint(e + 2, 2, layout_.little_endian);
+    if (tag == kStripOffsets) {
+      if (!strip_values(e, offsets)) return false;
+    } else if (tag == kStripByteCounts) {
+      if (!strip_values(e, scratch_) || scratch_ != counts_) return false;
+    } else if (type == kAscii &&
+               std::find(kFreeText.begin(), kFreeText.end(), tag) != kFreeText.end()) {
+      continue;  // text libtiff does not interpret
+    } else if (std::memcmp(e, r, entry_bytes) != 0 && !same_pointed_bytes(i, e)) {
+      return false;
+    }
+  }
+  if (offsets.size() != counts_.size()) return false;
+  for (std::size_t s = 0; s < offsets.size(); ++s) {
+    // Strips past the end go to libtiff, which may estimate their size and names the damage.
+    if (offsets[s] > file_size_ || counts_[s] > file_size_ - offsets[s]) return false;
+  }
+  return true;
+}
+
+}  // namespace flamecare::detail

@@ -1,0 +1,54 @@
+#pragma once
+// ScanImage writes every page's IFD alike: the same tags with the same types and values, except
+// the frame's own description text and where the page's pixels lie. libtiff's reading of an IFD
+// (a dozen reads, allocations and tag lookups: ~12 µs) was most of the cost of opening a stack of
+// thousands of pages, so a page whose IFD repeats the last one libtiff read, in every entry
+// libtiff would interpret, takes that page's reading and only its strip offsets are decoded here.
+// Any other page is read by libtiff as before (docs/ROBUSTNESS.md, "Raw TIFF files").
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "io/scanimage_detail.hpp"
+
+namespace flamecare::detail {
+
+/// Compares IFDs with a reference IFD that libtiff read.
+class RepeatedIfd {
+ public:
+  /// `read` reads the file described by `layout`, `file_size` bytes long.
+  RepeatedIfd(const ReadAt& read, const TiffLayout& layout, std::uint64_t file_size);
+
+  /// Makes `table` the reference: libtiff read it and gave the page these strips (its
+  /// StripOffsets and StripByteCounts, one per strip). Pages repeat it only if libtiff took the
+  /// strips as written (no byte counts of its own estimation). Throws RawFileError(kIo) when a
+  /// read fails.
+  void set_reference(const IfdTable& table, std::span<const std::uint64_t> offsets,
+                     std::span<const std::uint64_t> counts);
+
+  /// True when `table` repeats the reference: the same entries in the same order, every one
+  /// byte for byte, or pointing to the same bytes, except the text of the ASCII tags ScanImage
+  /// varies (ImageDescription and the like) and the strip offsets. Then `offsets` holds the
+  /// page's strip offsets (its byte counts are counts()), each strip inside the file. Throws
+  /// RawFileError(kIo) when a read fails.
+  bool repeats(const IfdTable& table, std::vector<std::uint64_t>& offsets);
+
+  /// The strips' byte counts of a page that repeats the reference.
+  std::span<const std::uint64_t> counts() const { return counts_; }
+
+ private:
+  bool usable_ = false;
+  ReadAt read_;
+  TiffLayout layout_;
+  std::uint64_t file_size_ = 0;
+  IfdTable reference_;
+  std::vector<std::uint64_t> counts_;
+  // The bytes an out-of-line entry of the reference points to, read when first compared.
+  std::vector<std::vector<unsigned char>> pointed_;
+  std::vector<std::uint64_t> scratch_;
+
+  bool same_pointed_bytes(std::size_t entry, const unsigned char* e);
+  bool strip_values(const unsigned char* e, std::vector<std::uint64_t>& values);
+};
+
+}  // namespace flamecare::detail
