@@ -52,8 +52,9 @@ struct PreviewSheet {
   int panel_size = 256;  ///< longest side of each panel in pixels
 };
 
-/// Renders the sheet (panels scaled to fit, nearest-neighbour) and writes a PNG atomically.
-/// Throws Error(kIo).
-void write_preview_png(const std::filesystem::path& path, const PreviewSheet& sheet);
+/// Renders the sheet (panels scaled to fit, nearest-neighbour) and writes a PNG atomically,
+/// compressing it on up to `threads` threads (0: all cores). Throws Error(kIo).
+void write_preview_png(const std::filesystem::path& path, const PreviewSheet& sheet,
+                       int threads = 1);
 
 }  // namespace flamecare

@@ -171,12 +171,12 @@ void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& lay
 }
 
 // The surface as a PNG file, written atomically; the system's reason names a failed write.
-void write_png_atomic(const fs::path& path, cairo_surface_t* surface) {
+void write_png_atomic(const fs::path& path, cairo_surface_t* surface, int threads) {
   const std::string where = detail::printable(path.string());
   cairo_surface_flush(surface);
   const std::string png = detail::encode_png_rgb24(
       cairo_image_surface_get_data(surface), cairo_image_surface_get_width(surface),
-      cairo_image_surface_get_height(surface), cairo_image_surface_get_stride(surface));
+      cairo_image_surface_get_height(surface), cairo_image_surface_get_stride(surface), threads);
   detail::AtomicFile file(path);
   const int fd = ::open(file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) {
@@ -282,7 +282,7 @@ RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,
   return to_rgb(AnyImage(block_means(image, std::min(s.channels, 3), factor)), lo, hi);
 }
 
-void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {
+void write_preview_png(const fs::path& path, const PreviewSheet& sheet, int threads) {
   const PreviewLayout layout = detail::preview_layout(sheet);
   if (layout.rows() == 0 || layout.columns == 0 || sheet.panel_size < 8) {
     throw Error(ErrorKind::kInvalidArgument,
@@ -309,7 +309,7 @@ void write_preview_png(const fs::path& path, const PreviewSheet& sheet) {
     throw Error(ErrorKind::kInternal, fmt::format("{}: drawing failed: {}", path.string(),
                                                   cairo_status_to_string(cairo_status(cr.get()))));
   }
-  write_png_atomic(path, surface.get());
+  write_png_atomic(path, surface.get(), threads);
 }
 
 namespace detail {

@@ -96,7 +96,7 @@ void write_dataset_preview(const std::filesystem::path& png, const Dataset& data
         {to_rgb(AnyImage(thumbnails.input), in_clip.first, in_clip.second),
          to_rgb(AnyImage(thumbnails.ground_truth), gt_clip.first, gt_clip.second)}};
   });
-  write_preview_png(png, sheet);
+  write_preview_png(png, sheet, source.threads);
   reporter.info(fmt::format("preview of {} images: {}", sheet.rows.size(),
                             printable(std::filesystem::absolute(png).lexically_normal().string())));
 }

@@ -102,7 +102,8 @@ TEST(ToRgb, ReducedMapsBlockMeansAndFactorOneIsToRgb) {
 }
 
 // The PNG encoder (Up filter, run-length deflate) gives back every pixel through cairo's reader,
-// including the first row (no row above) and rows with padding in their stride.
+// including the first row (no row above), the first rows of parts (their row above is another
+// part's) and rows with padding in their stride.
 TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
   TempDir dir;
   const int width = 37, height = 23, stride = 4 * width + 12;
@@ -114,18 +115,32 @@ TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
       const std::uint32_t rgb = (y % 5 == 0) ? 0x102030u * std::uint32_t(x % 3) : state >> 8;
       std::memcpy(&pixels[std::size_t(y) * stride + 4 * std::size_t(x)], &rgb, 4);
     }
-  const std::string png = detail::encode_png_rgb24(pixels.data(), width, height, stride);
-  const fs::path path = dir / "round.png";
-  std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
-  const detail::PngPixels back = detail::read_png(path);
-  ASSERT_EQ(back.width, width);
-  ASSERT_EQ(back.height, height);
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x) {
-      std::uint32_t want = 0;
-      std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
-      EXPECT_EQ(back.rgb[std::size_t(y) * width + x], want & 0xffffffu) << y << "," << x;
+  // Deflated whole, or in parts (up to one per row) on one thread or several.
+  const std::size_t line = 1 + 3 * width;
+  for (const std::size_t part :
+       {std::size_t(0), line * height, line * 8, line * 3, line, line / 2}) {
+    for (const int threads : {1, 3}) {
+      SCOPED_TRACE(testing::Message() << part << " bytes a part, " << threads << " threads");
+      const std::string png =
+          detail::encode_png_rgb24(pixels.data(), width, height, stride, threads, part);
+      // The parts depend on the image alone: the same file whatever the threads.
+      EXPECT_EQ(png, detail::encode_png_rgb24(pixels.data(), width, height, stride, 1, part));
+      const fs::path path = dir / "round.png";
+      std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
+      const detail::PngPixels back = detail::read_png(path);  // libpng checks CRCs and Adler-32
+      ASSERT_EQ(back.width, width);
+      ASSERT_EQ(back.height, height);
+      int bad = 0;
+      for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+          std::uint32_t want = 0;
+          std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
+          if (back.rgb[std::size_t(y) * width + x] != (want & 0xffffffu) && bad++ < 3)
+            ADD_FAILURE() << y << "," << x;
+        }
+      EXPECT_EQ(bad, 0);
     }
+  }
 }
 
 TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
