@@ -217,7 +217,13 @@ void FrameBlock::store(AnyImage& out, int channel, int first_row, int b) {
           const auto* src = sums.pixels.data() + std::size_t(r) * std::size_t(width_) +
                             std::size_t(source_offset(y, b));
           T* dst = image.plane(channel).data() + std::size_t(y) * std::size_t(width);
-          std::transform(src, src + width, dst, [](auto v) { return static_cast<T>(v); });
+          // The same type is a plain copy (GCC leaves the transform scalar at -O2: 5 % of
+          // create's time at 512², against a vectorised memcpy).
+          if constexpr (std::is_same_v<T, std::decay_t<decltype(*src)>>) {
+            std::memcpy(dst, src, std::size_t(width) * sizeof(T));
+          } else {
+            std::transform(src, src + width, dst, [](auto v) { return static_cast<T>(v); });
+          }
         }
       },
       sums_, out);
