@@ -19,6 +19,9 @@ struct RgbImage {
 /// and scaled to [0, 1]. lo/hi hold one value per channel used (at most 3).
 RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
                 const std::vector<double>& hi);
+/// The same for a float64 image (block means), without copying it into an AnyImage.
+RgbImage to_rgb(const Image<double>& image, const std::vector<double>& lo,
+                const std::vector<double>& hi);
 
 /// The first `channels` channels of `image` reduced by `factor`: each pixel the float64 mean of a
 /// factor × factor block (blocks at the bottom and right edges average the pixels they have), so

@@ -243,9 +243,11 @@ Image<double> block_means(const AnyImage& image, int channels, int factor) {
   return out;
 }
 
-RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
-                const std::vector<double>& hi) {
-  const ImageShape s = shape_of(image);
+namespace {
+
+template <class T>
+RgbImage rgb_of(const Image<T>& im, const std::vector<double>& lo, const std::vector<double>& hi) {
+  const ImageShape s{im.channels, im.height, im.width};
   const int used = std::min(s.channels, 3);
   if (used < 1 || int(lo.size()) < used || int(hi.size()) < used) {
     throw Error(ErrorKind::kInvalidArgument,
@@ -253,25 +255,33 @@ RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
                             s.channels, lo.size(), hi.size()));
   }
   RgbImage out{s.height, s.width, std::vector<float>(3 * std::size_t(s.height) * s.width, 0.0f)};
-  std::visit(
-      [&](const auto& im) {
-        for (int c = 0; c < used; ++c) {
-          const double range = hi[c] - lo[c];
-          const auto plane = im.plane(c);
-          for (std::size_t i = 0; i < plane.size(); ++i) {
-            // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
-            const double t = range > 0 ? (double(plane[i]) - lo[c]) / range : 0.0;
-            const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
-            if (used == 1) {
-              out.rgb[3 * i] = out.rgb[3 * i + 1] = out.rgb[3 * i + 2] = v;
-            } else {
-              out.rgb[3 * i + c] = v;
-            }
-          }
-        }
-      },
-      image);
+  for (int c = 0; c < used; ++c) {
+    const double range = hi[c] - lo[c];
+    const auto plane = im.plane(c);
+    for (std::size_t i = 0; i < plane.size(); ++i) {
+      // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
+      const double t = range > 0 ? (double(plane[i]) - lo[c]) / range : 0.0;
+      const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
+      if (used == 1) {
+        out.rgb[3 * i] = out.rgb[3 * i + 1] = out.rgb[3 * i + 2] = v;
+      } else {
+        out.rgb[3 * i + c] = v;
+      }
+    }
+  }
   return out;
+}
+
+}  // namespace
+
+RgbImage to_rgb(const AnyImage& image, const std::vector<double>& lo,
+                const std::vector<double>& hi) {
+  return std::visit([&](const auto& im) { return rgb_of(im, lo, hi); }, image);
+}
+
+RgbImage to_rgb(const Image<double>& image, const std::vector<double>& lo,
+                const std::vector<double>& hi) {
+  return rgb_of(image, lo, hi);
 }
 
 RgbImage to_rgb_reduced(const AnyImage& image, const std::vector<double>& lo,

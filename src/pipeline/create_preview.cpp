@@ -85,16 +85,18 @@ void write_dataset_preview(const std::filesystem::path& png, const Dataset& data
   parallel_for(images.size(), source.threads, [&](std::size_t i) {
     reporter.check_cancelled();
     const DatasetImage& image = images[i];
+    // The thumbnails made while summing, used in place; else made from the written sums.
     const auto made = source.thumbnails.find(image.id);
-    const PreviewThumbnails thumbnails =
-        made != source.thumbnails.end()
-            ? made->second
-            : make_preview_thumbnails(read_sum_tiff(dataset.input_path(image.id)),
-                                      read_sum_tiff(dataset.ground_truth_path(image.id)));
+    PreviewThumbnails read;
+    if (made == source.thumbnails.end()) {
+      read = make_preview_thumbnails(read_sum_tiff(dataset.input_path(image.id)),
+                                     read_sum_tiff(dataset.ground_truth_path(image.id)));
+    }
+    const PreviewThumbnails& thumbnails = made != source.thumbnails.end() ? made->second : read;
     sheet.rows[i] = PreviewRow{
         fmt::format("image {} ({}): {}", image.id, split_name(image.split), printable(image.image)),
-        {to_rgb(AnyImage(thumbnails.input), in_clip.first, in_clip.second),
-         to_rgb(AnyImage(thumbnails.ground_truth), gt_clip.first, gt_clip.second)}};
+        {to_rgb(thumbnails.input, in_clip.first, in_clip.second),
+         to_rgb(thumbnails.ground_truth, gt_clip.first, gt_clip.second)}};
   });
   write_preview_png(png, sheet, source.threads);
   reporter.info(fmt::format("preview of {} images: {}", sheet.rows.size(),
