@@ -119,4 +119,17 @@ std::string read_regular_file(const std::filesystem::path& path, std::uint64_t m
   return text;
 }
 
+int pread_fully(int fd, void* dst, std::size_t n, std::uint64_t offset, std::size_t& done) {
+  auto* p = static_cast<char*>(dst);
+  done = 0;
+  while (done < n) {
+    const ssize_t got = ::pread(fd, p + done, n - done, off_t(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return errno;
+    if (got == 0) break;
+    done += std::size_t(got);
+  }
+  return 0;
+}
+
 }  // namespace flamecare::detail

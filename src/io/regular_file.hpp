@@ -1,6 +1,7 @@
 #pragma once
 // Opening untrusted input files safely: only regular files (never a FIFO, device or directory,
 // which could block or never end), checked before and after open, with a size bound.
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -43,5 +44,10 @@ UniqueFd open_regular_file(const std::filesystem::path& path);
 /// additionally Error(kUnsupported) naming the size and the limit when the file is larger, and
 /// Error(kIo) on a read error.
 std::string read_regular_file(const std::filesystem::path& path, std::uint64_t max_bytes);
+
+/// Reads up to `n` bytes at `offset` of `fd` with pread (retrying short reads and EINTR) into
+/// `dst`; `done` says how many were read (fewer than n only at the end of the file). Returns 0,
+/// or the errno of the failed read. Never throws.
+int pread_fully(int fd, void* dst, std::size_t n, std::uint64_t offset, std::size_t& done);
 
 }  // namespace flamecare::detail

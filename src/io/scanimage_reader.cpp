@@ -63,17 +63,10 @@ std::string_view header_part(std::string_view description) {
 }  // namespace
 
 std::size_t ScanImageReader::Impl::read_at(void* dst, std::size_t n, std::uint64_t offset) const {
-  auto* p = static_cast<char*>(dst);
   std::size_t done = 0;
-  while (done < n) {
-    const auto got = ::pread(fd.get(), p + done, n - done, off_t(offset + done));
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      fail(ErrorKind::kIo, ScreenReason::kUnreadable,
-           fmt::format("cannot read {} bytes at byte {}: {}", n, offset, std::strerror(errno)));
-    }
-    if (got == 0) break;
-    done += std::size_t(got);
+  if (const int err = detail::pread_fully(fd.get(), dst, n, offset, done); err != 0) {
+    fail(ErrorKind::kIo, ScreenReason::kUnreadable,
+         fmt::format("cannot read {} bytes at byte {}: {}", n, offset, std::strerror(err)));
   }
   return done;
 }

@@ -73,18 +73,46 @@ PageLayout inspect_page(const fs::path& path, TIFF* tif, int index, std::uint64_
   return page;
 }
 
-void read_page(const fs::path& path, const TiffFile& file, int index, const PageLayout& page,
-               std::byte* plane) {
+// The page's strips lie one after another in the file, holding at least the plane: then it is
+// one run of bytes (as flamecare writes its sums), read with one pread instead of a seek and a
+// read per strip.
+bool one_run(TIFF* tif, std::uint64_t plane_bytes) {
+  const std::uint64_t* offsets = nullptr;
+  const std::uint64_t* counts = nullptr;
+  if (!TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets) ||
+      !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) || TIFFIsByteSwapped(tif))
+    return false;
+  std::uint64_t total = 0;
+  for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif) && total < plane_bytes; ++s) {
+    if (offsets[s] != offsets[0] + total) return false;
+    total += counts[s];
+  }
+  return total >= plane_bytes;
+}
+
+void read_page(const fs::path& path, const TiffFile& file, int fd, int index,
+               const PageLayout& page, std::byte* plane) {
   TIFF* tif = file.get();
   const std::uint64_t plane_bytes = std::uint64_t(page.width) * page.height * pixel_size(page.type);
   std::uint64_t done = 0;
-  for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif) && done < plane_bytes; ++s) {
-    const tmsize_t got = TIFFReadEncodedStrip(tif, s, plane + done, tmsize_t(plane_bytes - done));
-    if (got < 0) {
-      fail(ErrorKind::kCorrupt, path,
-           fmt::format("page {} strip {} cannot be read: {}", index, s, file.errors()));
+  if (one_run(tif, plane_bytes)) {
+    const std::uint64_t* offsets = nullptr;
+    TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets);
+    std::size_t got = 0;
+    if (const int err = detail::pread_fully(fd, plane, plane_bytes, offsets[0], got); err != 0) {
+      fail(ErrorKind::kIo, path,
+           fmt::format("page {}: cannot read: {}", index, std::strerror(err)));
     }
-    done += std::uint64_t(got);
+    done = got;
+  } else {
+    for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif) && done < plane_bytes; ++s) {
+      const tmsize_t got = TIFFReadEncodedStrip(tif, s, plane + done, tmsize_t(plane_bytes - done));
+      if (got < 0) {
+        fail(ErrorKind::kCorrupt, path,
+             fmt::format("page {} strip {} cannot be read: {}", index, s, file.errors()));
+      }
+      done += std::uint64_t(got);
+    }
   }
   if (done != plane_bytes) {
     fail(ErrorKind::kCorrupt, path,
@@ -141,7 +169,7 @@ void detail::read_sum_tiff(const fs::path& path, AnyImage& image) {
     if (!TIFFSetDirectory(file.get(), tdir_t(c))) {
       fail(ErrorKind::kCorrupt, path, fmt::format("cannot reread page {}: {}", c, file.errors()));
     }
-    read_page(path, file, int(c), first, pixel_bytes(image) + c * plane_bytes);
+    read_page(path, file, fd.get(), int(c), first, pixel_bytes(image) + c * plane_bytes);
   }
 }
 

@@ -156,6 +156,7 @@ struct PageSpec {
   std::uint32_t width = 4, height = 3;
   std::uint16_t samples = 1, bits = 16, format = SAMPLEFORMAT_UINT;
   std::uint16_t photometric = PHOTOMETRIC_MINISBLACK, compression = COMPRESSION_NONE;
+  bool last_row_first = false;  ///< strips written bottom-up: not one run in page order
 };
 
 void write_raw_tiff(const fs::path& path, const std::vector<PageSpec>& pages,
@@ -173,7 +174,8 @@ void write_raw_tiff(const fs::path& path, const std::vector<PageSpec>& pages,
     TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
     TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, std::uint32_t{1});
     const std::size_t row = std::size_t(p.width) * p.samples * p.bits / 8;
-    for (std::uint32_t y = 0; y < p.height; ++y) {
+    for (std::uint32_t k = 0; k < p.height; ++k) {
+      const std::uint32_t y = p.last_row_first ? p.height - 1 - k : k;
       std::vector<std::uint8_t> data(row);
       for (std::size_t i = 0; i < row; ++i) data[i] = std::uint8_t(y * 16 + i);
       ASSERT_GE(TIFFWriteEncodedStrip(tif, y, data.data(), tmsize_t(row)), 0);
@@ -196,6 +198,26 @@ TEST(SumTiff, ReadsBigEndianMultiStripFiles) {
   // Row y holds bytes y*16 + i; libtiff wrote our native-order uint16s, so the values survive.
   const std::uint16_t first = std::uint16_t(1 * 16 + 2) | std::uint16_t((1 * 16 + 3) << 8);
   EXPECT_EQ(im.at(1, 1, 1), first);
+}
+
+// Sums whose strips are one run of bytes are read with one pread; strips elsewhere (here written
+// bottom-up) and byte-swapped files are read strip by strip: the same pixels either way.
+TEST(SumTiff, StripsInAnyOrderReadTheSamePixels) {
+  TempDir dir;
+  PageSpec in_order, bottom_up;
+  bottom_up.last_row_first = true;
+  for (const char* mode : {"w", "wb"}) {
+    SCOPED_TRACE(mode);
+    write_raw_tiff(dir.path() / "in_order.tif", {in_order, in_order}, mode);
+    write_raw_tiff(dir.path() / "bottom_up.tif", {bottom_up, in_order}, mode);
+    const AnyImage a = read_sum_tiff(dir.path() / "in_order.tif");
+    const AnyImage b = read_sum_tiff(dir.path() / "bottom_up.tif");
+    const auto& im = std::get<Image<std::uint16_t>>(b);
+    EXPECT_EQ(std::get<Image<std::uint16_t>>(a).pixels, im.pixels);
+    for (int c = 0; c < 2; ++c)
+      for (int y = 0; y < 3; ++y)
+        EXPECT_EQ(im.at(c, y, 0), std::uint16_t(y * 16) | std::uint16_t((y * 16 + 1) << 8));
+  }
 }
 
 TEST(SumTiff, ReadErrorsHaveKindsAndNameTheFile) {
