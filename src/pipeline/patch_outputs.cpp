@@ -169,7 +169,8 @@ void remove_stale_patch_files(const fs::path& dir, const Reporter& reporter) {
 
 void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>& order,
                          const std::vector<PatchRecord>& val_order, const PatchSource& store,
-                         PatchResult& result, const Reporter& reporter) {
+                         PatchResult& result, const Reporter& reporter,
+                         const std::function<void()>& store_read) {
   const fs::path dir = result.npz.parent_path();
   const std::string stem = result.npz.stem().string();
   result.config = dir / (stem + ".json");
@@ -197,8 +198,10 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
       sheets_error = std::current_exception();
     }
   });
+  // Called once the npz's bytes are copied: the sheets were the store's last other reader.
   const auto sheets_written = [&] {
     sheets.join();
+    if (store_read) store_read();
     if (sheets_error) std::rethrow_exception(sheets_error);
   };
   if (!result.val_npz.empty()) {

@@ -5,6 +5,7 @@
 // under the original notebooks' names where those do not exist yet.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -48,8 +49,11 @@ struct PatchOutputs {
 /// just before the npz when it is set; a run that fails before the npz removes it). Throws
 /// Error(kAlreadyExists) when an npz exists, Error(kIo) naming the path and the system's reason,
 /// Error(kCancelled).
+/// `store_read` (if set) is called once nothing will read `store` any more, before the npz is
+/// made durable.
 void write_patch_outputs(const PatchOutputs& outputs, const std::vector<PatchRecord>& order,
                          const std::vector<PatchRecord>& val_order, const PatchSource& store,
-                         PatchResult& result, const Reporter& reporter);
+                         PatchResult& result, const Reporter& reporter,
+                         const std::function<void()>& store_read = {});
 
 }  // namespace flamecare::detail

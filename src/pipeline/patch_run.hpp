@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 #include "flamecare/log.hpp"
@@ -62,7 +63,9 @@ PatchResult start_result(const PatchRun& run);
 /// From all records in canonical order: holds out the validation images, shuffles with the run's
 /// seed, writes every output from `source` and records the npz files in the dataset JSON.
 /// Throws Error(kNotFound) when no patch is left for the npz, else as write_patch_outputs.
+/// `source_read` is passed on to write_patch_outputs as its `store_read`.
 void finish_patches(const PatchRun& run, std::vector<PatchRecord> records,
-                    const PatchSource& source, PatchResult& result, const Reporter& reporter);
+                    const PatchSource& source, PatchResult& result, const Reporter& reporter,
+                    const std::function<void()>& source_read = {});
 
 }  // namespace flamecare::detail

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -172,9 +173,13 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
       fmt::format("cutting up to {} patches per sample with seed {}", run.per_sample, run.seed));
   detail::PatchStore store(run.out_dir, run.patch_bytes, run.n_samples() * run.per_sample);
   detail::test_point("patches:store-created");
+  // Frees the store's files (~15 ms of the kernel's page freeing for 180 MB) while the npz is
+  // synced; joined before the store is destroyed.
+  std::jthread release;
   std::vector<PatchRecord> records =
       detail::cut_patches(run, store, detail::SampleShare{}, result.n_skipped, reporter);
-  detail::finish_patches(run, std::move(records), store, result, reporter);
+  detail::finish_patches(run, std::move(records), store, result, reporter,
+                         [&] { release = std::jthread([&store] { store.discard(); }); });
   return result;
 }
 
@@ -261,7 +266,8 @@ PatchResult start_result(const PatchRun& run) {
 }
 
 void finish_patches(const PatchRun& run, std::vector<PatchRecord> records,
-                    const PatchSource& source, PatchResult& result, const Reporter& reporter) {
+                    const PatchSource& source, PatchResult& result, const Reporter& reporter,
+                    const std::function<void()>& source_read) {
   if (!run.val_npz.empty()) {
     reporter.info(fmt::format("holding out {} of {} train images for validation",
                               run.validation_ids.size(), run.data.train.size()));
@@ -280,7 +286,7 @@ void finish_patches(const PatchRun& run, std::vector<PatchRecord> records,
   result.n_val_patches = validation.size();
   test_point("patches:stored");
   write_patch_outputs({run.data, run.options, run.seed, run.sample_channels}, records, validation,
-                      source, result, reporter);
+                      source, result, reporter, source_read);
   record_npz(run.data.dataset, result.npz, reporter);
   if (!result.val_npz.empty()) record_npz(run.data.dataset, result.val_npz, reporter);
 }
