@@ -37,8 +37,7 @@ struct PatchResult {
   std::filesystem::path val_npz;   ///< <npz stem>_val.npz ("" without a validation fraction)
   std::vector<std::int64_t> validation_ids;  ///< train images held out for validation, ascending
   /// Copies under the original notebooks' names (<1|All>Chan_patch_config.json,
-  /// patch_samples1/2.png), written only where no such file existed yet (hard links where the
-  /// filesystem has them).
+  /// patch_samples1/2.png), written only where no such file existed yet.
   std::vector<std::filesystem::path> legacy_copies;
   std::uint64_t seed = 0;  ///< the seed used (given or fresh)
   std::size_t n_samples = 0;
