@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <exception>
 #include <functional>
 #include <span>
@@ -87,15 +86,10 @@ nlohmann::json patch_config(const PatchOutputs& out, const PatchResult& r) {
   return config;
 }
 
-// Gives `from` (written and synced) the second name `to` unless `to` exists; true when made. A
-// hard link where the filesystem has them (no bytes copied or synced again; the caller syncs the
-// directory), else a copy. Both files are only ever replaced whole, never written in place, so
-// the two names behave as two copies.
+// Copies `from` to `to` unless `to` exists; true when copied.
 bool copy_if_absent(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   if (fs::exists(fs::symlink_status(to, ec))) return false;
-  if (::link(from.c_str(), to.c_str()) == 0) return true;
-  if (errno == EEXIST) return false;  // another run was faster
   try {
     write_file_atomic(to, read_file(from), /*no_clobber=*/true);
   } catch (const Error& e) {
@@ -114,11 +108,10 @@ void write_legacy_copies(const PatchOutputs& out, PatchResult& result) {
   // The two sheets are a pair: both or neither.
   std::error_code ec;
   const fs::path sheet1 = dir / "patch_samples1.png", sheet2 = dir / "patch_samples2.png";
-  if (!fs::exists(fs::symlink_status(sheet1, ec)) && !fs::exists(fs::symlink_status(sheet2, ec))) {
-    if (copy_if_absent(result.samples1, sheet1)) result.legacy_copies.push_back(sheet1);
-    if (copy_if_absent(result.samples2, sheet2)) result.legacy_copies.push_back(sheet2);
-  }
-  if (!result.legacy_copies.empty()) sync_paths({}, {dir});  // the new names are on disk
+  if (fs::exists(fs::symlink_status(sheet1, ec)) || fs::exists(fs::symlink_status(sheet2, ec)))
+    return;
+  if (copy_if_absent(result.samples1, sheet1)) result.legacy_copies.push_back(sheet1);
+  if (copy_if_absent(result.samples2, sheet2)) result.legacy_copies.push_back(sheet2);
 }
 
 // Removes the files named after the npz unless the npz appeared: a failed run leaves no config
