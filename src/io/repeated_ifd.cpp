@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 
 namespace flamecare::detail {
@@ -17,6 +18,13 @@ constexpr std::array<std::uint64_t, 10> kFreeText = {269, 270, 271, 272, 285,
 // Out-of-line values compared by content (a RATIONAL resolution is 8 bytes); longer ones that
 // differ in place send the page to libtiff.
 constexpr std::uint64_t kMaxPointedBytes = 64;
+// Free text longer than this goes to libtiff, which may refuse to allocate it (its cap is 256 MiB
+// in TiffFile); ScanImage's frame descriptions are a few KB.
+constexpr std::uint64_t kMaxFreeTextBytes = std::uint64_t(1) << 20;
+// libtiff refuses directory numbers from 2^20 on (IFD loop bookkeeping): such pages go to it.
+constexpr std::size_t kMaxLibtiffDirectories = std::size_t(1) << 20;
+
+std::atomic<std::uint64_t> g_repeated{0};
 
 }  // namespace
 
@@ -55,19 +63,20 @@ void RepeatedIfd::set_reference(const IfdTable& table, std::span<const std::uint
   const bool positive = std::all_of(counts.begin(), counts.end(), [](auto c) { return c > 0; });
   if (offsets.size() != counts.size() || counts.empty() || !positive) return;
   const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
-  int found = 0;
+  // libtiff's strips must be the ones written: not estimated, and each from the IFD's only entry
+  // of its tag (libtiff ignores later duplicates, which a page could set apart).
+  int found_offsets = 0, found_counts = 0;
   for (std::size_t i = 0; i < table.entries; ++i) {
     const unsigned char* e = table.bytes.data() + i * entry_bytes;
     const std::uint64_t tag = decode_uint(e, 2, layout_.little_endian);
     if (tag != kStripOffsets && tag != kStripByteCounts) continue;
-    // libtiff's strips must be the ones written: not estimated, not from a duplicate entry.
     const auto libtiff = tag == kStripOffsets ? offsets : counts;
     if (!strip_values(e, scratch_) ||
         !std::equal(scratch_.begin(), scratch_.end(), libtiff.begin(), libtiff.end()))
       return;
-    ++found;
+    ++(tag == kStripOffsets ? found_offsets : found_counts);
   }
-  usable_ = found == 2;
+  usable_ = found_offsets == 1 && found_counts == 1;
 }
 
 bool RepeatedIfd::same_pointed_bytes(std::size_t entry, const unsigned char* e) {
@@ -93,8 +102,12 @@ bool RepeatedIfd::same_pointed_bytes(std::size_t entry, const unsigned char* e) 
          std::memcmp(here.data(), reference.data(), bytes) == 0;
 }
 
-bool RepeatedIfd::repeats(const IfdTable& table, std::vector<std::uint64_t>& offsets) {
-  if (!usable_ || table.entries != reference_.entries) return false;
+std::uint64_t RepeatedIfd::pages_repeated() { return g_repeated.load(std::memory_order_relaxed); }
+
+bool RepeatedIfd::repeats(std::size_t page, const IfdTable& table,
+                          std::vector<std::uint64_t>& offsets) {
+  if (!usable_ || page >= kMaxLibtiffDirectories || table.entries != reference_.entries)
+    return false;
   const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
   offsets.clear();
   for (std::size_t i = 0; i < table.entries; ++i) {
@@ -109,7 +122,9 @@ bool RepeatedIfd::repeats(const IfdTable& table, std::vector<std::uint64_t>& off
       if (!strip_values(e, scratch_) || scratch_ != counts_) return false;
     } else if (type == kAscii &&
                std::find(kFreeText.begin(), kFreeText.end(), tag) != kFreeText.end()) {
-      continue;  // text libtiff does not interpret
+      // Text libtiff does not interpret, of a length it reads without complaint.
+      if (decode_uint(e + 4, layout_.big_tiff ? 8 : 4, layout_.little_endian) > kMaxFreeTextBytes)
+        return false;
     } else if (std::memcmp(e, r, entry_bytes) != 0 && !same_pointed_bytes(i, e)) {
       return false;
     }
@@ -119,6 +134,7 @@ bool RepeatedIfd::repeats(const IfdTable& table, std::vector<std::uint64_t>& off
     // Strips past the end go to libtiff, which may estimate their size and names the damage.
     if (offsets[s] > file_size_ || counts_[s] > file_size_ - offsets[s]) return false;
   }
+  g_repeated.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 

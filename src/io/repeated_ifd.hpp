@@ -26,12 +26,16 @@ class RepeatedIfd {
   void set_reference(const IfdTable& table, std::span<const std::uint64_t> offsets,
                      std::span<const std::uint64_t> counts);
 
-  /// True when `table` repeats the reference: the same entries in the same order, every one
-  /// byte for byte, or pointing to the same bytes, except the text of the ASCII tags ScanImage
-  /// varies (ImageDescription and the like) and the strip offsets. Then `offsets` holds the
-  /// page's strip offsets (its byte counts are counts()), each strip inside the file. Throws
+  /// True when `table`, the IFD of page `page`, repeats the reference: the same entries in the
+  /// same order, every one byte for byte, or pointing to the same bytes, except the text of the
+  /// ASCII tags ScanImage varies (ImageDescription and the like, up to 1 MiB) and the strip
+  /// offsets. Then `offsets` holds the page's strip offsets (its byte counts are counts()), each
+  /// strip inside the file. Pages from 2^20 on never repeat (libtiff refuses them). Throws
   /// RawFileError(kIo) when a read fails.
-  bool repeats(const IfdTable& table, std::vector<std::uint64_t>& offsets);
+  bool repeats(std::size_t page, const IfdTable& table, std::vector<std::uint64_t>& offsets);
+
+  /// How many pages repeat() has found repeating in this process (for tests).
+  static std::uint64_t pages_repeated();
 
   /// The strips' byte counts of a page that repeats the reference.
   std::span<const std::uint64_t> counts() const { return counts_; }

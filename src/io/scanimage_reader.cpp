@@ -276,7 +276,7 @@ void ScanImageReader::Impl::walk_pages(detail::TiffFile& file, detail::IfdTable 
   first_strip.push_back(0);
   for (;;) {
     ifds.push_back(table.offset);
-    if (page > 0 && repeated.repeats(table, offsets)) {
+    if (page > 0 && repeated.repeats(page, table, offsets)) {
       add_strips(page, offsets, repeated.counts(), extents);
     } else {
       libtiff_catch_up(file, libtiff_page, ifds);

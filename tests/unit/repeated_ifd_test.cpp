@@ -95,7 +95,7 @@ TEST(RepeatedIfd, PagesDifferingInTheirTextAndStripOffsetRepeatTheReference) {
   const std::vector<std::uint64_t> offsets = {2000}, counts = {64};
   repeated.set_reference(first, offsets, counts);
   std::vector<std::uint64_t> got;
-  ASSERT_TRUE(repeated.repeats(second, got));
+  ASSERT_TRUE(repeated.repeats(1, second, got));
   EXPECT_EQ(got, std::vector<std::uint64_t>{2064});
   EXPECT_EQ(std::vector<std::uint64_t>(repeated.counts().begin(), repeated.counts().end()), counts);
 }
@@ -137,27 +137,43 @@ TEST(RepeatedIfd, AnyOtherDifferenceLeavesThePageToLibtiff) {
     fd::RepeatedIfd repeated(f.reader(), f.layout, 4096);
     repeated.set_reference(first, std::vector<std::uint64_t>{2000}, std::vector<std::uint64_t>{64});
     std::vector<std::uint64_t> got;
-    EXPECT_FALSE(repeated.repeats(second, got));
+    EXPECT_FALSE(repeated.repeats(1, second, got));
   }
 }
 
-TEST(RepeatedIfd, ReferenceWhoseStripsLibtiffChangedIsNeverRepeated) {
+TEST(RepeatedIfd, ReferencesAndPagesLibtiffWouldTreatOtherwiseAreNotRepeated) {
   MemoryFile f = big_tiff();
   const auto first = f.ifd(100, page(1000, 30, 2000));
   fd::RepeatedIfd repeated(f.reader(), f.layout, 4096);
   std::vector<std::uint64_t> got;
   // libtiff estimated the byte count (64 written, 72 used): the written ones cannot be trusted.
   repeated.set_reference(first, std::vector<std::uint64_t>{2000}, std::vector<std::uint64_t>{72});
-  EXPECT_FALSE(repeated.repeats(first, got));
+  EXPECT_FALSE(repeated.repeats(1, first, got));
   // A zero byte count makes libtiff estimate it when the offset is not zero.
   auto zero = page(1000, 30, 2000);
   zero[6].value = 0;
   const auto empty = f.ifd(600, zero);
   repeated.set_reference(empty, std::vector<std::uint64_t>{2000}, std::vector<std::uint64_t>{0});
-  EXPECT_FALSE(repeated.repeats(empty, got));
-  // The same reference as libtiff read it is repeated by itself.
+  EXPECT_FALSE(repeated.repeats(1, empty, got));
+  // Two StripOffsets entries and no byte counts (libtiff estimates them): libtiff reads the
+  // first entry and ignores the other, which a page could set apart, so such IFDs are left to
+  // libtiff.
+  auto twice = page(1000, 30, 2000);
+  twice[6] = Entry{273, 16, 1, 2000};
+  std::swap(twice[5], twice[6]);
+  const auto duplicate = f.ifd(900, twice);
+  repeated.set_reference(duplicate, std::vector<std::uint64_t>{2000},
+                         std::vector<std::uint64_t>{64});
+  EXPECT_FALSE(repeated.repeats(1, duplicate, got));
+  // The same reference as libtiff read it is repeated by itself, but not from page 2^20 on
+  // (libtiff refuses such directory numbers).
   repeated.set_reference(first, std::vector<std::uint64_t>{2000}, std::vector<std::uint64_t>{64});
-  EXPECT_TRUE(repeated.repeats(first, got));
+  EXPECT_TRUE(repeated.repeats(1, first, got));
+  EXPECT_TRUE(repeated.repeats((std::size_t(1) << 20) - 1, first, got));
+  EXPECT_FALSE(repeated.repeats(std::size_t(1) << 20, first, got));
+  // Free text of more than 1 MiB goes to libtiff (which caps its allocations).
+  EXPECT_FALSE(repeated.repeats(1, f.ifd(1200, page(1000, (1 << 20) + 1, 2000)), got));
+  EXPECT_TRUE(repeated.repeats(1, f.ifd(1200, page(1000, 1 << 20, 2000)), got));
 }
 
 TEST(RepeatedIfd, ClassicTiffValuesOutOfLineAreComparedByContent) {
@@ -186,8 +202,8 @@ TEST(RepeatedIfd, ClassicTiffValuesOutOfLineAreComparedByContent) {
     const std::vector<std::uint64_t> offsets = {2000, 2032, 2064}, counts = {32, 32, 32};
     repeated.set_reference(first, offsets, counts);
     std::vector<std::uint64_t> got;
-    ASSERT_TRUE(repeated.repeats(f.ifd(300, entries(1600, 1800, 1910)), got));
+    ASSERT_TRUE(repeated.repeats(1, f.ifd(300, entries(1600, 1800, 1910)), got));
     EXPECT_EQ(got, (std::vector<std::uint64_t>{3000, 3032, 3064}));
-    EXPECT_FALSE(repeated.repeats(f.ifd(500, entries(1600, 1800, 1920)), got));
+    EXPECT_FALSE(repeated.repeats(1, f.ifd(500, entries(1600, 1800, 1920)), got));
   }
 }

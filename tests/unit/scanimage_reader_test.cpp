@@ -18,6 +18,7 @@
 #include "flamecare/error.hpp"
 #include "flamecare/scanimage.hpp"
 #include "flamecare/synth.hpp"
+#include "io/repeated_ifd.hpp"
 #include "support/libtiff_stack.hpp"
 
 namespace fc = flamecare;
@@ -298,8 +299,11 @@ TEST(ScanImageReader, PagesThatDoNotRepeatTheFirstAreReadByLibtiff) {
       TIFFSetField(t, TIFFTAG_ORIENTATION, p == 6 ? ORIENTATION_BOTLEFT : ORIENTATION_TOPLEFT);
     };
     fc::test::write_libtiff(dir / "pages.tif", spec);
+    const std::uint64_t before = fc::detail::RepeatedIfd::pages_repeated();
     fc::ScanImageReader r(dir / "pages.tif");
     ASSERT_EQ(r.info().pages, 7u);
+    // Pages 1 and 2 repeat page 0, page 4 repeats page 3; 3, 5 and 6 are read by libtiff.
+    EXPECT_EQ(fc::detail::RepeatedIfd::pages_repeated() - before, 3u);
     for (int p = 0; p < 7; ++p) {
       const auto v = page_of<std::int16_t>(r, std::size_t(p));
       for (int y = 0; y < 4; ++y)
