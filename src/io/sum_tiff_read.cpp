@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 #include <tiffio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -73,21 +74,28 @@ PageLayout inspect_page(const fs::path& path, TIFF* tif, int index, std::uint64_
   return page;
 }
 
-// The page's strips lie one after another in the file, holding at least the plane: then it is
-// one run of bytes (as flamecare writes its sums), read with one pread instead of a seek and a
-// read per strip.
+// Whether the page's pixels are one run of bytes in the file (as flamecare writes its sums), to
+// be read with one pread instead of a seek and a read per strip. libtiff reads an uncompressed
+// strip as the strip's size in pixel rows from the strip's offset, whatever its byte count says,
+// and reverses the bits of FillOrder 2 files: so the run is taken only where each strip starts
+// where the rows before it end, holds its rows by its count, and needs no swapping or reversing.
 bool one_run(TIFF* tif, std::uint64_t plane_bytes) {
   const std::uint64_t* offsets = nullptr;
   const std::uint64_t* counts = nullptr;
+  std::uint16_t fill_order = FILLORDER_MSB2LSB;
+  TIFFGetFieldDefaulted(tif, TIFFTAG_FILLORDER, &fill_order);
+  const auto strip = std::uint64_t(std::max<tmsize_t>(TIFFStripSize(tif), 0));
   if (!TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets) ||
-      !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) || TIFFIsByteSwapped(tif))
+      !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) || TIFFIsByteSwapped(tif) ||
+      fill_order != FILLORDER_MSB2LSB || strip == 0)
     return false;
-  std::uint64_t total = 0;
-  for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif) && total < plane_bytes; ++s) {
-    if (offsets[s] != offsets[0] + total) return false;
-    total += counts[s];
+  std::uint64_t at = 0;
+  for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif) && at < plane_bytes; ++s) {
+    const std::uint64_t bytes = std::min(strip, plane_bytes - at);
+    if (offsets[s] != offsets[0] + at || counts[s] < bytes) return false;
+    at += bytes;
   }
-  return total >= plane_bytes;
+  return at >= plane_bytes;
 }
 
 void read_page(const fs::path& path, const TiffFile& file, int fd, int index,

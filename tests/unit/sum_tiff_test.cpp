@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -157,6 +158,8 @@ struct PageSpec {
   std::uint16_t samples = 1, bits = 16, format = SAMPLEFORMAT_UINT;
   std::uint16_t photometric = PHOTOMETRIC_MINISBLACK, compression = COMPRESSION_NONE;
   bool last_row_first = false;  ///< strips written bottom-up: not one run in page order
+  std::uint32_t padding = 0;    ///< bytes after each row strip (written raw)
+  std::uint16_t fill_order = FILLORDER_MSB2LSB;  ///< LSB2MSB: written raw, libtiff reverses bits
 };
 
 void write_raw_tiff(const fs::path& path, const std::vector<PageSpec>& pages,
@@ -173,12 +176,19 @@ void write_raw_tiff(const fs::path& path, const std::vector<PageSpec>& pages,
     TIFFSetField(tif, TIFFTAG_COMPRESSION, p.compression);
     TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
     TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, std::uint32_t{1});
+    TIFFSetField(tif, TIFFTAG_FILLORDER, p.fill_order);
+    const bool raw = p.padding > 0 || p.fill_order != FILLORDER_MSB2LSB;
     const std::size_t row = std::size_t(p.width) * p.samples * p.bits / 8;
     for (std::uint32_t k = 0; k < p.height; ++k) {
       const std::uint32_t y = p.last_row_first ? p.height - 1 - k : k;
       std::vector<std::uint8_t> data(row);
       for (std::size_t i = 0; i < row; ++i) data[i] = std::uint8_t(y * 16 + i);
-      ASSERT_GE(TIFFWriteEncodedStrip(tif, y, data.data(), tmsize_t(row)), 0);
+      if (raw) {
+        data.resize(row + p.padding, 0xab);
+        ASSERT_GE(TIFFWriteRawStrip(tif, y, data.data(), tmsize_t(data.size())), 0);
+      } else {
+        ASSERT_GE(TIFFWriteEncodedStrip(tif, y, data.data(), tmsize_t(row)), 0);
+      }
     }
     TIFFWriteDirectory(tif);
   }
@@ -217,6 +227,45 @@ TEST(SumTiff, StripsInAnyOrderReadTheSamePixels) {
     for (int c = 0; c < 2; ++c)
       for (int y = 0; y < 3; ++y)
         EXPECT_EQ(im.at(c, y, 0), std::uint16_t(y * 16) | std::uint16_t((y * 16 + 1) << 8));
+  }
+}
+
+// The pixels libtiff itself reads from page `page`, strip by strip.
+std::vector<std::uint8_t> libtiff_page(const fs::path& path, int page) {
+  std::vector<std::uint8_t> bytes;
+  TIFF* tif = TIFFOpen(path.c_str(), "r");
+  EXPECT_NE(tif, nullptr);
+  if (tif == nullptr) return bytes;
+  EXPECT_TRUE(TIFFSetDirectory(tif, tdir_t(page)));
+  for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif); ++s) {
+    std::vector<std::uint8_t> strip(std::size_t(TIFFStripSize(tif)));
+    const tmsize_t got = TIFFReadEncodedStrip(tif, s, strip.data(), tmsize_t(strip.size()));
+    EXPECT_GT(got, 0);
+    bytes.insert(bytes.end(), strip.begin(), strip.begin() + std::max<tmsize_t>(got, 0));
+  }
+  TIFFClose(tif);
+  return bytes;
+}
+
+// Strips with padding after their rows (counts larger than the rows, each strip where the one
+// before it ends) and FillOrder 2 (libtiff reverses the bits) are not one run of the pixels: they
+// are read as libtiff reads them.
+TEST(SumTiff, PaddedStripsAndReversedBitsReadAsLibtiffReadsThem) {
+  TempDir dir;
+  PageSpec padded, reversed;
+  padded.padding = 2;
+  reversed.fill_order = FILLORDER_LSB2MSB;
+  for (const auto& [name, spec] : {std::pair{"padded", padded}, std::pair{"reversed", reversed}}) {
+    SCOPED_TRACE(name);
+    const fs::path path = dir.path() / (std::string(name) + ".tif");
+    write_raw_tiff(path, {spec, spec});
+    const AnyImage image = read_sum_tiff(path);
+    const auto& im = std::get<Image<std::uint16_t>>(image);
+    for (int c = 0; c < 2; ++c) {
+      const std::vector<std::uint8_t> want = libtiff_page(path, c);
+      ASSERT_EQ(want.size(), 2u * 4 * 3);
+      EXPECT_EQ(std::memcmp(im.plane(c).data(), want.data(), want.size()), 0) << "page " << c;
+    }
   }
 }
 
