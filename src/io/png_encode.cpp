@@ -79,7 +79,9 @@ std::string deflate_part(const unsigned char* data, std::size_t n, bool last) {
   z.next_out = reinterpret_cast<unsigned char*>(out.data());
   z.avail_out = uInt(out.size());
   const int status = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
-  const bool ok = z.avail_in == 0 && (last ? status == Z_STREAM_END : status == Z_OK);
+  // A sync flush is complete only if it left room in the output (deflateBound leaves plenty).
+  const bool ok =
+      z.avail_in == 0 && (last ? status == Z_STREAM_END : status == Z_OK && z.avail_out > 0);
   out.resize(z.total_out);
   deflateEnd(&z);
   if (!ok) throw Error(ErrorKind::kInternal, fmt::format("PNG: deflate stopped ({})", status));

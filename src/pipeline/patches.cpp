@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 
@@ -178,8 +179,13 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
   std::jthread release;
   std::vector<PatchRecord> records =
       detail::cut_patches(run, store, detail::SampleShare{}, result.n_skipped, reporter);
-  detail::finish_patches(run, std::move(records), store, result, reporter,
-                         [&] { release = std::jthread([&store] { store.discard(); }); });
+  detail::finish_patches(run, std::move(records), store, result, reporter, [&] {
+    try {
+      release = std::jthread([&store] { store.discard(); });
+    } catch (const std::system_error&) {
+      store.discard();  // no thread to spare: the same work, here
+    }
+  });
   return result;
 }
 
