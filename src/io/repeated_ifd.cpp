@@ -34,20 +34,18 @@ RepeatedIfd::RepeatedIfd(const ReadAt& read, const TiffLayout& layout, std::uint
 // The strip offsets or byte counts an entry holds: SHORT, LONG or LONG8 values, one per strip.
 bool RepeatedIfd::strip_values(const unsigned char* e, std::vector<std::uint64_t>& values) {
   const bool le = layout_.little_endian;
-  const std::size_t value_bytes = layout_.big_tiff ? 8 : 4;
+  const std::size_t value_bytes = field_bytes();
   const std::uint64_t type = decode_uint(e + 2, 2, le);
   const std::uint64_t count = decode_uint(e + 4, value_bytes, le);
   if ((type != 3 && type != 4 && type != 16) || count != counts_.size()) return false;
   const std::uint64_t size = tiff_type_size(type);
   const unsigned char* field = e + 4 + value_bytes;
-  std::vector<unsigned char> pointed;
   const unsigned char* at = field;
   if (count * size > value_bytes) {  // in the file; read_ifd checked that it lies inside it
-    pointed.resize(count * size);
-    if (read_(pointed.data(), pointed.size(), decode_uint(field, value_bytes, le)) !=
-        pointed.size())
+    array_.resize(count * size);
+    if (read_(array_.data(), array_.size(), decode_uint(field, value_bytes, le)) != array_.size())
       return false;
-    at = pointed.data();
+    at = array_.data();
   }
   values.resize(count);
   for (std::uint64_t s = 0; s < count; ++s) values[s] = decode_uint(at + s * size, size, le);
@@ -62,12 +60,11 @@ void RepeatedIfd::set_reference(const IfdTable& table, std::span<const std::uint
   counts_.assign(counts.begin(), counts.end());
   const bool positive = std::all_of(counts.begin(), counts.end(), [](auto c) { return c > 0; });
   if (offsets.size() != counts.size() || counts.empty() || !positive) return;
-  const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
   // libtiff's strips must be the ones written: not estimated, and each from the IFD's only entry
   // of its tag (libtiff ignores later duplicates, which a page could set apart).
   int found_offsets = 0, found_counts = 0;
   for (std::size_t i = 0; i < table.entries; ++i) {
-    const unsigned char* e = table.bytes.data() + i * entry_bytes;
+    const unsigned char* e = table.bytes.data() + i * entry_bytes();
     const std::uint64_t tag = decode_uint(e, 2, layout_.little_endian);
     if (tag != kStripOffsets && tag != kStripByteCounts) continue;
     const auto libtiff = tag == kStripOffsets ? offsets : counts;
@@ -81,9 +78,8 @@ void RepeatedIfd::set_reference(const IfdTable& table, std::span<const std::uint
 
 bool RepeatedIfd::same_pointed_bytes(std::size_t entry, const unsigned char* e) {
   const bool le = layout_.little_endian;
-  const std::size_t value_bytes = layout_.big_tiff ? 8 : 4;
-  const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
-  const unsigned char* r = reference_.bytes.data() + entry * entry_bytes;
+  const std::size_t value_bytes = field_bytes();
+  const unsigned char* r = reference_.bytes.data() + entry * entry_bytes();
   if (std::memcmp(e + 4, r + 4, value_bytes) != 0) return false;  // another count
   const std::uint64_t bytes =
       tiff_type_size(decode_uint(e + 2, 2, le)) * decode_uint(e + 4, value_bytes, le);
@@ -108,11 +104,10 @@ bool RepeatedIfd::repeats(std::size_t page, const IfdTable& table,
                           std::vector<std::uint64_t>& offsets) {
   if (!usable_ || page >= kMaxLibtiffDirectories || table.entries != reference_.entries)
     return false;
-  const std::size_t entry_bytes = layout_.big_tiff ? 20 : 12;
   offsets.clear();
   for (std::size_t i = 0; i < table.entries; ++i) {
-    const unsigned char* e = table.bytes.data() + i * entry_bytes;
-    const unsigned char* r = reference_.bytes.data() + i * entry_bytes;
+    const unsigned char* e = table.bytes.data() + i * entry_bytes();
+    const unsigned char* r = reference_.bytes.data() + i * entry_bytes();
     if (std::memcmp(e, r, 4) != 0) return false;  // another tag or type
     const std::uint64_t tag = decode_uint(e, 2, layout_.little_endian);
     const std::uint64_t type = decode_uint(e + 2, 2, layout_.little_endian);
@@ -123,9 +118,9 @@ bool RepeatedIfd::repeats(std::size_t page, const IfdTable& table,
     } else if (type == kAscii &&
                std::find(kFreeText.begin(), kFreeText.end(), tag) != kFreeText.end()) {
       // Text libtiff does not interpret, of a length it reads without complaint.
-      if (decode_uint(e + 4, layout_.big_tiff ? 8 : 4, layout_.little_endian) > kMaxFreeTextBytes)
+      if (decode_uint(e + 4, field_bytes(), layout_.little_endian) > kMaxFreeTextBytes)
         return false;
-    } else if (std::memcmp(e, r, entry_bytes) != 0 && !same_pointed_bytes(i, e)) {
+    } else if (std::memcmp(e, r, entry_bytes()) != 0 && !same_pointed_bytes(i, e)) {
       return false;
     }
   }

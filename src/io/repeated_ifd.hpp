@@ -5,6 +5,7 @@
 // thousands of pages, so a page whose IFD repeats the last one libtiff read, in every entry
 // libtiff would interpret, takes that page's reading and only its strip offsets are decoded here.
 // Any other page is read by libtiff as before (docs/ROBUSTNESS.md, "Raw TIFF files").
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -50,7 +51,11 @@ class RepeatedIfd {
   // The bytes an out-of-line entry of the reference points to, read when first compared.
   std::vector<std::vector<unsigned char>> pointed_;
   std::vector<std::uint64_t> scratch_;
+  std::vector<unsigned char> array_;  // an out-of-line strip array as read
 
+  // Bytes of an IFD entry, and of its count and value fields: 12/4 in TIFF, 20/8 in BigTIFF.
+  std::size_t entry_bytes() const { return layout_.big_tiff ? 20 : 12; }
+  std::size_t field_bytes() const { return layout_.big_tiff ? 8 : 4; }
   bool same_pointed_bytes(std::size_t entry, const unsigned char* e);
   bool strip_values(const unsigned char* e, std::vector<std::uint64_t>& values);
 };

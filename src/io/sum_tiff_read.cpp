@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -79,7 +80,8 @@ PageLayout inspect_page(const fs::path& path, TIFF* tif, int index, std::uint64_
 // strip as the strip's size in pixel rows from the strip's offset, whatever its byte count says,
 // and reverses the bits of FillOrder 2 files: so the run is taken only where each strip starts
 // where the rows before it end, holds its rows by its count, and needs no swapping or reversing.
-bool one_run(TIFF* tif, std::uint64_t plane_bytes) {
+// Returns where the run starts, nullopt for a page libtiff must read strip by strip.
+std::optional<std::uint64_t> one_run(TIFF* tif, std::uint64_t plane_bytes) {
   const std::uint64_t* offsets = nullptr;
   const std::uint64_t* counts = nullptr;
   std::uint16_t fill_order = FILLORDER_MSB2LSB;
@@ -88,14 +90,15 @@ bool one_run(TIFF* tif, std::uint64_t plane_bytes) {
   if (!TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets) ||
       !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) || TIFFIsByteSwapped(tif) ||
       fill_order != FILLORDER_MSB2LSB || strip == 0)
-    return false;
+    return std::nullopt;
   std::uint64_t at = 0;
   for (std::uint32_t s = 0; s < TIFFNumberOfStrips(tif) && at < plane_bytes; ++s) {
     const std::uint64_t bytes = std::min(strip, plane_bytes - at);
-    if (offsets[s] != offsets[0] + at || counts[s] < bytes) return false;
+    if (offsets[s] != offsets[0] + at || counts[s] < bytes) return std::nullopt;
     at += bytes;
   }
-  return at >= plane_bytes;
+  if (at < plane_bytes) return std::nullopt;
+  return offsets[0];
 }
 
 void read_page(const fs::path& path, const TiffFile& file, int fd, int index,
@@ -103,11 +106,9 @@ void read_page(const fs::path& path, const TiffFile& file, int fd, int index,
   TIFF* tif = file.get();
   const std::uint64_t plane_bytes = std::uint64_t(page.width) * page.height * pixel_size(page.type);
   std::uint64_t done = 0;
-  if (one_run(tif, plane_bytes)) {
-    const std::uint64_t* offsets = nullptr;
-    TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets);
+  if (const auto start = one_run(tif, plane_bytes)) {
     std::size_t got = 0;
-    if (const int err = detail::pread_fully(fd, plane, plane_bytes, offsets[0], got); err != 0) {
+    if (const int err = detail::pread_fully(fd, plane, plane_bytes, *start, got); err != 0) {
       fail(ErrorKind::kIo, path,
            fmt::format("page {}: cannot read: {}", index, std::strerror(err)));
     }
