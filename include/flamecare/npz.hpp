@@ -34,13 +34,31 @@ class NpzWriter {
   /// CRC-32 of exactly those bytes: the member's CRC is combined from it, never recomputed.
   /// Throws Error(kInvalidArgument) past the shape's byte count, Error(kIo) on a failed copy.
   void append_from_file(int fd, std::uint64_t offset, std::uint64_t size, std::uint32_t crc32);
+  /// Lays out the next array (dtype, C-order shape) as `blocks` equal blocks whose bytes come
+  /// later, in any order, through write_block; the array counts as ended, so the next array or
+  /// commit() may follow at once. Returns the number write_block takes. Throws
+  /// Error(kInvalidArgument) while an array is open, for zero blocks or a byte count that `blocks`
+  /// does not divide.
+  std::size_t reserve_array(std::string_view name, PixelType dtype,
+                            const std::vector<std::size_t>& shape, std::size_t blocks);
+  /// Writes block `block` of reserved array `array` in place (pwrite) and keeps its CRC-32.
+  /// Several threads may write different blocks at once, once every array is reserved.
+  /// Throws Error(kInvalidArgument) for an unknown array or block, a size other than the block's
+  /// or a block written twice; Error(kIo) naming the archive and the system's reason.
+  void write_block(std::size_t array, std::size_t block, std::span<const std::byte> data);
   /// Ends the current array. Throws Error(kInvalidArgument) if the byte count differs from the
   /// shape's.
   void end_array();
   /// A 0-d numpy unicode array (dtype '<U{n}'), e.g. axes = "SCYX".
   void add_unicode_scalar(std::string_view name, std::string_view ascii_value);
-  /// Finishes the archive and renames it into place. Throws Error(kAlreadyExists) when the final
-  /// name exists (never overwritten), Error(kIo) naming the system's reason for a failed write.
+  /// Writes the archive's end and makes it durable (fsync) without naming it, so that the wait
+  /// for the disk can overlap other work; commit() then only names it. Throws as commit() but
+  /// never Error(kAlreadyExists).
+  void finish();
+  /// Finishes the archive (unless finish() did) and renames it into place. Throws
+  /// Error(kAlreadyExists) when the final name exists (never overwritten), Error(kIo) naming the
+  /// system's reason for a failed write, Error(kInvalidArgument) naming the array when a block of a
+  /// reserved array was not written.
   void commit();
 
  private:

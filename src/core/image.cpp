@@ -1,8 +1,12 @@
 #include "flamecare/image.hpp"
 
+#include <sys/mman.h>
+
 #include <array>
+#include <cstdint>
 #include <limits>
 
+#include "core/reuse_image.hpp"
 #include "flamecare/error.hpp"
 
 namespace flamecare {
@@ -100,6 +104,17 @@ AnyImage make_image(PixelType type, int channels, int height, int width) {
   }
   throw Error(ErrorKind::kInternal, "make_image: unknown pixel type");
 }
+
+namespace detail {
+
+void advise_huge_pages(void* data, std::size_t bytes) noexcept {
+  constexpr std::uintptr_t kHuge = std::uintptr_t(2) << 20;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) & ~(kHuge - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHuge - 1);
+  if (end > begin) (void)::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+}  // namespace detail
 
 ImageShape shape_of(const AnyImage& image) {
   return std::visit(

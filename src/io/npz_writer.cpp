@@ -1,14 +1,20 @@
 // The .npz container: a ZIP archive of stored (uncompressed) .npy members, written here directly
 // (ZIP application note 6.3): a local header whose sizes are known up front (the array's shape
 // gives them) and whose CRC-32 is filled in when the member ends, the data, then the central
-// directory and, when a size or offset needs it or it is forced, the ZIP64 records.
+// directory and, when a size or offset needs it or it is forced, the ZIP64 records. A reserved
+// array's data is left as a gap that threads fill block by block with pwrite; its CRC-32 is
+// combined from the blocks' CRCs at commit (zlib's crc32_combine: the CRC of A followed by B from
+// those of A and B and B's length).
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,96 +22,30 @@
 #include "flamecare/error.hpp"
 #include "flamecare/npz.hpp"
 #include "io/atomic_file.hpp"
+#include "io/regular_file.hpp"
+#include "io/zip_records.hpp"
 #include "util/text.hpp"
 
 namespace flamecare {
 namespace {
 
-// Sizes and offsets at least this large need ZIP64 (the 32-bit fields saturate at 0xffffffff).
-constexpr std::uint64_t kZip32Limit = 0xffffffffULL;
+using detail::kZip32Limit;
+using detail::Member;
+
 constexpr std::size_t kBufferBytes = 1 << 20;
 // Written bytes handed to the device in batches of this size while the archive grows, so the
 // final fsync waits for the last batch only.
 constexpr std::uint64_t kWritebackBytes = 16 << 20;
-// 1980-01-01 00:00:00 in MS-DOS form, so the same arrays give a byte-identical archive.
-constexpr std::uint16_t kDosTime = 0, kDosDate = (1 << 5) | 1;
-
-std::string_view npy_descr(PixelType type) {
-  switch (type) {
-    case PixelType::kInt8:
-      return "|i1";
-    case PixelType::kUint8:
-      return "|u1";
-    case PixelType::kInt16:
-      return "<i2";
-    case PixelType::kUint16:
-      return "<u2";
-    case PixelType::kInt32:
-      return "<i4";
-    case PixelType::kUint32:
-      return "<u4";
-    case PixelType::kInt64:
-      return "<i8";
-    case PixelType::kUint64:
-      return "<u8";
-    case PixelType::kFloat32:
-      return "<f4";
-    case PixelType::kFloat64:
-      return "<f8";
-  }
-  return "";
-}
-
-// Little-endian fields appended to a byte string.
-struct Bytes {
-  std::string data;
-  Bytes& u16(std::uint64_t v) { return put(v, 2); }
-  Bytes& u32(std::uint64_t v) { return put(v, 4); }
-  Bytes& u64(std::uint64_t v) { return put(v, 8); }
-  Bytes& text(std::string_view s) {
-    data += s;
-    return *this;
-  }
-  Bytes& put(std::uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) data.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-    return *this;
-  }
+// An array whose data blocks are written in place, in any order (reserve_array).
+struct Reserved {
+  std::size_t member = 0;         // index in the members
+  std::uint64_t data_offset = 0;  // of block 0 in the file
+  std::uint64_t block_bytes = 0;
+  std::vector<std::uint32_t> crcs;         // per block, set by its writer
+  std::vector<std::atomic<bool>> written;  // per block
+  Reserved(std::size_t m, std::uint64_t offset, std::uint64_t bytes, std::size_t blocks)
+      : member(m), data_offset(offset), block_bytes(bytes), crcs(blocks), written(blocks) {}
 };
-
-struct Member {
-  std::string name;
-  std::uint64_t size = 0;    // header + data bytes
-  std::uint64_t offset = 0;  // of its local header
-  std::uint32_t crc = 0;
-  bool zip64 = false;
-};
-
-std::uint16_t version_needed(bool zip64) { return zip64 ? 45 : 20; }
-
-// The local header; its CRC (at byte 14) is written again when the member ends.
-std::string local_header(const Member& m) {
-  Bytes b;
-  b.u32(0x04034b50).u16(version_needed(m.zip64)).u16(0).u16(0).u16(kDosTime).u16(kDosDate);
-  b.u32(m.crc).u32(m.zip64 ? kZip32Limit : m.size).u32(m.zip64 ? kZip32Limit : m.size);
-  b.u16(m.name.size()).u16(m.zip64 ? 20 : 0).text(m.name);
-  if (m.zip64) b.u16(0x0001).u16(16).u64(m.size).u64(m.size);
-  return b.data;
-}
-
-std::string central_entry(const Member& m) {
-  const bool big_offset = m.zip64 || m.offset >= kZip32Limit;
-  Bytes extra;
-  if (m.zip64) extra.u64(m.size).u64(m.size);
-  if (big_offset) extra.u64(m.offset);
-  Bytes b;
-  b.u32(0x02014b50).u16(version_needed(m.zip64 || big_offset));
-  b.u16(version_needed(m.zip64 || big_offset)).u16(0).u16(0).u16(kDosTime).u16(kDosDate);
-  b.u32(m.crc).u32(m.zip64 ? kZip32Limit : m.size).u32(m.zip64 ? kZip32Limit : m.size);
-  b.u16(m.name.size()).u16(extra.data.empty() ? 0 : 4 + extra.data.size()).u16(0).u16(0);
-  b.u16(0).u32(0).u32(big_offset ? kZip32Limit : m.offset).text(m.name);
-  if (!extra.data.empty()) b.u16(0x0001).u16(extra.data.size()).text(extra.data);
-  return b.data;
-}
 
 }  // namespace
 
@@ -117,9 +57,14 @@ struct NpzWriter::Impl {
   bool in_array = false;
   std::uint64_t expected = 0;  // data bytes of the current array
   std::uint64_t written = 0;
-  std::uint64_t end = 0;     // bytes in the file, buffer included
-  std::string buffer;        // bytes not yet written, ending at `end`
-  std::uint64_t handed = 0;  // bytes whose writeback was started
+  std::uint64_t end = 0;                 // bytes in the file, buffer included
+  std::string buffer;                    // bytes not yet written, ending at `end`
+  std::uint64_t handed = 0;              // bytes whose writeback was started
+  std::deque<Reserved> reserved;         // not moved when more are added
+  std::atomic<std::uint64_t> placed{0};  // bytes written by write_block
+  bool finished = false;                 // finish() done: only commit() is left
+  bool committed = false;
+  std::string failure;  // why finish() failed, for a later commit()
 
   // Starts writeback of the bytes written since the last call once there are enough. Only a
   // hint: errors (and a file system without it) surface at the fsync of commit().
@@ -140,7 +85,10 @@ struct NpzWriter::Impl {
     throw Error(kind, fmt::format("{}: {}", detail::printable(file.final_path().string()), why));
   }
   void require_open(std::string_view what) const {
-    if (fd < 0) fail(ErrorKind::kInvalidArgument, fmt::format("{} after commit", what));
+    if (fd < 0) {
+      fail(ErrorKind::kInvalidArgument,
+           fmt::format("{} after the archive was finished or committed", what));
+    }
   }
   std::string what() const {
     return members.empty() ? std::string("the archive") : members.back().name;
@@ -148,7 +96,8 @@ struct NpzWriter::Impl {
 
   void flush() {
     if (buffer.empty()) return;
-    if (const int err = detail::write_all(fd, buffer.data(), buffer.size()); err != 0) {
+    const std::uint64_t at = end - buffer.size();
+    if (const int err = detail::pwrite_fully(fd, buffer.data(), buffer.size(), at); err != 0) {
       fail(ErrorKind::kIo, fmt::format("cannot write {} bytes of {}: {}", buffer.size(), what(),
                                        std::strerror(err)));
     }
@@ -158,7 +107,7 @@ struct NpzWriter::Impl {
   void put(const void* data, std::size_t size) {
     if (buffer.size() + size > kBufferBytes) flush();
     if (size >= kBufferBytes) {
-      if (const int err = detail::write_all(fd, data, size); err != 0) {
+      if (const int err = detail::pwrite_fully(fd, data, size, end); err != 0) {
         fail(ErrorKind::kIo,
              fmt::format("cannot write {} bytes of {}: {}", size, what(), std::strerror(err)));
       }
@@ -174,6 +123,8 @@ struct NpzWriter::Impl {
     put(bytes, size);
   }
   void copy_from(int source, std::uint64_t offset, std::uint64_t size);
+  void finish_reserved();
+  void write_crc(const Member& m);
   void open_member(std::string_view name, std::string_view descr,
                    const std::vector<std::size_t>& shape, std::uint64_t data_bytes);
   void close_member();
@@ -182,11 +133,12 @@ struct NpzWriter::Impl {
 void NpzWriter::Impl::copy_from(int source, std::uint64_t offset, std::uint64_t size) {
   flush();
   auto in = static_cast<loff_t>(offset);
+  auto out = static_cast<loff_t>(end);
   std::uint64_t left = size;
   // The kernel copies page-cache pages to page-cache pages; where it cannot (another file system,
   // an old kernel) the bytes pass through a buffer here.
   while (left > 0) {
-    const ssize_t n = ::copy_file_range(source, &in, fd, nullptr, left, 0);
+    const ssize_t n = ::copy_file_range(source, &in, fd, &out, left, 0);
     if (n > 0) {
       left -= std::uint64_t(n);
       continue;
@@ -205,11 +157,13 @@ void NpzWriter::Impl::copy_from(int source, std::uint64_t offset, std::uint64_t 
         fail(ErrorKind::kIo, fmt::format("cannot read {} bytes for {}: {}", left, what(),
                                          got < 0 ? std::strerror(errno) : "unexpected end"));
       }
-      if (const int err = detail::write_all(fd, chunk.data(), std::size_t(got)); err != 0) {
+      const int err = detail::pwrite_fully(fd, chunk.data(), std::size_t(got), std::uint64_t(out));
+      if (err != 0) {
         fail(ErrorKind::kIo,
              fmt::format("cannot write {} bytes of {}: {}", got, what(), std::strerror(err)));
       }
       in += got;
+      out += got;
       left -= std::uint64_t(got);
     }
   }
@@ -232,7 +186,7 @@ void NpzWriter::Impl::open_member(std::string_view name, std::string_view descr,
   m.offset = end;
   m.zip64 = force_zip64 || m.size >= kZip32Limit;
   members.push_back(m);
-  const std::string local = local_header(m);
+  const std::string local = detail::local_header(m);
   put(local.data(), local.size());
   in_array = true;
   expected = data_bytes;
@@ -240,14 +194,36 @@ void NpzWriter::Impl::open_member(std::string_view name, std::string_view descr,
   data(header.data(), header.size());
 }
 
-void NpzWriter::Impl::close_member() {
-  flush();
-  const Member& m = members.back();
+// Combines each reserved array's CRC from its header's and its blocks' and writes it into the
+// local header; every block must have been written.
+void NpzWriter::Impl::finish_reserved() {
+  for (const Reserved& r : reserved) {
+    Member& m = members[r.member];
+    const uLong op = crc32_combine_gen(static_cast<z_off_t>(r.block_bytes));
+    uLong crc = m.crc;  // of the npy header
+    for (std::size_t i = 0; i < r.crcs.size(); ++i) {
+      if (!r.written[i].load()) {
+        fail(ErrorKind::kInvalidArgument,
+             fmt::format("block {} of {} ({} blocks) was never written", i, m.name, r.crcs.size()));
+      }
+      crc = crc32_combine_op(crc, r.crcs[i], op);
+    }
+    m.crc = static_cast<std::uint32_t>(crc);
+    write_crc(m);
+  }
+}
+
+void NpzWriter::Impl::write_crc(const Member& m) {
   unsigned char crc[4];
   for (int i = 0; i < 4; ++i) crc[i] = static_cast<unsigned char>(m.crc >> (8 * i));
-  if (::pwrite(fd, crc, sizeof crc, static_cast<off_t>(m.offset + 14)) != sizeof crc) {
-    fail(ErrorKind::kIo, fmt::format("cannot finish member {}: {}", m.name, std::strerror(errno)));
+  if (const int err = detail::pwrite_fully(fd, crc, sizeof crc, m.offset + 14); err != 0) {
+    fail(ErrorKind::kIo, fmt::format("cannot finish member {}: {}", m.name, std::strerror(err)));
   }
+}
+
+void NpzWriter::Impl::close_member() {
+  flush();
+  write_crc(members.back());
   in_array = false;
 }
 
@@ -271,7 +247,7 @@ void NpzWriter::begin_array(std::string_view name, PixelType dtype,
                             const std::vector<std::size_t>& shape) {
   std::uint64_t count = 1;
   for (std::size_t n : shape) count *= n;
-  impl_->open_member(name, npy_descr(dtype), shape, count * pixel_size(dtype));
+  impl_->open_member(name, detail::npy_descr(dtype), shape, count * pixel_size(dtype));
 }
 
 void NpzWriter::append(std::span<const std::byte> data) {
@@ -313,6 +289,54 @@ void NpzWriter::end_array() {
   impl_->close_member();
 }
 
+std::size_t NpzWriter::reserve_array(std::string_view name, PixelType dtype,
+                                     const std::vector<std::size_t>& shape, std::size_t blocks) {
+  Impl& d = *impl_;
+  d.require_open("reserve_array");
+  std::uint64_t bytes = pixel_size(dtype);
+  for (std::size_t n : shape) bytes *= n;
+  if (blocks == 0 || bytes % blocks != 0) {
+    d.fail(ErrorKind::kInvalidArgument,
+           fmt::format("{}: {} bytes do not split into {} equal blocks", name, bytes, blocks));
+  }
+  d.open_member(name, detail::npy_descr(dtype), shape, bytes);
+  d.flush();  // the headers, before the gap
+  d.reserved.emplace_back(d.members.size() - 1, d.end, bytes / blocks, blocks);
+  d.end += bytes;  // the gap the blocks fill; later members are written after it
+  d.in_array = false;
+  return d.reserved.size() - 1;
+}
+
+void NpzWriter::write_block(std::size_t array, std::size_t block, std::span<const std::byte> data) {
+  Impl& d = *impl_;
+  d.require_open("write_block");
+  if (array >= d.reserved.size()) {
+    d.fail(ErrorKind::kInvalidArgument, fmt::format("no reserved array {}", array));
+  }
+  Reserved& r = d.reserved[array];
+  const std::string& name = d.members[r.member].name;
+  if (block >= r.crcs.size() || data.size() != r.block_bytes) {
+    d.fail(ErrorKind::kInvalidArgument,
+           fmt::format("{}: block {} of {} bytes, expected one of {} blocks of {} bytes", name,
+                       block, data.size(), r.crcs.size(), r.block_bytes));
+  }
+  if (r.written[block].exchange(true)) {
+    d.fail(ErrorKind::kInvalidArgument, fmt::format("{}: block {} written twice", name, block));
+  }
+  r.crcs[block] = static_cast<std::uint32_t>(libdeflate_crc32(0, data.data(), data.size()));
+  const std::uint64_t at = r.data_offset + block * r.block_bytes;
+  if (const int err = detail::pwrite_fully(d.fd, data.data(), data.size(), at); err != 0) {
+    r.written[block] = false;
+    d.fail(ErrorKind::kIo, fmt::format("cannot write block {} of {} ({} bytes): {}", block, name,
+                                       data.size(), std::strerror(err)));
+  }
+  // Hands the written pages to the device now and then, so commit's fsync waits for the last few
+  // only (a hint: errors surface at that fsync).
+  const std::uint64_t before = d.placed.fetch_add(data.size());
+  if ((before + data.size()) / kWritebackBytes != before / kWritebackBytes)
+    (void)::sync_file_range(d.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 void NpzWriter::add_unicode_scalar(std::string_view name, std::string_view ascii_value) {
   for (char ch : ascii_value) {
     if (static_cast<unsigned char>(ch) > 0x7f) {
@@ -330,39 +354,41 @@ void NpzWriter::add_unicode_scalar(std::string_view name, std::string_view ascii
 }
 
 void NpzWriter::commit() {
+  if (impl_->committed) impl_->fail(ErrorKind::kInvalidArgument, "committed twice");
+  if (!impl_->failure.empty()) impl_->fail(ErrorKind::kIo, impl_->failure);  // finish() failed
+  if (!impl_->finished) finish();
+  impl_->file.commit(/*no_clobber=*/true);  // its fsync finds nothing left to write
+  impl_->committed = true;
+}
+
+void NpzWriter::finish() {
   Impl& d = *impl_;
-  d.require_open("commit");
+  d.require_open("finish");
   if (d.in_array) {
     d.fail(ErrorKind::kInvalidArgument,
            fmt::format("commit while {} is not ended", d.members.back().name));
   }
+  d.finish_reserved();
   const std::uint64_t directory = d.end;
   bool zip64 = d.force_zip64 || directory >= kZip32Limit || d.members.size() >= 0xffff;
   for (const Member& m : d.members) {
-    const std::string entry = central_entry(m);
+    const std::string entry = detail::central_entry(m);
     d.put(entry.data(), entry.size());
     zip64 = zip64 || m.zip64 || m.offset >= kZip32Limit;
   }
-  const std::uint64_t directory_bytes = d.end - directory, count = d.members.size();
-  Bytes tail;
-  if (zip64) {
-    const std::uint64_t record = d.end;
-    tail.u32(0x06064b50).u64(44).u16(45).u16(45).u32(0).u32(0).u64(count).u64(count);
-    tail.u64(directory_bytes).u64(directory);
-    tail.u32(0x07064b50).u32(0).u64(record).u32(1);
-  }
-  const auto clip16 = [&](std::uint64_t v) { return zip64 ? 0xffff : v; };
-  const auto clip32 = [&](std::uint64_t v) { return zip64 ? kZip32Limit : v; };
-  tail.u32(0x06054b50).u16(0).u16(0).u16(clip16(count)).u16(clip16(count));
-  tail.u32(clip32(directory_bytes)).u32(clip32(directory)).u16(0);
-  d.put(tail.data.data(), tail.data.size());
+  const std::string tail =
+      detail::directory_end(d.members.size(), d.end - directory, directory, d.end, zip64);
+  d.put(tail.data(), tail.size());
   d.flush();
   const int fd = d.fd;
   d.fd = -1;
-  if (::close(fd) != 0) {
-    d.fail(ErrorKind::kIo, fmt::format("cannot finish the archive: {}", std::strerror(errno)));
+  // Delayed write errors (a full disk, a failing device) surface at this fsync.
+  const int err = ::fsync(fd) != 0 ? errno : 0;
+  if (::close(fd) != 0 || err != 0) {
+    d.failure = fmt::format("cannot finish the archive: {}", std::strerror(err != 0 ? err : errno));
+    d.fail(ErrorKind::kIo, d.failure);
   }
-  d.file.commit(/*no_clobber=*/true);
+  d.finished = true;
 }
 
 }  // namespace flamecare

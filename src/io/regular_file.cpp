@@ -132,4 +132,18 @@ int pread_fully(int fd, void* dst, std::size_t n, std::uint64_t offset, std::siz
   return 0;
 }
 
+int pwrite_fully(int fd, const void* src, std::size_t n, std::uint64_t offset) {
+  const auto* p = static_cast<const char*>(src);
+  while (n > 0) {
+    const ssize_t put = ::pwrite(fd, p, n, off_t(offset));
+    if (put < 0 && errno == EINTR) continue;
+    if (put < 0) return errno;
+    if (put == 0) return EIO;
+    p += put;
+    n -= std::size_t(put);
+    offset += std::uint64_t(put);
+  }
+  return 0;
+}
+
 }  // namespace flamecare::detail

@@ -50,4 +50,8 @@ std::string read_regular_file(const std::filesystem::path& path, std::uint64_t m
 /// or the errno of the failed read. Never throws.
 int pread_fully(int fd, void* dst, std::size_t n, std::uint64_t offset, std::size_t& done);
 
+/// Writes `n` bytes of `src` at `offset` of `fd` with pwrite (retrying short writes and EINTR).
+/// Returns 0, or the errno of the failed write (EIO when nothing could be written). Never throws.
+int pwrite_fully(int fd, const void* src, std::size_t n, std::uint64_t offset);
+
 }  // namespace flamecare::detail

@@ -12,6 +12,7 @@
 
 #include "flamecare/error.hpp"
 #include "flamecare/npz.hpp"
+#include "flamecare/patch_core.hpp"
 #include "flamecare/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/free_space.hpp"
@@ -130,12 +131,13 @@ struct NamedAfterNpz {
 }  // namespace
 
 void check_patch_resources(const fs::path& out_dir, long double max_patches,
-                           std::size_t patch_bytes) {
+                           std::size_t patch_bytes, bool stored) {
   const long double pixels = max_patches * 2 * static_cast<long double>(patch_bytes);
-  // The store holds every patch once, the npz again, plus 16 bytes of coords per patch.
-  const long double disk = 2 * pixels + 16 * max_patches + (1 << 20);
-  // Records and centres, and the store's two CRCs per slot.
-  const long double memory = max_patches * (sizeof(PatchRecord) * 2 + 2 * sizeof(std::uint32_t));
+  // The npz, a store of every patch before it if any, plus 16 bytes of coords per patch.
+  const long double disk = (stored ? 2 : 1) * pixels + 16 * max_patches + (1 << 20);
+  // Records (twice while ordered), and per patch its centre, its place and two CRCs.
+  const long double memory = max_patches * (sizeof(PatchRecord) * 2 + sizeof(PatchCentre) + 16 +
+                                            2 * sizeof(std::uint32_t));
   const long double ram = static_cast<long double>(::sysconf(_SC_PHYS_PAGES)) *
                           static_cast<long double>(::sysconf(_SC_PAGE_SIZE));
   if (ram > 0 && memory > ram) {
@@ -145,9 +147,9 @@ void check_patch_resources(const fs::path& out_dir, long double max_patches,
                     "machine has {}; ask for fewer patches per image",
                     static_cast<double>(max_patches), format_bytes(memory), format_bytes(ram)));
   }
-  require_free_space(
-      out_dir, disk,
-      fmt::format("{:.0f} patches (temporary store and npz)", static_cast<double>(max_patches)));
+  require_free_space(out_dir, disk,
+                     fmt::format("{:.0f} patches ({})", static_cast<double>(max_patches),
+                                 stored ? "temporary store and npz" : "npz"));
 }
 
 void remove_stale_patch_files(const fs::path& dir, const Reporter& reporter) {
@@ -160,10 +162,20 @@ void remove_stale_patch_files(const fs::path& dir, const Reporter& reporter) {
       reporter);
 }
 
+NpzWrite stream_npz(const PatchOutputs& out, const std::vector<PatchRecord>& order,
+                    const std::vector<PatchRecord>& val_order, const PatchSource& store,
+                    const PatchResult& result, const Reporter& reporter) {
+  return [&out, &order, &val_order, &store, &result, &reporter](
+             bool validation, const std::function<void()>& before_commit) {
+    return write_npz(validation ? result.val_npz : result.npz, validation ? val_order : order,
+                     store, out.channels, out.options.patch_size, out.options.force_zip64, reporter,
+                     before_commit);
+  };
+}
+
 void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>& order,
-                         const std::vector<PatchRecord>& val_order, const PatchSource& store,
-                         PatchResult& result, const Reporter& reporter,
-                         const std::function<void()>& store_read) {
+                         const PatchSource& sheets, const NpzWrite& write_npz, PatchResult& result,
+                         const Reporter& reporter) {
   const fs::path dir = result.npz.parent_path();
   const std::string stem = result.npz.stem().string();
   result.config = dir / (stem + ".json");
@@ -178,36 +190,32 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
     const auto& c = order[i].coords;
     first.push_back({order[i].slot, {c[0], c[1], c[2], c[3]}});
   }
-  // The sheets (drawing, PNG) are made on a second thread while the npz files are copied and
+  // The sheets (drawing, PNG) are made on a second thread while the npz files are written and
   // made durable, which is mostly the kernel's copying and waiting for the disk. They are
   // waited for before the npz is committed, so the npz still appears last; a failure of the npz
   // is reported before one of the sheets (the thread is joined and its error dropped).
   std::exception_ptr sheets_error;
-  std::jthread sheets([&] {
+  std::jthread drawing([&] {
     try {
       write_patch_samples(result.samples1, result.samples2, printable(out.data.dataset.name), first,
-                          store, out.channels, out.options.patch_size);
+                          sheets, out.channels, out.options.patch_size);
     } catch (...) {
       sheets_error = std::current_exception();
     }
   });
-  // Called once the npz's bytes are copied: the sheets were the store's last other reader.
   const auto sheets_written = [&] {
-    sheets.join();
-    if (store_read) store_read();
+    drawing.join();
     if (sheets_error) std::rethrow_exception(sheets_error);
   };
   if (!result.val_npz.empty()) {
-    reporter.info(fmt::format("writing {} validation patches to {}", val_order.size(),
+    reporter.info(fmt::format("writing {} validation patches to {}", result.n_val_patches,
                               printable(result.val_npz.string())));
-    write_npz(result.val_npz, val_order, store, out.channels, out.options.patch_size,
-              out.options.force_zip64, reporter, [] {});
+    write_npz(true, [] {});
   }
   test_point("patches:before-npz");
   reporter.info(
       fmt::format("writing {} patches to {}", order.size(), printable(result.npz.string())));
-  result.npz_bytes = write_npz(result.npz, order, store, out.channels, out.options.patch_size,
-                               out.options.force_zip64, reporter, sheets_written);
+  result.npz_bytes = write_npz(false, sheets_written);
   named.keep = true;
   test_point("patches:npz-committed");
   write_legacy_copies(out, result);

@@ -70,6 +70,7 @@ bool choose_centres(const PatchRun& run, int s, std::uint64_t seed, PairWork& wo
 void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work) {
   const auto& pair = run.data.train[pair_index];
   const Dataset& d = run.data.dataset;
+  work.truth_pair = SIZE_MAX;
   read_sum_tiff(pair.ground_truth, work.truth_sums);
   work.truth_normalized = false;
   const ImageShape truth = shape_of(work.truth_sums);
@@ -78,6 +79,7 @@ void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work
     (void)d.output.p1.at(std::size_t(c));
     (void)d.output.p99.at(std::size_t(c));
   }
+  work.truth_pair = pair_index;
 }
 
 void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShare share,

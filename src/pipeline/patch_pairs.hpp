@@ -3,6 +3,7 @@
 // its patches cut and normalised. Shared by the single run (which places patches straight into
 // the npz) and the sharded steps (which store them).
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
@@ -20,6 +21,7 @@ namespace flamecare::detail {
 /// allocated per pair or sample once the first pair is done.
 struct PairWork {
   AnyImage truth_sums;
+  std::size_t truth_pair = SIZE_MAX;  // the train pair truth_sums holds (SIZE_MAX: none)
   AnyImage input_sums;
   Image<float> truth;
   bool truth_normalized = false;  // `truth` holds this pair's normalised ground truth
@@ -31,7 +33,8 @@ struct PairWork {
   std::vector<float> y;
 };
 
-/// Reads the ground truth of train pair `pair_index` into work.truth_sums and checks its channels
+/// Reads the ground truth of train pair `pair_index` into work.truth_sums (and notes the pair in
+/// work.truth_pair) and checks its channels
 /// and the dataset's bounds for them. Throws Error(kCorrupt / kIo) naming the file,
 /// std::out_of_range when the bounds lack a channel.
 void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work);

@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <vector>
 
 #include "flamecare/log.hpp"
@@ -60,12 +59,24 @@ std::vector<PatchRecord> cut_patches(const PatchRun& run, PatchStore& store, Sam
 /// The result's fields known before cutting (seed, counts, npz names).
 PatchResult start_result(const PatchRun& run);
 
-/// From all records in canonical order: holds out the validation images, shuffles with the run's
-/// seed, writes every output from `source` and records the npz files in the dataset JSON.
-/// Throws Error(kNotFound) when no patch is left for the npz, else as write_patch_outputs.
-/// `source_read` is passed on to write_patch_outputs as its `store_read`.
+/// The patch orders of the outputs: the training patches and the validation images' patches.
+struct PatchOrders {
+  std::vector<PatchRecord> train;
+  std::vector<PatchRecord> validation;
+};
+
+/// From all records in canonical order: holds out the validation images' patches and shuffles
+/// both lists with the run's seed (the training patches first); sets result's patch counts.
+/// Throws Error(kNotFound) when no patch is left for the npz.
+PatchOrders order_patches(const PatchRun& run, std::vector<PatchRecord> records,
+                          PatchResult& result);
+
+/// Records the run's npz files (and the validation npz) in the dataset JSON.
+void record_patch_outputs(const PatchRun& run, const PatchResult& result, const Reporter& reporter);
+
+/// order_patches, then every output with the patches streamed from `source`, then
+/// record_patch_outputs. Throws as those and write_patch_outputs.
 void finish_patches(const PatchRun& run, std::vector<PatchRecord> records,
-                    const PatchSource& source, PatchResult& result, const Reporter& reporter,
-                    const std::function<void()>& source_read = {});
+                    const PatchSource& source, PatchResult& result, const Reporter& reporter);
 
 }  // namespace flamecare::detail

@@ -1,6 +1,9 @@
 #include "pipeline/patch_samples.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -43,14 +46,30 @@ void write_patch_samples(const std::filesystem::path& sheet1, const std::filesys
                          const PatchSource& store, int channels, int patch_size) {
   const auto split =
       first.begin() + static_cast<std::ptrdiff_t>(std::min(kPairsPerSheet, first.size()));
-  write_sheet(sheet1, fmt::format("{}: training patches 1-8", dataset), {first.begin(), split},
-              store, channels, patch_size);
   // The second sheet repeats the first when there are too few patches, so both files always exist.
   const std::vector<SamplePatch> rest = split == first.end()
                                             ? std::vector<SamplePatch>(first.begin(), split)
                                             : std::vector<SamplePatch>(split, first.end());
-  write_sheet(sheet2, fmt::format("{}: training patches 9-16", dataset), rest, store, channels,
-              patch_size);
+  // The two sheets are drawn at once, the second on a thread of its own (when one can start).
+  std::exception_ptr second_error;
+  const auto draw_second = [&] {
+    try {
+      write_sheet(sheet2, fmt::format("{}: training patches 9-16", dataset), rest, store, channels,
+                  patch_size);
+    } catch (...) {
+      second_error = std::current_exception();
+    }
+  };
+  std::jthread second;
+  try {
+    second = std::jthread(draw_second);
+  } catch (const std::system_error&) {
+    draw_second();
+  }
+  write_sheet(sheet1, fmt::format("{}: training patches 1-8", dataset), {first.begin(), split},
+              store, channels, patch_size);
+  if (second.joinable()) second.join();
+  if (second_error) std::rethrow_exception(second_error);
 }
 
 }  // namespace flamecare::detail

@@ -255,7 +255,7 @@ PatchesPlan plan_patches(const PatchOptions& options, const Reporter& reporter) 
     detail::check_patch_resources(
         run.out_dir,
         static_cast<long double>(run.n_samples()) * static_cast<long double>(run.per_sample),
-        run.patch_bytes);
+        run.patch_bytes, /*stored=*/true);
     PatchesPlan plan;
     plan.path = detail::patch_plan_path(run);
     plan.npz = run.npz;

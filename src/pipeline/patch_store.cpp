@@ -13,24 +13,16 @@
 #include <fmt/format.h>
 
 #include "flamecare/error.hpp"
+#include "io/regular_file.hpp"
 
 namespace flamecare::detail {
 namespace {
 
-void write_all(int fd, const void* data, std::size_t size, off_t offset,
-               const std::filesystem::path& path) {
-  const auto* bytes = static_cast<const char*>(data);
-  while (size > 0) {
-    const ssize_t n = ::pwrite(fd, bytes, size, offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = n < 0 ? errno : EIO;
-      throw Error(ErrorKind::kIo,
-                  fmt::format("{}: write failed: {}", path.string(), std::strerror(err)));
-    }
-    bytes += n;
-    size -= static_cast<std::size_t>(n);
-    offset += n;
+void write_at(int fd, const void* data, std::size_t size, std::uint64_t offset,
+              const std::filesystem::path& path) {
+  if (const int err = pwrite_fully(fd, data, size, offset); err != 0) {
+    throw Error(ErrorKind::kIo,
+                fmt::format("{}: write failed: {}", path.string(), std::strerror(err)));
   }
 }
 
@@ -137,9 +129,9 @@ void PatchStore::write(std::size_t slot, std::span<const float> input,
   };
   crcs_[0][slot] = crc(input);
   crcs_[1][slot] = crc(target);
-  const auto offset = static_cast<off_t>(slot * patch_bytes_);
-  write_all(fds_[0], input.data(), input.size_bytes(), offset, paths_[0]);
-  write_all(fds_[1], target.data(), target.size_bytes(), offset, paths_[1]);
+  const std::uint64_t offset = std::uint64_t(slot) * patch_bytes_;
+  write_at(fds_[0], input.data(), input.size_bytes(), offset, paths_[0]);
+  write_at(fds_[1], target.data(), target.size_bytes(), offset, paths_[1]);
 }
 
 void PatchStore::append_to(NpzWriter& npz, int which, std::size_t slot) const {

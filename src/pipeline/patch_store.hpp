@@ -1,6 +1,7 @@
 #pragma once
-// Temporary on-disk store of patches: written in any order by worker threads, read back in the
-// shuffled output order, so memory never holds all patches.
+// On-disk store of patches for the sharded steps (`patches-shard` writes one per shard, in any
+// order, from its worker threads; `patches-merge` reads them back in the shuffled output order),
+// so memory never holds all patches. A single run needs none: it places each patch in its npz.
 #include <sys/types.h>
 
 #include <cstddef>

@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <mutex>
 #include <random>
-#include <system_error>
-#include <thread>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -19,6 +17,7 @@
 #include "pipeline/patch_dataset.hpp"
 #include "pipeline/patch_outputs.hpp"
 #include "pipeline/patch_pairs.hpp"
+#include "pipeline/patch_place.hpp"
 #include "pipeline/patch_run.hpp"
 #include "pipeline/patch_sampling.hpp"
 #include "pipeline/patch_store.hpp"
@@ -169,23 +168,10 @@ PatchResult make_patches_checked(const PatchOptions& o, const Reporter& reporter
   detail::check_patch_resources(
       run.out_dir,
       static_cast<long double>(result.n_samples) * static_cast<long double>(run.per_sample),
-      run.patch_bytes);
+      run.patch_bytes, /*stored=*/false);
   reporter.info(
       fmt::format("cutting up to {} patches per sample with seed {}", run.per_sample, run.seed));
-  detail::PatchStore store(run.out_dir, run.patch_bytes, run.n_samples() * run.per_sample);
-  detail::test_point("patches:store-created");
-  // Frees the store's files (~15 ms of the kernel's page freeing for 180 MB) while the npz is
-  // synced; joined before the store is destroyed.
-  std::jthread release;
-  std::vector<PatchRecord> records =
-      detail::cut_patches(run, store, detail::SampleShare{}, result.n_skipped, reporter);
-  detail::finish_patches(run, std::move(records), store, result, reporter, [&] {
-    try {
-      release = std::jthread([&store] { store.discard(); });
-    } catch (const std::system_error&) {
-      store.discard();  // no thread to spare: the same work, here
-    }
-  });
+  detail::place_patches(run, result, reporter);
   return result;
 }
 
@@ -271,30 +257,45 @@ PatchResult start_result(const PatchRun& run) {
   return result;
 }
 
-void finish_patches(const PatchRun& run, std::vector<PatchRecord> records,
-                    const PatchSource& source, PatchResult& result, const Reporter& reporter,
-                    const std::function<void()>& source_read) {
-  if (!run.val_npz.empty()) {
-    reporter.info(fmt::format("holding out {} of {} train images for validation",
-                              run.validation_ids.size(), run.data.train.size()));
-  }
-  std::vector<PatchRecord> validation = take_validation(records, run.validation_ids);
-  if (records.empty()) {
+PatchOrders order_patches(const PatchRun& run, std::vector<PatchRecord> records,
+                          PatchResult& result) {
+  PatchOrders orders;
+  orders.validation = take_validation(records, run.validation_ids);
+  orders.train = std::move(records);
+  if (orders.train.empty()) {
     throw Error(ErrorKind::kNotFound,
                 fmt::format("{}: no sample has a patch centre above the background "
                             "threshold {}; nothing written",
                             printable(run.data.dataset.name), run.options.background_threshold));
   }
   std::mt19937_64 rng(run.seed);
-  shuffle(records, rng);
-  shuffle(validation, rng);  // after the training patches: those stay as without it
-  result.n_patches = records.size();
-  result.n_val_patches = validation.size();
-  test_point("patches:stored");
-  write_patch_outputs({run.data, run.options, run.seed, run.sample_channels}, records, validation,
-                      source, result, reporter, source_read);
+  shuffle(orders.train, rng);
+  shuffle(orders.validation, rng);  // after the training patches: those stay as without it
+  result.n_patches = orders.train.size();
+  result.n_val_patches = orders.validation.size();
+  return orders;
+}
+
+void record_patch_outputs(const PatchRun& run, const PatchResult& result,
+                          const Reporter& reporter) {
   record_npz(run.data.dataset, result.npz, reporter);
   if (!result.val_npz.empty()) record_npz(run.data.dataset, result.val_npz, reporter);
+}
+
+void finish_patches(const PatchRun& run, std::vector<PatchRecord> records,
+                    const PatchSource& source, PatchResult& result, const Reporter& reporter) {
+  if (!run.val_npz.empty()) {
+    reporter.info(fmt::format("holding out {} of {} train images for validation",
+                              run.validation_ids.size(), run.data.train.size()));
+  }
+  const PatchOrders orders = order_patches(run, std::move(records), result);
+  test_point("patches:stored");
+  const PatchOutputs outputs{run.data, run.options, run.seed, run.sample_channels};
+  write_patch_outputs(
+      outputs, orders.train, source,
+      stream_npz(outputs, orders.train, orders.validation, source, result, reporter), result,
+      reporter);
+  record_patch_outputs(run, result, reporter);
 }
 
 }  // namespace detail

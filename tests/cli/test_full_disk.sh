@@ -98,34 +98,34 @@ disk "$tmp/d4" 20m
 "$cli" patches "$name" --datasets "$tmp/ds4" --out "$tmp/d4" --patch-size 32 \
   --patches-per-image 20000000 --seed 1 >/dev/null 2>"$tmp/err"
 check "too many patches for the disk: exit 1" test $? -eq 1
-check "too many patches for the disk: numbers given" grep -Eq "not enough free space: [0-9]+ patches \(temporary store and npz\) need about [0-9.]+ TiB, [0-9.]+ MiB are free" "$tmp/err"
+check "too many patches for the disk: numbers given" grep -Eq "not enough free space: [0-9]+ patches \(npz\) need about [0-9.]+ TiB, [0-9.]+ MiB are free" "$tmp/err"
 check "too many patches for the disk: nothing written (but the log of the failure)" \
   test -z "$(find "$tmp/d4" -type f ! -name '.patches.lock' ! -name patches.log)"
 check "too many patches for the disk: the log says why" \
   grep -q "failed: .*not enough free space" "$tmp/d4/$name/patches.log"
-# ... and when the disk fills while the npz is written.
-start_stopping_at patches:before-npz patches "$name" --datasets "$tmp/ds4" --out "$tmp/d4" \
+# ... and when the disk fills while the patches are cut into the npz ...
+start_stopping_at patches:npz-created patches "$name" --datasets "$tmp/ds4" --out "$tmp/d4" \
   --patch-size 32 --seed 1
-check "patches reaches the npz point" wait_stopped "$pid" || cat "$tmp/bg.err"
+check "patches reaches the cutting point" wait_stopped "$pid" || cat "$tmp/bg.err"
 fill "$tmp/d4"
 kill -CONT "$pid"
 finish_of "$pid"
-check "full disk at the npz: exit 1" test $? -eq 1
-check "full disk at the npz: ENOSPC and the npz named" grep -q "_1Chan.npz: .*No space left on device" "$tmp/bg.err"
-check "full disk at the npz: no npz, config, sheets or debris" \
+check "full disk while cutting: exit 1" test $? -eq 1
+check "full disk while cutting: ENOSPC and the npz named" grep -q "_1Chan.npz: cannot write block [0-9]* of [XY].npy .*No space left on device" "$tmp/bg.err"
+check "full disk while cutting: no npz, config, sheets or debris" \
   test -z "$(find "$tmp/d4/$name" -type f ! -name '.patches.lock' ! -name patches.log)"
 rm -f "$tmp/d4/filler"
 
-# ... and when the disk fills while the temporary store is written.
-start_stopping_at patches:store-created patches "$name" --datasets "$tmp/ds4" --out "$tmp/d4" \
+# ... and when it fills after the cutting, as the config, the sheets and the npz's end are written.
+start_stopping_at patches:cut patches "$name" --datasets "$tmp/ds4" --out "$tmp/d4" \
   --patch-size 32 --seed 1
-check "patches reaches the store point" wait_stopped "$pid"
+check "patches reaches the point after cutting" wait_stopped "$pid"
 fill "$tmp/d4"
 kill -CONT "$pid"
 finish_of "$pid"
-check "full disk in the store: exit 1" test $? -eq 1
-check "full disk in the store: ENOSPC and the store named" grep -q "\.patches-[0-9]*-[XY]\.tmp: write failed: No space left on device" "$tmp/bg.err"
-check "full disk in the store: nothing left" \
+check "full disk after cutting: exit 1" test $? -eq 1
+check "full disk after cutting: ENOSPC and the config named" grep -q "_1Chan.json: .*No space left on device" "$tmp/bg.err"
+check "full disk after cutting: nothing left" \
   test -z "$(find "$tmp/d4/$name" -type f ! -name '.patches.lock' ! -name patches.log)"
 rm -f "$tmp/d4/filler"
 

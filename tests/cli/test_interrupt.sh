@@ -76,17 +76,17 @@ check "a re-run works" test $? -eq 0
 check "and takes the name" test -s "$tmp/ds/20250101_32I_denoising_5to40F.json"
 check "one data dir" test "$(ls "$tmp/out" | wc -l)" -eq 1
 
-# patches: SIGTERM while its temporary store is full removes the store.
+# patches: SIGTERM once every patch is in the temporary npz removes it.
 name=20250101_32I_denoising_5to40F
-start_stopping_at patches:stored patches "$name" --datasets "$tmp/ds" --patch-size 32 --seed 2
+start_stopping_at patches:cut patches "$name" --datasets "$tmp/ds" --patch-size 32 --seed 2
 check "patches reaches the test point" wait_stopped "$pid"
-check "the store exists while it runs" test -n "$(find "$tmp/out" -name '.patches-*.tmp')"
+check "the temporary npz exists while it runs" test -n "$(find "$tmp/out" -name '*.npz.tmp-*')"
 kill -TERM "$pid"
 kill -CONT "$pid"
 finish_of "$pid"
 check "SIGTERM: patches exits 130" test $? -eq 130
 check "SIGTERM: patches says so" grep -qx "interrupted; nothing was written" "$tmp/bg.err"
-check "SIGTERM: no store, no temporary npz" test -z "$(debris "$tmp/out")"
+check "SIGTERM: no temporary npz" test -z "$(debris "$tmp/out")"
 check "SIGTERM: no npz, config or sheets" \
   test -z "$(find "$tmp/out/$name" -name '*_patch*' -o -name 'patch_samples*' -o -name '*Chan_patch_config.json')"
 "$cli" patches "$name" --datasets "$tmp/ds" --patch-size 32 --seed 2 >/dev/null 2>&1

@@ -13,7 +13,7 @@ import pytest
 
 import flamecare as fc
 
-# Where a run's leftovers would show: staging dirs, temporaries, the patch store, the marker.
+# Where a run's leftovers would show: staging dirs, temporaries, patch stores, the marker.
 DEBRIS = (".create-*", "*.tmp-*", ".patches-*.tmp", ".flamecare-publishing")
 
 
@@ -111,8 +111,8 @@ def test_ctrl_c_stops_create_and_make_patches(big):
         return fc.make_patches(ds, patch_size=16, patch_multiple=8, seed=2, threads=1,
                                progress=True)
 
-    # Interrupted while its temporary store of patches fills.
-    latency, ran = interrupted(patches, lambda: bool(found(ds.data_dir, ".patches-*.tmp")))
+    # Interrupted while the patches are cut into the temporary npz.
+    latency, ran = interrupted(patches, lambda: bool(found(ds.data_dir, "*.npz.tmp-*")))
     assert latency < 3.0, f"make_patches took {latency:.2f} s to stop"
     left = found(ds.data_dir, "*_patch*", "patch_samples*", "*Chan_patch_config.json")
     assert not left, left

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "flamecare/error.hpp"
 
@@ -24,6 +25,7 @@ namespace fs = std::filesystem;
 
 using TempDir = flamecare::test_support::ScratchDir;
 
+using test_support::expect_kind;
 using test_support::slurp;
 
 std::string as_string(const std::vector<std::byte>& bytes) {
@@ -49,7 +51,8 @@ std::uint32_t crc32_of(std::span<const std::byte> data) {
 
 // The arrays npz_check.py expects: X[s,0,y,x] = 100 s + 10 y + x + 0.5, Y = -X, coords[i,j] =
 // 10i+j.
-void write_example(const fs::path& path, bool zip64) {
+// `placed`: X is reserved and its samples written as blocks, last first, two at once.
+void write_example(const fs::path& path, bool zip64, bool placed = false) {
   std::vector<float> x;
   for (int s = 0; s < kSamples; ++s)
     for (int y = 0; y < 4; ++y)
@@ -68,13 +71,18 @@ void write_example(const fs::path& path, bool zip64) {
   ASSERT_GE(store_fd, 0);
 
   NpzWriter npz(path, zip64);
-  npz.begin_array("X", PixelType::kFloat32, {kSamples, 1, 4, 4});
-  // Uneven chunks, one of them empty, to exercise streaming.
-  npz.append(bytes_of(x, 0, 5));
-  npz.append(bytes_of(x, 5, 0));
-  npz.append(bytes_of(x, 5, 30));
-  npz.append(bytes_of(x, 35, x.size() - 35));
-  npz.end_array();
+  std::size_t reserved = 0;
+  if (placed) {
+    reserved = npz.reserve_array("X", PixelType::kFloat32, {kSamples, 1, 4, 4}, kSamples);
+  } else {
+    npz.begin_array("X", PixelType::kFloat32, {kSamples, 1, 4, 4});
+    // Uneven chunks, one of them empty, to exercise streaming.
+    npz.append(bytes_of(x, 0, 5));
+    npz.append(bytes_of(x, 5, 0));
+    npz.append(bytes_of(x, 5, 30));
+    npz.append(bytes_of(x, 35, x.size() - 35));
+    npz.end_array();
+  }
   npz.begin_array("Y", PixelType::kFloat32, {kSamples, 1, 4, 4});
   npz.append(bytes_of(y, 0, 16));
   for (int s = 1; s < kSamples; ++s) {
@@ -89,7 +97,18 @@ void write_example(const fs::path& path, bool zip64) {
   npz.begin_array("coords", PixelType::kInt32, {kSamples, 4});
   npz.append(bytes_of(coords, 0, coords.size()));
   npz.end_array();
+  if (placed) {  // after every later array: the gap is filled last
+    std::thread other([&] { npz.write_block(reserved, 1, bytes_of(x, 16, 16)); });
+    npz.write_block(reserved, 2, bytes_of(x, 32, 16));
+    other.join();
+    npz.write_block(reserved, 0, bytes_of(x, 0, 16));
+    npz.finish();  // durable but not named yet
+    EXPECT_FALSE(fs::exists(path));
+    expect_kind(ErrorKind::kInvalidArgument,
+                [&] { npz.write_block(reserved, 0, bytes_of(x, 0, 16)); });
+  }
   npz.commit();
+  expect_kind(ErrorKind::kInvalidArgument, [&] { npz.commit(); });
 }
 
 int run_python_check(const fs::path& file, const char* mode) {
@@ -145,6 +164,53 @@ TEST(NpzWriter, SameInputGivesIdenticalBytes) {
   EXPECT_EQ(a, slurp(dir.path() / "b.npz"));
 }
 
+TEST(NpzWriter, ReservedArrayWrittenInBlocksLoadsAsAppended) {
+  TempDir dir;
+  for (const bool zip64 : {false, true}) {
+    const std::string mode = zip64 ? "zip64" : "plain";
+    write_example(dir.path() / (mode + "-placed.npz"), zip64, /*placed=*/true);
+    EXPECT_EQ(run_python_check(dir.path() / (mode + "-placed.npz"), mode.c_str()), 0);
+    // The same bytes as the streamed archive: offsets, sizes and the combined CRC-32 agree.
+    write_example(dir.path() / (mode + ".npz"), zip64);
+    EXPECT_EQ(slurp(dir.path() / (mode + "-placed.npz")), slurp(dir.path() / (mode + ".npz")));
+  }
+}
+
+TEST(NpzWriter, ReservedArrayMisuseIsInvalidArgument) {
+  TempDir dir;
+  const std::vector<std::uint8_t> data = {1, 2, 3, 4};
+  {
+    NpzWriter npz(dir.path() / "a.npz");
+    npz.begin_array("A", PixelType::kUint8, {2});
+    expect_kind(ErrorKind::kInvalidArgument,
+                [&] { npz.reserve_array("X", PixelType::kUint8, {4}, 2); });
+    npz.append(bytes_of(data, 0, 2));
+    npz.end_array();
+    expect_kind(ErrorKind::kInvalidArgument,
+                [&] { npz.reserve_array("X", PixelType::kUint8, {4}, 3); });
+    expect_kind(ErrorKind::kInvalidArgument,
+                [&] { npz.reserve_array("X", PixelType::kUint8, {4}, 0); });
+    const std::size_t x = npz.reserve_array("X", PixelType::kUint8, {4}, 2);
+    expect_kind(ErrorKind::kInvalidArgument,
+                [&] { npz.write_block(x + 1, 0, bytes_of(data, 0, 2)); });
+    expect_kind(ErrorKind::kInvalidArgument, [&] { npz.write_block(x, 2, bytes_of(data, 0, 2)); });
+    expect_kind(ErrorKind::kInvalidArgument, [&] { npz.write_block(x, 0, bytes_of(data, 0, 3)); });
+    npz.write_block(x, 1, bytes_of(data, 2, 2));
+    expect_kind(ErrorKind::kInvalidArgument, [&] { npz.write_block(x, 1, bytes_of(data, 2, 2)); });
+    // Block 0 never written: nothing appears, and the message names the block and the array.
+    try {
+      npz.commit();
+      ADD_FAILURE() << "committed an archive with a missing block";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(e.what()).find("block 0 of X.npy (2 blocks) was never written"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
 TEST(NpzWriter, UncommittedWriterLeavesNoFile) {
   TempDir dir;
   {
@@ -154,8 +220,6 @@ TEST(NpzWriter, UncommittedWriterLeavesNoFile) {
   }
   EXPECT_TRUE(fs::is_empty(dir.path()));
 }
-
-using test_support::expect_kind;
 
 TEST(NpzWriter, MisuseIsInvalidArgument) {
   TempDir dir;

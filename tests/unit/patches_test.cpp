@@ -4,11 +4,14 @@
 #include <atomic>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/patches.hpp"
 #include "flamecare/sum_tiff.hpp"
 #include "flamecare/synth.hpp"
+#include "support/process.hpp"
 #include "support/scratch_dir.hpp"
 
 namespace flamecare {
@@ -94,6 +97,37 @@ TEST_F(PatchesTest, DarkSampleIsSkippedAndCountsFollowTheFormula) {
   }
 }
 
+// With a skipped sample the single run places its patches a second time (its first layout
+// counted every sample); what it writes is what the sharded steps, which store the patches and
+// then order them, write.
+TEST_F(PatchesTest, SkippedSampleGivesTheOutputsOfTheShardedSteps) {
+  stack("a/Im_00001.tif", 1, false);
+  stack("a/Im_00002.tif", 2, true);
+  stack("a/Im_00003.tif", 3, false);
+  stack("a/Im_00004.tif", 4, false);
+  const std::string name = make_dataset();
+  for (const double validation : {0.0, 0.4}) {
+    PatchOptions o = patch_options(name);
+    o.validation_fraction = validation;
+    o.out_dir = dir_ / fmt::format("single-{}", validation);
+    const PatchResult single = make_patches(o, Reporter());
+    EXPECT_EQ(single.n_skipped, 2u);
+    o.out_dir = dir_ / fmt::format("sharded-{}", validation);
+    const PatchesPlan plan = plan_patches(o, Reporter());
+    for (int k = 1; k <= 2; ++k) patches_shard(plan.path, k, 2, 1, Reporter());
+    const PatchResult merged = patches_merge(plan.path, Reporter());
+    ASSERT_EQ(merged.n_patches, single.n_patches);
+    EXPECT_EQ(merged.n_val_patches, single.n_val_patches);
+    EXPECT_EQ(test_support::slurp(merged.npz), test_support::slurp(single.npz));
+    if (validation > 0) {
+      EXPECT_GT(single.n_val_patches, 0u);
+      EXPECT_EQ(test_support::slurp(merged.val_npz), test_support::slurp(single.val_npz));
+    }
+    EXPECT_EQ(test_support::slurp(merged.samples1), test_support::slurp(single.samples1));
+    EXPECT_EQ(test_support::slurp(merged.samples2), test_support::slurp(single.samples2));
+  }
+}
+
 TEST_F(PatchesTest, AllChannelsAndOverrides) {
   stack("a/Im_00001.tif", 1, false);
   const std::string name = make_dataset();
@@ -106,7 +140,7 @@ TEST_F(PatchesTest, AllChannelsAndOverrides) {
   EXPECT_NE(r.npz.filename().string().find("_7PpI_AllChan.npz"), std::string::npos) << r.npz;
 }
 
-TEST_F(PatchesTest, CancelledRunRemovesItsStoreAndWritesNothing) {
+TEST_F(PatchesTest, CancelledRunLeavesNoTemporaryAndWritesNothing) {
   stack("a/Im_00001.tif", 1, false);
   stack("a/Im_00002.tif", 2, false);
   const std::string name = make_dataset();
