@@ -185,6 +185,7 @@ void NpzWriter::Impl::open_member(std::string_view name, std::string_view descr,
   m.size = header.size() + data_bytes;
   m.offset = end;
   m.zip64 = force_zip64 || m.size >= kZip32Limit;
+  m.pad = detail::alignment_pad(m, header.size(), data_bytes);
   members.push_back(m);
   const std::string local = detail::local_header(m);
   put(local.data(), local.size());

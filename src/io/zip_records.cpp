@@ -56,9 +56,18 @@ std::string local_header(const Member& m) {
   Bytes b;
   b.u32(0x04034b50).u16(version_needed(m.zip64)).u16(0).u16(0).u16(kDosTime).u16(kDosDate);
   b.u32(m.crc).u32(m.zip64 ? kZip32Limit : m.size).u32(m.zip64 ? kZip32Limit : m.size);
-  b.u16(m.name.size()).u16(m.zip64 ? 20 : 0).text(m.name);
+  b.u16(m.name.size()).u16((m.zip64 ? 20 : 0) + m.pad).text(m.name);
   if (m.zip64) b.u16(0x0001).u16(16).u64(m.size).u64(m.size);
+  // zipalign's field (id 0xD935): the alignment, then zeros; readers skip fields they do not know.
+  if (m.pad > 0)
+    b.u16(0xD935).u16(m.pad - 4).u16(kDataAlignment).text(std::string(m.pad - 6, '\0'));
   return b.data;
+}
+
+std::uint16_t alignment_pad(const Member& m, std::uint64_t before_data, std::uint64_t data_bytes) {
+  if (data_bytes < kAlignFrom) return 0;
+  const std::uint64_t start = m.offset + 30 + m.name.size() + (m.zip64 ? 20 : 0) + 6 + before_data;
+  return static_cast<std::uint16_t>(6 + (kDataAlignment - start % kDataAlignment) % kDataAlignment);
 }
 
 std::string central_entry(const Member& m) {

@@ -20,11 +20,23 @@ struct Member {
   std::uint64_t offset = 0;  ///< of its local header
   std::uint32_t crc = 0;
   bool zip64 = false;
+  std::uint16_t pad = 0;  ///< bytes of the local header's alignment field (0, or at least 6)
 };
+
+/// Members of at least this many data bytes start their data at a multiple of kDataAlignment.
+constexpr std::uint64_t kAlignFrom = 64 << 10;
+/// Alignment of a large member's data in the file: whole pages, so blocks of whole pages written
+/// in place never share a page (a shared page is dirtied, and possibly written back, twice).
+constexpr std::uint64_t kDataAlignment = 4096;
+
+/// The `pad` of a member whose local header starts at `offset` and is followed by `before_data`
+/// bytes (the .npy header) before `data_bytes` bytes of data.
+std::uint16_t alignment_pad(const Member& m, std::uint64_t before_data, std::uint64_t data_bytes);
 
 /// The numpy dtype string of a pixel type ("<f4", "|u1", …).
 std::string_view npy_descr(PixelType type);
-/// The local header; its CRC (at byte 14) is written again when the member ends.
+/// The local header (with the alignment field when m.pad is set); its CRC (at byte 14) is written
+/// again when the member ends.
 std::string local_header(const Member& m);
 /// The member's central directory entry.
 std::string central_entry(const Member& m);

@@ -176,6 +176,54 @@ TEST(NpzWriter, ReservedArrayWrittenInBlocksLoadsAsAppended) {
   }
 }
 
+// Large members start their data on a page boundary (a zipalign-style extra field pads the local
+// header), so patches of whole pages written in place never share a page; numpy still loads them.
+TEST(NpzWriter, LargeMembersStartTheirDataOnAPage) {
+  TempDir dir;
+  const fs::path path = dir.path() / "a.npz";
+  std::vector<float> x(3 * 128 * 128);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(i % 1000) - 0.5f;
+  {
+    NpzWriter npz(path);
+    npz.add_unicode_scalar("axes", "SCYX");  // small: not padded, so X starts at an odd offset
+    const std::size_t reserved = npz.reserve_array("X", PixelType::kFloat32, {3, 128, 128}, 3);
+    for (std::size_t k : {2, 0, 1})
+      npz.write_block(reserved, k, bytes_of(x, k * 128 * 128, 128 * 128));
+    npz.begin_array("Y", PixelType::kFloat32, {3, 128, 128});
+    npz.append(bytes_of(x, 0, x.size()));
+    npz.end_array();
+    npz.commit();
+  }
+  const std::string bytes = slurp(path);
+  const auto u16 = [&](std::size_t at) {
+    return std::size_t(std::uint8_t(bytes[at])) | std::size_t(std::uint8_t(bytes[at + 1])) << 8;
+  };
+  // Walk the local headers: axes, X, Y.
+  std::size_t at = 0;
+  std::vector<std::size_t> data_starts;
+  for (int member = 0; member < 3; ++member) {
+    ASSERT_EQ(bytes.substr(at, 4), std::string("PK\x03\x04", 4));
+    const std::size_t npy = at + 30 + u16(at + 26) + u16(at + 28);
+    ASSERT_EQ(bytes.substr(npy, 6), "\x93NUMPY");
+    const std::size_t data = npy + 10 + u16(npy + 8);
+    data_starts.push_back(data);
+    std::uint64_t size = 0;
+    for (int i = 0; i < 4; ++i) size |= std::uint64_t(std::uint8_t(bytes[at + 18 + i])) << (8 * i);
+    at = npy + size;
+  }
+  EXPECT_NE(data_starts[0] % 4096, 0u);
+  EXPECT_EQ(data_starts[1] % 4096, 0u) << data_starts[1];
+  EXPECT_EQ(data_starts[2] % 4096, 0u) << data_starts[2];
+  const std::string cmd = test_support::test_python() +
+                          " -c \"import numpy as np, sys; d = np.load(sys.argv[1]); "
+                          "x = (np.arange(3 * 128 * 128) % 1000 - 0.5).astype(np.float32)"
+                          ".reshape(3, 128, 128); "
+                          "sys.exit(0 if (d['X'] == x).all() and (d['Y'] == x).all() and "
+                          "str(d['axes']) == 'SCYX' else 1)\" '" +
+                          path.string() + "'";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+}
+
 TEST(NpzWriter, ReservedArrayMisuseIsInvalidArgument) {
   TempDir dir;
   const std::vector<std::uint8_t> data = {1, 2, 3, 4};
