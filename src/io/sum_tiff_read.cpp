@@ -137,7 +137,7 @@ AnyImage read_sum_tiff(const fs::path& path) {
   return image;
 }
 
-void detail::read_sum_tiff(const fs::path& path, AnyImage& image) {
+void detail::read_sum_tiff(const fs::path& path, AnyImage& image, int channel) {
   // Sum TIFFs are ours, but patches reads whatever a data dir holds: regular files only.
   const detail::UniqueFd fd = detail::open_regular_file(path);
   struct stat st {};
@@ -173,8 +173,13 @@ void detail::read_sum_tiff(const fs::path& path, AnyImage& image) {
          fmt::format("{} pages of {} x {} {} need more than the {} bytes of the file", pages.size(),
                      first.height, first.width, pixel_type_name(first.type), file_size));
   }
+  if (channel >= int(pages.size())) {
+    fail(ErrorKind::kInvalidArgument, path,
+         fmt::format("has {} channels, channel {} asked for", pages.size(), channel));
+  }
   detail::reuse_image(image, first.type, int(pages.size()), int(first.height), int(first.width));
   for (std::size_t c = 0; c < pages.size(); ++c) {
+    if (channel >= 0 && c != std::size_t(channel)) continue;
     if (!TIFFSetDirectory(file.get(), tdir_t(c))) {
       fail(ErrorKind::kCorrupt, path, fmt::format("cannot reread page {}: {}", c, file.errors()));
     }

@@ -67,11 +67,11 @@ bool choose_centres(const PatchRun& run, int s, std::uint64_t seed, PairWork& wo
 
 }  // namespace
 
-void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work) {
+void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel) {
   const auto& pair = run.data.train[pair_index];
   const Dataset& d = run.data.dataset;
   work.truth_pair = SIZE_MAX;
-  read_sum_tiff(pair.ground_truth, work.truth_sums);
+  read_sum_tiff(pair.ground_truth, work.truth_sums, channel);
   work.truth_normalized = false;
   const ImageShape truth = shape_of(work.truth_sums);
   if (truth.channels != run.data.channels) shape_differs(pair);
@@ -80,11 +80,12 @@ void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work
     (void)d.output.p99.at(std::size_t(c));
   }
   work.truth_pair = pair_index;
+  work.truth_channel = channel;
 }
 
 void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShare share,
                          PairWork& work, std::mutex& mutex, std::size_t& skipped,
-                         const Reporter& reporter) {
+                         const Reporter& reporter, int only) {
   const auto& pair = run.data.train[pair_index];
   const bool all = run.options.all_channels;
   work.chosen.resize(std::size_t(run.samples_per_pair));
@@ -93,7 +94,7 @@ void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShar
     const std::size_t sample = pair_index * std::size_t(run.samples_per_pair) + std::size_t(s);
     auto& chosen = work.chosen[std::size_t(s)];
     chosen.clear();
-    if (!share.has(sample)) continue;
+    if (!share.has(sample) || (only >= 0 && s != only)) continue;
     if (!choose_centres(run, s, sample_seed(run.seed, sample), work, chosen)) {
       reporter.warn(
           fmt::format("{}: {}no patch centre passes the background threshold {}; sample skipped",
@@ -105,9 +106,9 @@ void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShar
   }
 }
 
-void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work) {
+void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel) {
   const auto& pair = run.data.train[pair_index];
-  read_sum_tiff(pair.input, work.input_sums);
+  read_sum_tiff(pair.input, work.input_sums, channel);
   const ImageShape truth = shape_of(work.truth_sums), input = shape_of(work.input_sums);
   if (truth.height != input.height || truth.width != input.width ||
       truth.channels != input.channels) {

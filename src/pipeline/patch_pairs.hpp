@@ -21,7 +21,8 @@ namespace flamecare::detail {
 /// allocated per pair or sample once the first pair is done.
 struct PairWork {
   AnyImage truth_sums;
-  std::size_t truth_pair = SIZE_MAX;  // the train pair truth_sums holds (SIZE_MAX: none)
+  std::size_t truth_pair = SIZE_MAX;  // the train pair truth_sums holds (SIZE_MAX: none) …
+  int truth_channel = -1;             // … the channel it holds, or −1 for all
   AnyImage input_sums;
   Image<float> truth;
   bool truth_normalized = false;  // `truth` holds this pair's normalised ground truth
@@ -33,23 +34,26 @@ struct PairWork {
   std::vector<float> y;
 };
 
-/// Reads the ground truth of train pair `pair_index` into work.truth_sums (and notes the pair in
-/// work.truth_pair) and checks its channels
+/// Reads the ground truth of train pair `pair_index` into work.truth_sums (only the plane of
+/// `channel` when it is ≥ 0; notes what it read in work.truth_pair / truth_channel) and checks its
+/// channels
 /// and the dataset's bounds for them. Throws Error(kCorrupt / kIo) naming the file,
 /// std::out_of_range when the bounds lack a channel.
-void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work);
+void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel = -1);
 
 /// Chooses the centres of the pair's samples in `share` (after read_pair_truth) into
 /// work.chosen: one list per sample of the pair, empty for samples outside the share and for
 /// samples without an eligible centre, which are named in a warning and counted in `skipped`
-/// (under `mutex`). Throws Error(kCancelled), Error(kInvalidArgument) for NaN in a float truth.
+/// (under `mutex`); with `only` ≥ 0 just sample `only` of the pair (the others' lists are
+/// emptied). Throws Error(kCancelled), Error(kInvalidArgument) for NaN in a float truth.
 void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShare share,
                          PairWork& work, std::mutex& mutex, std::size_t& skipped,
-                         const Reporter& reporter);
+                         const Reporter& reporter, int only = -1);
 
-/// Reads the pair's input into work.input_sums (after read_pair_truth); Error(kCorrupt) when its
-/// shape differs from the ground truth's, else as read_sum_tiff.
-void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work);
+/// Reads the pair's input into work.input_sums (after read_pair_truth; only the plane of `channel`
+/// when it is ≥ 0); Error(kCorrupt) when its shape differs from the ground truth's, else as
+/// read_sum_tiff.
+void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel = -1);
 
 /// Cuts the patch of sample s (a channel, or 0 with all channels) at (y0, x0) from both sums,
 /// normalised, into work.x (input) and work.y (target).

@@ -189,46 +189,61 @@ struct Layout {
   }
 };
 
-// Cuts the chosen patches of one pair (both sums read) into their places.
-void cut_into(const PatchRun& run, std::size_t pair, const Centres& centres, Layout& layout,
+// What one worker does at a time: a train pair's sample (one channel of both sums, read alone)
+// or, with all channels in each patch, the whole pair. Samples rather than pairs keep both
+// workers busy to the end of a run of few large images.
+struct Item {
+  std::size_t pair = 0;
+  int channel = -1;        // −1: every channel (one sample per pair)
+  std::size_t sample = 0;  // its index over all samples
+};
+
+std::size_t item_count(const PatchRun& run) {
+  return run.data.train.size() * (run.options.all_channels ? 1 : std::size_t(run.data.channels));
+}
+
+Item item(const PatchRun& run, std::size_t i) {
+  if (run.options.all_channels) return {i, -1, i};
+  const auto c = std::size_t(run.data.channels);
+  return {i / c, int(i % c), i};  // sample i is channel i mod C of pair i / C
+}
+
+// Cuts the chosen patches of an item (its sums read) into their places.
+void cut_into(const PatchRun& run, const Item& it, const Centres& centres, Layout& layout,
               PairWork& work, const Reporter& reporter) {
-  const auto per_pair = std::size_t(run.samples_per_pair);
   const int p = run.options.patch_size;
-  const bool all = run.options.all_channels;
-  for (std::size_t s = 0; s < per_pair; ++s) {
-    reporter.check_cancelled();
-    const std::size_t sample = pair * per_pair + s;
-    for (std::size_t k = 0; k < centres[sample].size(); ++k) {
-      const int y0 = centres[sample][k].y - p / 2, x0 = centres[sample][k].x - p / 2;
-      cut_pair_patch(run, int(s), y0, x0, work);
-      const std::int32_t coords[4] = {std::int32_t(run.data.train[pair].id), all ? -1 : int(s), y0,
-                                      x0};
-      layout.place(sample, k, coords, work);
-    }
+  const std::int32_t id = std::int32_t(run.data.train[it.pair].id);
+  reporter.check_cancelled();
+  const std::size_t sample = it.sample;
+  const int s = it.channel < 0 ? 0 : it.channel;
+  for (std::size_t k = 0; k < centres[sample].size(); ++k) {
+    const int y0 = centres[sample][k].y - p / 2, x0 = centres[sample][k].x - p / 2;
+    cut_pair_patch(run, s, y0, x0, work);
+    const std::int32_t coords[4] = {id, it.channel, y0, x0};
+    layout.place(sample, k, coords, work);
   }
 }
 
-// One pass over the pairs: each one's ground truth read, its centres chosen into `centres`, and,
+// One pass over the items: each one's ground truth read, its centres chosen into `centres`, and,
 // while `layout` holds (every sample so far got all its patches), its patches cut into place.
 // Returns whether every patch was placed.
 bool choose_and_cut(const PatchRun& run, Centres& centres, Layout& layout,
                     std::vector<PairWork>& work, std::size_t& skipped, const Reporter& reporter) {
-  const std::size_t n = run.data.train.size(), per_pair = std::size_t(run.samples_per_pair);
+  const std::size_t n = item_count(run);
   std::atomic<bool> placing{true};
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("patches", 0, n);
   parallel_for_workers(n, run.options.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
-    read_pair_truth(run, i, work[w]);
-    choose_pair_centres(run, i, SampleShare{}, work[w], mutex, skipped, reporter);
-    for (std::size_t s = 0; s < per_pair; ++s) {
-      centres[i * per_pair + s] = work[w].chosen[s];
-      if (work[w].chosen[s].size() != run.per_sample) placing = false;
-    }
+    const Item it = item(run, i);
+    read_pair_truth(run, it.pair, work[w], it.channel);
+    choose_pair_centres(run, it.pair, SampleShare{}, work[w], mutex, skipped, reporter, it.channel);
+    centres[it.sample] = work[w].chosen[std::size_t(std::max(it.channel, 0))];
+    if (centres[it.sample].size() != run.per_sample) placing = false;
     if (placing) {
-      read_pair_input(run, i, work[w]);
-      cut_into(run, i, centres, layout, work[w], reporter);
+      read_pair_input(run, it.pair, work[w], it.channel);
+      cut_into(run, it, centres, layout, work[w], reporter);
     }
     std::lock_guard lock(mutex);
     reporter.progress("patches", ++done, n);
@@ -236,20 +251,23 @@ bool choose_and_cut(const PatchRun& run, Centres& centres, Layout& layout,
   return placing;
 }
 
-// The second pass when samples were skipped: every pair's chosen patches cut again into the
+// The second pass when samples were skipped: every item's chosen patches cut again into the
 // places of the layout that counts them.
 void cut_all(const PatchRun& run, const Centres& centres, Layout& layout,
              std::vector<PairWork>& work, const Reporter& reporter) {
-  const std::size_t n = run.data.train.size();
+  const std::size_t n = item_count(run);
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("patches", 0, n);
   parallel_for_workers(n, run.options.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
-    const std::size_t pair = n - 1 - i;  // the last first: a worker may still hold its truth
-    if (work[w].truth_pair != pair) read_pair_truth(run, pair, work[w]);
-    read_pair_input(run, pair, work[w]);
-    cut_into(run, pair, centres, layout, work[w], reporter);
+    const Item it = item(run, n - 1 - i);  // the last first: a worker may still hold its truth
+    if (!centres[it.sample].empty()) {
+      if (work[w].truth_pair != it.pair || work[w].truth_channel != it.channel)
+        read_pair_truth(run, it.pair, work[w], it.channel);
+      read_pair_input(run, it.pair, work[w], it.channel);
+      cut_into(run, it, centres, layout, work[w], reporter);
+    }
     std::lock_guard lock(mutex);
     reporter.progress("patches", ++done, n);
   });
@@ -259,7 +277,7 @@ void cut_all(const PatchRun& run, const Centres& centres, Layout& layout,
 // again once the skipped samples are known.
 std::unique_ptr<Layout> cut_patches_in_place(const PatchRun& run, PatchResult& result,
                                              const Reporter& reporter) {
-  std::vector<PairWork> work(parallel_workers(run.data.train.size(), run.options.threads));
+  std::vector<PairWork> work(parallel_workers(item_count(run), run.options.threads));
   Centres centres(run.n_samples());
   auto layout = std::make_unique<Layout>(
       run, std::vector<std::size_t>(run.n_samples(), run.per_sample), result);

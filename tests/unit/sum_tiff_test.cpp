@@ -15,6 +15,8 @@
 #include <string>
 
 #include "flamecare/error.hpp"
+#include "io/sum_tiff_internal.hpp"
+#include "support/expect_error.hpp"
 
 namespace flamecare {
 namespace {
@@ -98,6 +100,31 @@ TEST(SumTiff, RoundTripsEveryPixelType) {
     const AnyImage back = read_sum_tiff(path);
     EXPECT_EQ(pixel_type_of(back), type) << pixel_type_name(type);
     EXPECT_TRUE(same_image(back, image)) << pixel_type_name(type);
+  }
+}
+
+// One channel read alone (what `patches` does per sample): that plane exactly, the others as
+// they were; a channel the file lacks is refused, naming the file.
+TEST(SumTiff, OneChannelIsReadAlone) {
+  TempDir dir;
+  const fs::path path = dir.path() / "a.tif";
+  const Image<std::int32_t> image =
+      std::get<Image<std::int32_t>>(formula_image(PixelType::kInt32, 3, 5, 7));
+  write_sum_tiff(path, AnyImage(image));
+  AnyImage back = AnyImage(Image<std::int32_t>(3, 5, 7, -1));
+  detail::read_sum_tiff(path, back, 1);
+  const auto& got = std::get<Image<std::int32_t>>(back);
+  for (int c = 0; c < 3; ++c) {
+    for (std::size_t i = 0; i < got.plane_size(); ++i)
+      EXPECT_EQ(got.plane(c)[i], c == 1 ? image.plane(c)[i] : -1) << c << " " << i;
+  }
+  test_support::expect_kind(ErrorKind::kInvalidArgument,
+                            [&] { detail::read_sum_tiff(path, back, 3); });
+  try {
+    detail::read_sum_tiff(path, back, 3);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a.tif"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("has 3 channels, channel 3 asked for"), std::string::npos);
   }
 }
 
