@@ -208,6 +208,26 @@ Item item(const PatchRun& run, std::size_t i) {
   return {i / c, int(i % c), i};  // sample i is channel i mod C of pair i / C
 }
 
+// Progress in train pairs (what a user counts), from items done in any order: a pair is done
+// when its last item is. Called under the caller's mutex.
+class PairProgress {
+ public:
+  PairProgress(const PatchRun& run, const Reporter& reporter)
+      : reporter_(reporter),
+        left_(run.data.train.size(),
+              item_count(run) / std::max<std::size_t>(run.data.train.size(), 1)) {
+    reporter_.progress("patches", 0, left_.size());
+  }
+  void item_done(const Item& it) {
+    if (--left_[it.pair] == 0) reporter_.progress("patches", ++done_, left_.size());
+  }
+
+ private:
+  const Reporter& reporter_;
+  std::vector<std::size_t> left_;  // items not yet done, per pair
+  std::size_t done_ = 0;
+};
+
 // Cuts the chosen patches of an item (its sums read) into their places.
 void cut_into(const PatchRun& run, const Item& it, const Centres& centres, Layout& layout,
               PairWork& work, const Reporter& reporter) {
@@ -232,8 +252,7 @@ bool choose_and_cut(const PatchRun& run, Centres& centres, Layout& layout,
   const std::size_t n = item_count(run);
   std::atomic<bool> placing{true};
   std::mutex mutex;
-  std::size_t done = 0;
-  reporter.progress("patches", 0, n);
+  PairProgress progress(run, reporter);
   parallel_for_workers(n, run.options.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     const Item it = item(run, i);
@@ -246,7 +265,7 @@ bool choose_and_cut(const PatchRun& run, Centres& centres, Layout& layout,
       cut_into(run, it, centres, layout, work[w], reporter);
     }
     std::lock_guard lock(mutex);
-    reporter.progress("patches", ++done, n);
+    progress.item_done(it);
   });
   return placing;
 }
@@ -257,8 +276,7 @@ void cut_all(const PatchRun& run, const Centres& centres, Layout& layout,
              std::vector<PairWork>& work, const Reporter& reporter) {
   const std::size_t n = item_count(run);
   std::mutex mutex;
-  std::size_t done = 0;
-  reporter.progress("patches", 0, n);
+  PairProgress progress(run, reporter);
   parallel_for_workers(n, run.options.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     const Item it = item(run, n - 1 - i);  // the last first: a worker may still hold its truth
@@ -269,7 +287,7 @@ void cut_all(const PatchRun& run, const Centres& centres, Layout& layout,
       cut_into(run, it, centres, layout, work[w], reporter);
     }
     std::lock_guard lock(mutex);
-    reporter.progress("patches", ++done, n);
+    progress.item_done(it);
   });
 }
 
