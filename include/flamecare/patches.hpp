@@ -53,7 +53,7 @@ struct PatchResult {
 /// then the legacy-named copies, and records the npz files in the dataset JSON ("npz_files"; a
 /// failure to record is a warning). The npz and the validation npz never share an image. Train
 /// images smaller than the patch are named and skipped. Nothing existing is overwritten; a failed
-/// or cancelled run removes its temporary store and npz.
+/// or cancelled run removes its temporary npz.
 /// Throws Error(kNotFound) for a missing dataset or when no patch passes the background
 /// threshold, Error(kInvalidArgument) for bad options (including more patches than memory holds),
 /// Error(kInvalidArgument) also when every train image is smaller than the patch (naming one with

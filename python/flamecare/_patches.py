@@ -167,7 +167,7 @@ def make_patches(
         CorruptFileError: the dataset's TIFFs do not match its JSON.
         IoError: an output cannot be written, or free space is short.
         KeyboardInterrupt: Ctrl-C or the notebook's interrupt: the run stops within about a
-            second and removes its temporary store, config, sheets and npz.
+            second and removes its temporary npz, config and sheets.
     """
     options = patch_options(ds, patch_size, patch_multiple, all_channels, seed,
                             patches_per_image=patches_per_image,
