@@ -36,9 +36,9 @@ class NpzWriter {
   void append_from_file(int fd, std::uint64_t offset, std::uint64_t size, std::uint32_t crc32);
   /// Lays out the next array (dtype, C-order shape) as `blocks` equal blocks whose bytes come
   /// later, in any order, through write_block; the array counts as ended, so the next array or
-  /// commit() may follow at once. Returns the number write_block takes. Throws
-  /// Error(kInvalidArgument) while an array is open, for zero blocks or a byte count that `blocks`
-  /// does not divide.
+  /// commit() may follow at once (an empty array takes zero blocks). Returns the number
+  /// write_block takes. Throws Error(kInvalidArgument) while an array is open, for zero blocks of
+  /// a non-empty array or a byte count that `blocks` does not divide.
   std::size_t reserve_array(std::string_view name, PixelType dtype,
                             const std::vector<std::size_t>& shape, std::size_t blocks);
   /// Writes block `block` of reserved array `array` in place (pwrite) and keeps its CRC-32.

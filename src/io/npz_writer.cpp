@@ -296,13 +296,13 @@ std::size_t NpzWriter::reserve_array(std::string_view name, PixelType dtype,
   d.require_open("reserve_array");
   std::uint64_t bytes = pixel_size(dtype);
   for (std::size_t n : shape) bytes *= n;
-  if (blocks == 0 || bytes % blocks != 0) {
+  if (blocks == 0 ? bytes != 0 : bytes % blocks != 0) {
     d.fail(ErrorKind::kInvalidArgument,
            fmt::format("{}: {} bytes do not split into {} equal blocks", name, bytes, blocks));
   }
   d.open_member(name, detail::npy_descr(dtype), shape, bytes);
   d.flush();  // the headers, before the gap
-  d.reserved.emplace_back(d.members.size() - 1, d.end, bytes / blocks, blocks);
+  d.reserved.emplace_back(d.members.size() - 1, d.end, blocks == 0 ? 0 : bytes / blocks, blocks);
   d.end += bytes;  // the gap the blocks fill; later members are written after it
   d.in_array = false;
   return d.reserved.size() - 1;

@@ -163,7 +163,7 @@ CreateResult create_checked(const CreateOptions& o, const std::vector<int>& ladd
   // The preview's fonts load on a thread of their own while the images are summed (unless the
   // run was asked to keep to one thread).
   std::jthread fonts;
-  if (o.threads != 1) fonts = std::jthread(load_preview_fonts);
+  if (o.threads != 1) fonts = try_start_thread(load_preview_fonts);
   Accumulated acc = sum_images(o, selection.images, staging.dir, selection.images.front().channels,
                                seed, reporter);
   if (fonts.joinable()) fonts.join();

@@ -7,9 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <system_error>
 #include <thread>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -27,17 +25,6 @@ namespace {
 
 // Patches the sample sheets show: the first of the training npz.
 constexpr std::size_t kSheetPatches = 16;
-
-// A thread running `fn`, or none (not joinable) when the system has no thread to spare: the
-// caller then does the work itself.
-template <class Fn>
-std::jthread start_thread(Fn&& fn) {
-  try {
-    return std::jthread(std::forward<Fn>(fn));
-  } catch (const std::system_error&) {
-    return {};
-  }
-}
 
 using Centres = std::vector<std::vector<PatchCentre>>;  // per sample; empty: skipped
 
@@ -57,28 +44,19 @@ std::vector<PatchRecord> records_for(const PatchRun& run, const std::vector<std:
 }
 
 // One output npz laid out before its patches are cut: X and Y reserved (one block per patch),
-// axes, then coords reserved (one block, written at the end): the members in the order and with
-// the bytes a streamed npz has.
+// axes, then coords reserved (one block, written at the end; none when there is no patch): the
+// members in the order and with the bytes a streamed npz has.
 class PlacedNpz {
  public:
   PlacedNpz(const std::filesystem::path& path, const PatchRun& run, std::size_t n)
       : npz_(path, run.options.force_zip64), coords_(4 * n) {
     const auto p = std::size_t(run.options.patch_size);
     const std::vector<std::size_t> shape = {n, std::size_t(run.sample_channels), p, p};
-    if (n == 0) {  // nothing to place: empty arrays, as streaming writes them
-      for (const char* name : {"X", "Y"}) {
-        npz_.begin_array(name, PixelType::kFloat32, shape);
-        npz_.end_array();
-      }
-      npz_.add_unicode_scalar("axes", "SCYX");
-      npz_.begin_array("coords", PixelType::kInt32, {0, 4});
-      npz_.end_array();
-      return;
-    }
     x_ = npz_.reserve_array("X", PixelType::kFloat32, shape, n);
     y_ = npz_.reserve_array("Y", PixelType::kFloat32, shape, n);
     npz_.add_unicode_scalar("axes", "SCYX");
-    coords_array_ = npz_.reserve_array("coords", PixelType::kInt32, {n, 4}, 1);
+    coords_array_ =
+        npz_.reserve_array("coords", PixelType::kInt32, {n, 4}, std::min<std::size_t>(n, 1));
   }
   // Patch `index` (each once, from any thread).
   void write(std::size_t index, const std::int32_t (&coords)[4], const std::vector<float>& input,
@@ -323,7 +301,7 @@ void place_patches(const PatchRun& run, PatchResult& result, const Reporter& rep
   // The sample sheets' fonts load on a thread of their own while the patches are cut (unless the
   // run was asked to keep to one thread).
   std::jthread fonts;
-  if (run.options.threads != 1) fonts = start_thread(load_preview_fonts);
+  if (run.options.threads != 1) fonts = try_start_thread(load_preview_fonts);
   const std::unique_ptr<Layout> layout = cut_patches_in_place(run, result, reporter);
   if (fonts.joinable()) fonts.join();
   layout->fill_coords();
@@ -338,7 +316,7 @@ void place_patches(const PatchRun& run, PatchResult& result, const Reporter& rep
     }
   };
   std::jthread finishing;
-  if (run.options.threads != 1) finishing = start_thread(finish);
+  if (run.options.threads != 1) finishing = try_start_thread(finish);
   if (!finishing.joinable()) finish();  // one thread asked for, or none to spare
   const NpzWrite commit = [&](bool validation, const std::function<void()>& before_commit) {
     if (finishing.joinable()) finishing.join();

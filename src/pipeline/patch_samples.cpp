@@ -2,12 +2,11 @@
 
 #include <algorithm>
 #include <exception>
-#include <system_error>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "flamecare/preview.hpp"
+#include "util/parallel.hpp"
 
 namespace flamecare::detail {
 namespace {
@@ -60,12 +59,8 @@ void write_patch_samples(const std::filesystem::path& sheet1, const std::filesys
       second_error = std::current_exception();
     }
   };
-  std::jthread second;
-  try {
-    second = std::jthread(draw_second);
-  } catch (const std::system_error&) {
-    draw_second();
-  }
+  std::jthread second = try_start_thread(draw_second);
+  if (!second.joinable()) draw_second();
   write_sheet(sheet1, fmt::format("{}: training patches 1-8", dataset), {first.begin(), split},
               store, channels, patch_size);
   if (second.joinable()) second.join();

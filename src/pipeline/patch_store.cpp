@@ -104,16 +104,12 @@ std::optional<pid_t> PatchStore::owner_of(std::string_view filename) {
   return static_cast<pid_t>(pid);
 }
 
-PatchStore::~PatchStore() { discard(); }
-
-void PatchStore::discard() noexcept {
+PatchStore::~PatchStore() {
   for (int i = 0; i < 2; ++i) {
     if (fds_[i] >= 0) ::close(fds_[i]);
-    fds_[i] = -1;
     if (keep_ || paths_[i].empty()) continue;
     std::error_code ec;
     std::filesystem::remove(paths_[i], ec);
-    paths_[i].clear();
   }
 }
 

@@ -46,12 +46,7 @@ class PatchStore : public PatchSource {
                                           std::vector<std::uint32_t> crcs[2]);
   PatchStore(const PatchStore&) = delete;
   PatchStore& operator=(const PatchStore&) = delete;
-  ~PatchStore();  ///< removes the files (unless published or discarded)
-
-  /// Closes and removes the files now, unless published: for another thread once nothing reads
-  /// the store any more, so freeing their pages overlaps the npz's fsync. Never throws; not to be
-  /// called while another thread uses the store.
-  void discard() noexcept;
+  ~PatchStore();  ///< removes the files (unless published or opened)
 
   /// Writes one input/target patch pair into `slot` (< max_slots) and keeps the CRC-32 of each,
   /// computed here on the writing thread (thread-safe: pwrite, one slot per call). Throws

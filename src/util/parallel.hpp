@@ -2,6 +2,9 @@
 // A minimal parallel loop over std::thread: no pool, no third-party runtime.
 #include <cstddef>
 #include <functional>
+#include <system_error>
+#include <thread>
+#include <utility>
 
 namespace flamecare::detail {
 
@@ -20,5 +23,16 @@ std::size_t parallel_workers(std::size_t n, int threads);
 /// item i, for state each worker keeps to itself (buffers, accumulators merged afterwards).
 void parallel_for_workers(std::size_t n, int threads,
                           const std::function<void(std::size_t i, std::size_t worker)>& fn);
+
+/// A thread running `fn`, or none (not joinable) when the system has no thread to spare, in which
+/// case the caller does the work itself. Never throws std::system_error.
+template <class Fn>
+std::jthread try_start_thread(Fn&& fn) {
+  try {
+    return std::jthread(std::forward<Fn>(fn));
+  } catch (const std::system_error&) {
+    return {};
+  }
+}
 
 }  // namespace flamecare::detail

@@ -224,6 +224,24 @@ TEST(NpzWriter, LargeMembersStartTheirDataOnAPage) {
   EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
 
+// An empty array (a validation npz whose images gave no patch) is reserved with zero blocks and
+// gives the bytes of the same array streamed.
+TEST(NpzWriter, EmptyReservedArrayIsTheStreamedOne) {
+  TempDir dir;
+  for (const bool reserved : {false, true}) {
+    NpzWriter npz(dir.path() / (reserved ? "r.npz" : "s.npz"));
+    if (reserved) {
+      npz.reserve_array("X", PixelType::kFloat32, {0, 1, 4, 4}, 0);
+    } else {
+      npz.begin_array("X", PixelType::kFloat32, {0, 1, 4, 4});
+      npz.end_array();
+    }
+    npz.add_unicode_scalar("axes", "SCYX");
+    npz.commit();
+  }
+  EXPECT_EQ(slurp(dir.path() / "r.npz"), slurp(dir.path() / "s.npz"));
+}
+
 TEST(NpzWriter, ReservedArrayMisuseIsInvalidArgument) {
   TempDir dir;
   const std::vector<std::uint8_t> data = {1, 2, 3, 4};
