@@ -20,11 +20,11 @@ void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image, bo
                     Durability durability, SumTiffLayout layout = SumTiffLayout::kDataset);
 
 /// read_sum_tiff (flamecare/sum_tiff.hpp) into `image`, whose memory is reused when it has the
-/// file's pixel type (a worker reading image after image). With `channel` ≥ 0 only that page's
-/// plane is read (every page is still checked; the other planes keep what they held, or zeros).
-/// Throws as read_sum_tiff, and Error(kInvalidArgument) naming the file for a channel it does
-/// not have; on a throw `image` holds partial content.
-void read_sum_tiff(const std::filesystem::path& path, AnyImage& image, int channel = -1);
+/// file's pixel type (a worker reading image after image). With `channel` ≥ 0 only that page is
+/// read, into a one-plane image (every page is still checked). Returns the file's number of
+/// channels (pages). Throws as read_sum_tiff, and Error(kInvalidArgument) naming the file for a
+/// channel it does not have; on a throw `image` holds partial content.
+int read_sum_tiff(const std::filesystem::path& path, AnyImage& image, int channel = -1);
 
 }  // namespace flamecare::detail
 

@@ -137,7 +137,7 @@ AnyImage read_sum_tiff(const fs::path& path) {
   return image;
 }
 
-void detail::read_sum_tiff(const fs::path& path, AnyImage& image, int channel) {
+int detail::read_sum_tiff(const fs::path& path, AnyImage& image, int channel) {
   // Sum TIFFs are ours, but patches reads whatever a data dir holds: regular files only.
   const detail::UniqueFd fd = detail::open_regular_file(path);
   struct stat st {};
@@ -177,14 +177,18 @@ void detail::read_sum_tiff(const fs::path& path, AnyImage& image, int channel) {
     fail(ErrorKind::kInvalidArgument, path,
          fmt::format("has {} channels, channel {} asked for", pages.size(), channel));
   }
-  detail::reuse_image(image, first.type, int(pages.size()), int(first.height), int(first.width));
-  for (std::size_t c = 0; c < pages.size(); ++c) {
-    if (channel >= 0 && c != std::size_t(channel)) continue;
+  // One channel asked for: only its plane is allocated (and, for fresh memory, zero-filled).
+  const int first_page = channel >= 0 ? channel : 0;
+  const int planes = channel >= 0 ? 1 : int(pages.size());
+  detail::reuse_image(image, first.type, planes, int(first.height), int(first.width));
+  for (int k = 0; k < planes; ++k) {
+    const int c = first_page + k;
     if (!TIFFSetDirectory(file.get(), tdir_t(c))) {
       fail(ErrorKind::kCorrupt, path, fmt::format("cannot reread page {}: {}", c, file.errors()));
     }
-    read_page(path, file, fd.get(), int(c), first, pixel_bytes(image) + c * plane_bytes);
+    read_page(path, file, fd.get(), c, first, pixel_bytes(image) + std::size_t(k) * plane_bytes);
   }
+  return int(pages.size());
 }
 
 bool sum_tiff_has_layout(const fs::path& path, const ImageShape& shape,

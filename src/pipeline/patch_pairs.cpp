@@ -1,6 +1,7 @@
 #include "pipeline/patch_pairs.hpp"
 
 #include <random>
+#include <span>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -42,8 +43,9 @@ bool choose_centres(const PatchRun& run, int s, std::uint64_t seed, PairWork& wo
   const int p = run.options.patch_size;
   const double threshold = run.options.background_threshold;
   std::mt19937_64 rng(seed);
+  const int first = work.first_channel(), plane = s - first;
   if (!run.options.all_channels &&
-      integer_centres(work.truth_sums, s, p, threshold, d.output.p1.at(std::size_t(s)),
+      integer_centres(work.truth_sums, plane, p, threshold, d.output.p1.at(std::size_t(s)),
                       d.output.p99.at(std::size_t(s)), work)) {
     if (work.bits.empty()) return false;
     chosen.clear();
@@ -52,13 +54,14 @@ bool choose_centres(const PatchRun& run, int s, std::uint64_t seed, PairWork& wo
     return true;
   }
   if (!work.truth_normalized) {
-    normalize_image(work.truth_sums, d.output.p1, d.output.p99, work.truth);
+    normalize_image(work.truth_sums, std::span(d.output.p1).subspan(std::size_t(first)),
+                    std::span(d.output.p99).subspan(std::size_t(first)), work.truth);
     work.truth_normalized = true;
   }
   const Image<float>& truth = work.truth;
   const auto centres = run.options.all_channels
                            ? eligible_centres_all_channels(truth, p, threshold, work.patch)
-                           : eligible_centres_into(truth.plane(s), truth.height, truth.width, p,
+                           : eligible_centres_into(truth.plane(plane), truth.height, truth.width, p,
                                                    threshold, work.patch);
   if (centres.empty()) return false;
   chosen = sample_centres(centres, run.per_sample, rng);
@@ -71,11 +74,10 @@ void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work
   const auto& pair = run.data.train[pair_index];
   const Dataset& d = run.data.dataset;
   work.truth_pair = SIZE_MAX;
-  read_sum_tiff(pair.ground_truth, work.truth_sums, channel);
+  const int channels = read_sum_tiff(pair.ground_truth, work.truth_sums, channel);
   work.truth_normalized = false;
-  const ImageShape truth = shape_of(work.truth_sums);
-  if (truth.channels != run.data.channels) shape_differs(pair);
-  for (int c = 0; c < truth.channels; ++c) {  // bounds for every channel, as normalising needs
+  if (channels != run.data.channels) shape_differs(pair);
+  for (int c = 0; c < channels; ++c) {  // bounds for every channel, as normalising needs
     (void)d.output.p1.at(std::size_t(c));
     (void)d.output.p99.at(std::size_t(c));
   }
@@ -106,13 +108,17 @@ void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShar
   }
 }
 
-void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel) {
+void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work) {
   const auto& pair = run.data.train[pair_index];
-  read_sum_tiff(pair.input, work.input_sums, channel);
+  const int channels = read_sum_tiff(pair.input, work.input_sums, work.truth_channel);
   const ImageShape truth = shape_of(work.truth_sums), input = shape_of(work.input_sums);
-  if (truth.height != input.height || truth.width != input.width ||
-      truth.channels != input.channels) {
+  if (channels != run.data.channels || truth.height != input.height ||
+      truth.width != input.width) {
     shape_differs(pair);
+  }
+  for (int c = 0; c < channels; ++c) {  // bounds for every channel, as normalising needs
+    (void)run.data.dataset.input.p1.at(std::size_t(c));
+    (void)run.data.dataset.input.p99.at(std::size_t(c));
   }
   const int p = run.options.patch_size;
   const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;
@@ -122,10 +128,14 @@ void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work
 
 void cut_pair_patch(const PatchRun& run, int s, int y0, int x0, PairWork& work) {
   const Dataset& d = run.data.dataset;
-  const int c0 = run.options.all_channels ? 0 : s, p = run.options.patch_size;
-  normalize_window(work.input_sums, c0, run.sample_channels, y0, x0, p, d.input.p1, d.input.p99,
+  // Plane c of the sums holds channel first + c: the bounds from there on.
+  const auto first = std::size_t(work.first_channel());
+  const int c0 = run.options.all_channels ? 0 : s - int(first), p = run.options.patch_size;
+  normalize_window(work.input_sums, c0, run.sample_channels, y0, x0, p,
+                   std::span(d.input.p1).subspan(first), std::span(d.input.p99).subspan(first),
                    work.x.data());
-  normalize_window(work.truth_sums, c0, run.sample_channels, y0, x0, p, d.output.p1, d.output.p99,
+  normalize_window(work.truth_sums, c0, run.sample_channels, y0, x0, p,
+                   std::span(d.output.p1).subspan(first), std::span(d.output.p99).subspan(first),
                    work.y.data());
 }
 

@@ -22,7 +22,7 @@ namespace flamecare::detail {
 struct PairWork {
   AnyImage truth_sums;
   std::size_t truth_pair = SIZE_MAX;  // the train pair truth_sums holds (SIZE_MAX: none) …
-  int truth_channel = -1;             // … the channel it holds, or −1 for all
+  int truth_channel = -1;             // … the one channel it holds, or −1 for all
   AnyImage input_sums;
   Image<float> truth;
   bool truth_normalized = false;  // `truth` holds this pair's normalised ground truth
@@ -32,12 +32,14 @@ struct PairWork {
   std::vector<std::vector<PatchCentre>> chosen;  // per sample of the pair
   std::vector<float> x;
   std::vector<float> y;
+
+  /// The channel plane 0 of the sums holds (both sums hold the same planes).
+  int first_channel() const { return truth_channel < 0 ? 0 : truth_channel; }
 };
 
 /// Reads the ground truth of train pair `pair_index` into work.truth_sums (only the plane of
-/// `channel` when it is ≥ 0; notes what it read in work.truth_pair / truth_channel) and checks its
-/// channels
-/// and the dataset's bounds for them. Throws Error(kCorrupt / kIo) naming the file,
+/// `channel`, as a one-plane image, when it is ≥ 0; notes what it read in work.truth_pair /
+/// truth_channel) and checks the file's channels and the dataset's bounds for them. Throws Error(kCorrupt / kIo) naming the file,
 /// std::out_of_range when the bounds lack a channel.
 void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel = -1);
 
@@ -50,10 +52,9 @@ void choose_pair_centres(const PatchRun& run, std::size_t pair_index, SampleShar
                          PairWork& work, std::mutex& mutex, std::size_t& skipped,
                          const Reporter& reporter, int only = -1);
 
-/// Reads the pair's input into work.input_sums (after read_pair_truth; only the plane of `channel`
-/// when it is ≥ 0); Error(kCorrupt) when its shape differs from the ground truth's, else as
-/// read_sum_tiff.
-void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel = -1);
+/// Reads the pair's input into work.input_sums (after read_pair_truth, the same planes as it);
+/// Error(kCorrupt) when its shape differs from the ground truth's, else as read_sum_tiff.
+void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work);
 
 /// Cuts the patch of sample s (a channel, or 0 with all channels) at (y0, x0) from both sums,
 /// normalised, into work.x (input) and work.y (target).

@@ -239,7 +239,7 @@ bool choose_and_cut(const PatchRun& run, Centres& centres, Layout& layout,
     centres[it.sample] = work[w].chosen[std::size_t(std::max(it.channel, 0))];
     if (centres[it.sample].size() != run.per_sample) placing = false;
     if (placing) {
-      read_pair_input(run, it.pair, work[w], it.channel);
+      read_pair_input(run, it.pair, work[w]);
       cut_into(run, it, centres, layout, work[w], reporter);
     }
     std::lock_guard lock(mutex);
@@ -261,7 +261,7 @@ void cut_all(const PatchRun& run, const Centres& centres, Layout& layout,
     if (!centres[it.sample].empty()) {
       if (work[w].truth_pair != it.pair || work[w].truth_channel != it.channel)
         read_pair_truth(run, it.pair, work[w], it.channel);
-      read_pair_input(run, it.pair, work[w], it.channel);
+      read_pair_input(run, it.pair, work[w]);
       cut_into(run, it, centres, layout, work[w], reporter);
     }
     std::lock_guard lock(mutex);

@@ -4,10 +4,13 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #endif
 #include <type_traits>
+
+#include <fmt/format.h>
 
 #include "core/numpy_quantile.hpp"
 #include "core/simd.hpp"
@@ -16,6 +19,13 @@
 namespace flamecare::detail {
 
 namespace {
+
+// The bound of plane c, as vector::at would give it.
+double bound(std::span<const double> bounds, int c) {
+  if (c < 0 || std::size_t(c) >= bounds.size())
+    throw std::out_of_range(fmt::format("no bound for plane {} of {}", c, bounds.size()));
+  return bounds[std::size_t(c)];
+}
 
 // normalize_plane's arithmetic on the pixels themselves: no float64 copy of the image first.
 template <class T>
@@ -139,8 +149,8 @@ void normalize_values(const T* in, std::size_t n, double p1, double p99, float* 
 
 }  // namespace
 
-void normalize_image(const AnyImage& image, const std::vector<double>& p1,
-                     const std::vector<double>& p99, NormalizedImage& out) {
+void normalize_image(const AnyImage& image, std::span<const double> p1, std::span<const double> p99,
+                     NormalizedImage& out) {
   std::visit(
       [&](const auto& img) {
         out.channels = img.channels;
@@ -148,21 +158,20 @@ void normalize_image(const AnyImage& image, const std::vector<double>& p1,
         out.width = img.width;
         out.pixels.resize(img.pixels.size());
         for (int c = 0; c < img.channels; ++c) {
-          normalize_values(img.plane(c).data(), img.plane_size(), p1.at(std::size_t(c)),
-                           p99.at(std::size_t(c)), out.plane(c).data());
+          normalize_values(img.plane(c).data(), img.plane_size(), bound(p1, c), bound(p99, c),
+                           out.plane(c).data());
         }
       },
       image);
 }
 
 void normalize_window(const AnyImage& image, int c0, int channels, int y0, int x0, int p,
-                      const std::vector<double>& p1, const std::vector<double>& p99, float* out) {
+                      std::span<const double> p1, std::span<const double> p99, float* out) {
   std::visit(
       [&](const auto& img) {
         for (int c = c0; c < c0 + channels; ++c) {
           for (int y = y0; y < y0 + p; ++y) {
-            normalize_values(&img.at(c, y, x0), std::size_t(p), p1.at(std::size_t(c)),
-                             p99.at(std::size_t(c)), out);
+            normalize_values(&img.at(c, y, x0), std::size_t(p), bound(p1, c), bound(p99, c), out);
             out += p;
           }
         }

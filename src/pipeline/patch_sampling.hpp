@@ -13,16 +13,17 @@ namespace flamecare::detail {
 /// Planes of one normalised image (float32 in [0, 1]), channel-major.
 using NormalizedImage = Image<float>;
 
-/// Normalises every channel c of `image` into `out` (its memory reused): (v − p1[c]) /
+/// Normalises every plane c of `image` into `out` (its memory reused): (v − p1[c]) /
 /// (p99[c] − p1[c] + 1e-20), clipped to [0, 1], in float64 and then rounded to float32 exactly as
-/// normalize_plane does. Throws std::out_of_range when p1 or p99 lack a channel.
-void normalize_image(const AnyImage& image, const std::vector<double>& p1,
-                     const std::vector<double>& p99, NormalizedImage& out);
+/// normalize_plane does (p1[c], p99[c]: the bounds of the channel plane c holds). Throws
+/// std::out_of_range when p1 or p99 lack a plane.
+void normalize_image(const AnyImage& image, std::span<const double> p1, std::span<const double> p99,
+                     NormalizedImage& out);
 
 /// The same for the P × P window at (y0, x0) of channels [c0, c0 + channels) only, into `out`
 /// (channels · P · P floats, channel-major): a patch cut from the sums, normalised alone.
 void normalize_window(const AnyImage& image, int c0, int channels, int y0, int x0, int p,
-                      const std::vector<double>& p1, const std::vector<double>& p99, float* out);
+                      std::span<const double> p1, std::span<const double> p99, float* out);
 
 /// Eligible centres when all C channels form one sample (CSBDeep with patch size (C, P, P)):
 /// the max filter also spans C//2 channels around channel C//2 and the 99.9th percentile is taken

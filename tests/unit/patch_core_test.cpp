@@ -218,7 +218,7 @@ TEST(NormalizeImage, Int32SumsAreTheDivisionsBitForBit) {
       image.pixels[1] = INT32_MAX;
       const std::vector<std::int32_t> values = image.pixels;
       detail::NormalizedImage out;
-      detail::normalize_image(AnyImage(std::move(image)), {p1}, {p99}, out);
+      detail::normalize_image(AnyImage(std::move(image)), std::vector{p1}, std::vector{p99}, out);
       for (std::size_t i = 0; i < values.size(); ++i) {
         const double v = (double(values[i]) - p1) / (p99 - p1 + 1e-20);
         const float expected = float(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));
@@ -241,7 +241,7 @@ TEST(NormalizeImage, Int32SumsAreTheDivisionsBitForBit) {
     ASSERT_NE(float((c.x - c.p1) * (1.0 / scale)), float((c.x - c.p1) / scale));
     const Image<std::int32_t> image(1, 1, 11, c.x);  // in vector lanes and in the scalar tail
     detail::NormalizedImage out;
-    detail::normalize_image(AnyImage(image), {c.p1}, {c.p99}, out);
+    detail::normalize_image(AnyImage(image), std::vector{c.p1}, std::vector{c.p99}, out);
     for (const float v : out.pixels) EXPECT_EQ(v, float((c.x - c.p1) / scale)) << c.x;
   }
   // Bounds no real dataset has (a JSON can hold them): infinite, zero, tiny or huge scales,
@@ -255,7 +255,7 @@ TEST(NormalizeImage, Int32SumsAreTheDivisionsBitForBit) {
     const std::int32_t values[] = {INT32_MIN, -7, -1, 0, 1, 2, 9, 65535, INT32_MAX};
     std::copy(std::begin(values), std::end(values), image.pixels.begin());
     detail::NormalizedImage out;
-    detail::normalize_image(AnyImage(image), {p1}, {p99}, out);
+    detail::normalize_image(AnyImage(image), std::vector{p1}, std::vector{p99}, out);
     for (std::size_t i = 0; i < std::size(values); ++i) {
       const double v = (double(values[i]) - p1) / (p99 - p1 + 1e-20);
       const float expected = float(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));

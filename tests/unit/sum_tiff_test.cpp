@@ -111,13 +111,21 @@ TEST(SumTiff, OneChannelIsReadAlone) {
   const Image<std::int32_t> image =
       std::get<Image<std::int32_t>>(formula_image(PixelType::kInt32, 3, 5, 7));
   write_sum_tiff(path, AnyImage(image));
-  AnyImage back = AnyImage(Image<std::int32_t>(3, 5, 7, -1));
-  detail::read_sum_tiff(path, back, 1);
-  const auto& got = std::get<Image<std::int32_t>>(back);
   for (int c = 0; c < 3; ++c) {
+    // A worker's image of three planes is reused as one plane holding channel c alone.
+    AnyImage back = AnyImage(Image<std::int32_t>(3, 5, 7, -1));
+    EXPECT_EQ(detail::read_sum_tiff(path, back, c), 3);
+    const auto& got = std::get<Image<std::int32_t>>(back);
+    ASSERT_EQ(got.channels, 1);
+    ASSERT_EQ(got.height, 5);
+    ASSERT_EQ(got.width, 7);
+    ASSERT_EQ(got.pixels.size(), got.plane_size());
     for (std::size_t i = 0; i < got.plane_size(); ++i)
-      EXPECT_EQ(got.plane(c)[i], c == 1 ? image.plane(c)[i] : -1) << c << " " << i;
+      EXPECT_EQ(got.plane(0)[i], image.plane(c)[i]) << c << " " << i;
   }
+  AnyImage back;
+  EXPECT_EQ(detail::read_sum_tiff(path, back), 3);
+  EXPECT_EQ(std::get<Image<std::int32_t>>(back).pixels, image.pixels);
   test_support::expect_kind(ErrorKind::kInvalidArgument,
                             [&] { detail::read_sum_tiff(path, back, 3); });
   try {
