@@ -39,25 +39,45 @@ void flush(png_structp) {}
 
 void on_warning(png_structp, png_const_charp) {}
 
-// Row y's pixels (native-endian uint32 0x00RRGGBB) as R, G, B bytes.
-void rgb_bytes(const unsigned char* pixels, int width, int stride, int y, unsigned char* out) {
+// Whether every pixel has R = G = B (an image drawn in grays: one byte per pixel is enough).
+bool all_gray(const unsigned char* pixels, int width, int height, int stride) {
+  for (int y = 0; y < height; ++y) {
+    std::uint32_t differ = 0;
+    for (int x = 0; x < width; ++x) {
+      std::uint32_t rgb = 0;
+      std::memcpy(&rgb, pixels + std::ptrdiff_t(y) * stride + 4 * std::ptrdiff_t(x), 4);
+      differ |= ((rgb >> 16) ^ (rgb >> 8)) | ((rgb >> 8) ^ rgb);
+    }
+    if ((differ & 0xff) != 0) return false;
+  }
+  return true;
+}
+
+// Row y's pixels (native-endian uint32 0x00RRGGBB) as R, G, B bytes, or with `bytes` 1 as the
+// gray byte alone.
+void row_bytes(const unsigned char* pixels, int width, int stride, int y, int bytes,
+               unsigned char* out) {
   for (int x = 0; x < width; ++x) {
     std::uint32_t rgb = 0;
     std::memcpy(&rgb, pixels + std::ptrdiff_t(y) * stride + 4 * std::ptrdiff_t(x), 4);
-    out[3 * x] = static_cast<unsigned char>(rgb >> 16);
-    out[3 * x + 1] = static_cast<unsigned char>(rgb >> 8);
-    out[3 * x + 2] = static_cast<unsigned char>(rgb);
+    if (bytes == 1) {
+      out[x] = static_cast<unsigned char>(rgb);
+    } else {
+      out[3 * x] = static_cast<unsigned char>(rgb >> 16);
+      out[3 * x + 1] = static_cast<unsigned char>(rgb >> 8);
+      out[3 * x + 2] = static_cast<unsigned char>(rgb);
+    }
   }
 }
 
-// Rows [first, last) as PNG scanlines with the Up filter: a filter byte (2), then each RGB byte
+// Rows [first, last) as PNG scanlines with the Up filter: a filter byte (2), then each pixel byte
 // minus the one above it (zero above the image's first row).
-void filter_rows(const unsigned char* pixels, int width, int stride, int first, int last,
-                 unsigned char* out) {
-  std::vector<unsigned char> above(3 * std::size_t(width), 0), here(above.size());
-  if (first > 0) rgb_bytes(pixels, width, stride, first - 1, above.data());
+void filter_rows(const unsigned char* pixels, int width, int stride, int bytes, int first,
+                 int last, unsigned char* out) {
+  std::vector<unsigned char> above(std::size_t(bytes) * std::size_t(width), 0), here(above.size());
+  if (first > 0) row_bytes(pixels, width, stride, first - 1, bytes, above.data());
   for (int y = first; y < last; ++y) {
-    rgb_bytes(pixels, width, stride, y, here.data());
+    row_bytes(pixels, width, stride, y, bytes, here.data());
     *out++ = 2;
     for (std::size_t i = 0; i < here.size(); ++i)
       *out++ = static_cast<unsigned char>(here[i] - above[i]);
@@ -91,9 +111,9 @@ std::string deflate_part(const unsigned char* data, std::size_t n, bool last) {
 // The zlib stream of the scanlines, compressed in parts of rows on `threads` threads: header,
 // the parts' deflate data, the Adler-32 of all scanlines (combined from the parts').
 std::string zlib_scanlines(const unsigned char* pixels, int width, int height, int stride,
-                           int threads, std::size_t part_bytes) {
+                           int pixel_bytes, int threads, std::size_t part_bytes) {
   constexpr std::size_t kMaxParts = 64;
-  const std::size_t line = 1 + 3 * std::size_t(width);
+  const std::size_t line = 1 + std::size_t(pixel_bytes) * std::size_t(width);
   const std::size_t n =
       std::clamp<std::size_t>(line * std::size_t(height) / std::max<std::size_t>(part_bytes, 1), 1,
                               std::min<std::size_t>(kMaxParts, std::max(height, 1)));
@@ -105,7 +125,7 @@ std::string zlib_scanlines(const unsigned char* pixels, int width, int height, i
     const int first = int(std::int64_t(height) * std::int64_t(k) / parts);
     const int last = int(std::int64_t(height) * std::int64_t(k + 1) / parts);
     std::vector<unsigned char> lines(line * std::size_t(last - first));
-    filter_rows(pixels, width, stride, first, last, lines.data());
+    filter_rows(pixels, width, stride, pixel_bytes, first, last, lines.data());
     deflated[k] = deflate_part(lines.data(), lines.size(), k + 1 == n);
     adler[k] = adler32(1, lines.data(), uInt(lines.size()));
     bytes[k] = lines.size();
@@ -122,9 +142,11 @@ std::string zlib_scanlines(const unsigned char* pixels, int width, int height, i
 
 // libpng writes the signature and the chunks, with no C++ object alive across its longjmp: the
 // header, the image data (`idat`, at most 1 GiB per chunk) and the end. False on a libpng error.
-bool write_png(png_structp png, png_infop info, int width, int height, const std::string& idat) {
+bool write_png(png_structp png, png_infop info, int width, int height, bool gray,
+               const std::string& idat) {
   if (setjmp(png_jmpbuf(png))) return false;
-  png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8, PNG_COLOR_TYPE_RGB,
+  png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8,
+               gray ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   constexpr std::size_t kChunk = std::size_t(1) << 30;
@@ -141,7 +163,9 @@ bool write_png(png_structp png, png_infop info, int width, int height, const std
 
 std::string encode_png_rgb24(const unsigned char* pixels, int width, int height, int stride,
                              int threads, std::size_t part_bytes) {
-  const std::string idat = zlib_scanlines(pixels, width, height, stride, threads, part_bytes);
+  const bool gray = all_gray(pixels, width, height, stride);
+  const std::string idat =
+      zlib_scanlines(pixels, width, height, stride, gray ? 1 : 3, threads, part_bytes);
   std::string out;
   out.reserve(idat.size() + 1024);
   PngSink sink{&out, {}};
@@ -152,7 +176,7 @@ std::string encode_png_rgb24(const unsigned char* pixels, int width, int height,
     throw Error(ErrorKind::kInternal, "PNG: libpng could not start");
   }
   png_set_write_fn(png, &sink, append, flush);
-  const bool ok = write_png(png, info, width, height, idat);
+  const bool ok = write_png(png, info, width, height, gray, idat);
   png_destroy_write_struct(&png, &info);
   if (!ok) throw Error(ErrorKind::kInternal, fmt::format("PNG: libpng failed: {}", sink.message));
   return out;

@@ -143,6 +143,48 @@ TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
   }
 }
 
+// An image drawn in grays (every pixel R = G = B, as a sheet of one-channel patches) is written
+// as an 8-bit gray PNG, a third of the bytes; one colour pixel anywhere keeps it RGB. Either way
+// every pixel comes back.
+TEST(PngEncode, GrayImagesAreWrittenAsGrayPngs) {
+  TempDir dir;
+  const int width = 29, height = 17, stride = 4 * width + 8;
+  std::vector<unsigned char> pixels(std::size_t(stride) * height, 0x5a);
+  std::uint32_t state = 777;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      state = state * 1664525u + 1013904223u;
+      const std::uint32_t v = state >> 24;
+      const std::uint32_t gray = (v << 16) | (v << 8) | v;
+      std::memcpy(&pixels[std::size_t(y) * stride + 4 * std::size_t(x)], &gray, 4);
+    }
+  const auto colour_type = [](const std::string& png) { return int(std::uint8_t(png.at(25))); };
+  const auto round_trip = [&](const std::string& png) {
+    const fs::path path = dir / "gray.png";
+    std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
+    const detail::PngPixels back = detail::read_png(path);
+    ASSERT_EQ(back.width, width);
+    ASSERT_EQ(back.height, height);
+    for (int y = 0; y < height; ++y)
+      for (int x = 0; x < width; ++x) {
+        std::uint32_t want = 0;
+        std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
+        ASSERT_EQ(back.rgb[std::size_t(y) * width + x], want & 0xffffffu) << y << "," << x;
+      }
+  };
+  const std::size_t line = 1 + width;
+  for (const std::size_t part : {std::size_t(0), line * 4, line}) {
+    const std::string gray = detail::encode_png_rgb24(pixels.data(), width, height, stride, 2, part);
+    EXPECT_EQ(colour_type(gray), 0) << "8-bit gray";
+    round_trip(gray);
+  }
+  // One pixel, last row, with blue one step off its gray.
+  pixels[std::size_t(height - 1) * stride + 4 * std::size_t(width - 1)] ^= 1;
+  const std::string rgb = detail::encode_png_rgb24(pixels.data(), width, height, stride, 2);
+  EXPECT_EQ(colour_type(rgb), 2) << "8-bit RGB";
+  round_trip(rgb);
+}
+
 TEST(PreviewPng, PanelsLandWhereTheLayoutSays) {
   TempDir dir;
   PreviewSheet sheet;
