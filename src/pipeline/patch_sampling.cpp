@@ -20,6 +20,10 @@ namespace flamecare::detail {
 
 namespace {
 
+// Rows of a window fetched ahead of the one being normalised: each row is a short run of its own,
+// which the hardware prefetcher does not follow from one row to the next.
+constexpr int kAheadRows = 2;
+
 // The bound of plane c, as vector::at would give it.
 double bound(std::span<const double> bounds, int c) {
   if (c < 0 || std::size_t(c) >= bounds.size())
@@ -169,8 +173,14 @@ void normalize_window(const AnyImage& image, int c0, int channels, int y0, int x
                       std::span<const double> p1, std::span<const double> p99, float* out) {
   std::visit(
       [&](const auto& img) {
+        using T = std::decay_t<decltype(img.pixels[0])>;
+        const std::size_t row_bytes = std::size_t(p) * sizeof(T);
         for (int c = c0; c < c0 + channels; ++c) {
           for (int y = y0; y < y0 + p; ++y) {
+            if (y + kAheadRows < y0 + p) {
+              const char* ahead = reinterpret_cast<const char*>(&img.at(c, y + kAheadRows, x0));
+              for (std::size_t b = 0; b < row_bytes; b += 64) __builtin_prefetch(ahead + b);
+            }
             normalize_values(&img.at(c, y, x0), std::size_t(p), bound(p1, c), bound(p99, c), out);
             out += p;
           }
