@@ -107,6 +107,31 @@ template <class T>
   normalize_scalar(in + i, n - i, p1, p99, out + i);
 }
 
+// The same eight pixels at a time with AVX-512 (the same operations on twice the lanes). GCC 12
+// warns inside its own headers' intrinsics (their undefined placeholder vectors).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+[[gnu::target("avx512f")]] void normalize_int32_avx512(const std::int32_t* in, std::size_t n,
+                                                       double p1, double p99, float* out) {
+  const double scale = p99 - p1 + 1e-20;
+  const __m512d low = _mm512_set1_pd(p1), s = _mm512_set1_pd(scale);
+  const __m512d r = _mm512_set1_pd(1.0 / scale);
+  const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    const __m512d a = _mm512_sub_pd(_mm512_cvtepi32_pd(x), low);
+    __m512d q = _mm512_mul_pd(a, r);
+    q = _mm512_fmadd_pd(_mm512_fnmadd_pd(q, s, a), r, q);          // faithful
+    __m512d v = _mm512_fmadd_pd(_mm512_fnmadd_pd(q, s, a), r, q);  // correctly rounded
+    v = _mm512_mask_mov_pd(v, _mm512_cmp_pd_mask(v, zero, _CMP_LT_OQ), zero);
+    v = _mm512_mask_mov_pd(v, _mm512_cmp_pd_mask(v, one, _CMP_GT_OQ), one);
+    _mm256_storeu_ps(out + i, _mm512_cvtpd_ps(v));
+  }
+  normalize_int32_fma(in + i, n - i, p1, p99, out + i);
+}
+#pragma GCC diagnostic pop
+
 // Bounds for which every step above stays far from overflow and underflow: |p1| ≤ 2^40 and 0 or
 // at least 2^−200 (then a = x − p1 is 0 or at least 2^−252 in magnitude, and at most 2^41), and
 // 2^−200 ≤ s ≤ 2^200. Real percentiles of sums always are; others take the division.
@@ -122,12 +147,35 @@ FLAMECARE_HOT_CLONES void normalize_int32_lanes(const std::int32_t* in, std::siz
   normalize_lanes(in, n, p1, p99, out);
 }
 
-void normalize_int32(const std::int32_t* in, std::size_t n, double p1, double p99, float* out) {
+}  // namespace
+
+std::vector<Int32Path> int32_paths() {
+  std::vector<Int32Path> paths = {Int32Path::kLanes};
 #if defined(__GNUC__) && defined(__x86_64__)
-  static const bool fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  if (fma && fma_safe(p1, p99)) return normalize_int32_fma(in, n, p1, p99, out);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    paths.push_back(Int32Path::kFma);
+    if (__builtin_cpu_supports("avx512f")) paths.push_back(Int32Path::kAvx512);
+  }
+#endif
+  return paths;
+}
+
+void normalize_int32_by(Int32Path path, const std::int32_t* in, std::size_t n, double p1,
+                        double p99, float* out) {
+#if defined(__GNUC__) && defined(__x86_64__)
+  if (path == Int32Path::kAvx512 && fma_safe(p1, p99))
+    return normalize_int32_avx512(in, n, p1, p99, out);
+  if (path != Int32Path::kLanes && fma_safe(p1, p99))
+    return normalize_int32_fma(in, n, p1, p99, out);
 #endif
   normalize_int32_lanes(in, n, p1, p99, out);
+}
+
+namespace {
+
+void normalize_int32(const std::int32_t* in, std::size_t n, double p1, double p99, float* out) {
+  static const Int32Path best = int32_paths().back();
+  normalize_int32_by(best, in, n, p1, p99, out);
 }
 FLAMECARE_HOT_CLONES void normalize_uint32(const std::uint32_t* in, std::size_t n, double p1,
                                            double p99, float* out) {

@@ -20,6 +20,18 @@ using NormalizedImage = Image<float>;
 void normalize_image(const AnyImage& image, std::span<const double> p1, std::span<const double> p99,
                      NormalizedImage& out);
 
+/// How int32 sums are normalised: GCC vector lanes with the divider (any CPU), or the reciprocal
+/// and fused multiply-adds four (AVX2 + FMA) or eight (AVX-512) pixels at a time, which give the
+/// division's values bit for bit (docs/PATCHES.md) and are taken for the bounds where that holds.
+enum class Int32Path { kLanes, kFma, kAvx512 };
+
+/// The paths this CPU can run, the fastest last (what normalize_image and normalize_window use).
+std::vector<Int32Path> int32_paths();
+
+/// normalize_image's arithmetic on n int32 values by `path` (one this CPU can run): for tests.
+void normalize_int32_by(Int32Path path, const std::int32_t* in, std::size_t n, double p1,
+                        double p99, float* out);
+
 /// The same for the P × P window at (y0, x0) of channels [c0, c0 + channels) only, into `out`
 /// (channels · P · P floats, channel-major): a patch cut from the sums, normalised alone.
 void normalize_window(const AnyImage& image, int c0, int channels, int y0, int x0, int p,

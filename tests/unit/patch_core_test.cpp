@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <random>
@@ -199,70 +200,98 @@ print(' '.join(repr(float(v)) for v in y))
   EXPECT_EQ(checked, v.size());
 }
 
-// The int32 sums are normalised with a reciprocal and a fused multiply-add correction where the
-// CPU has FMA: every value must still be the division's, rounded to float32, bit for bit.
+// The int32 sums are normalised with a reciprocal and fused multiply-add corrections where the
+// CPU has FMA (four or eight lanes): every value must still be the division's, rounded to
+// float32, bit for bit — by every path this CPU can run, and by normalize_image's choice.
+namespace {
+
+using Normalise = std::function<std::vector<float>(const std::vector<std::int32_t>&, double, double)>;
+
+std::vector<std::pair<std::string, Normalise>> int32_normalisers() {
+  std::vector<std::pair<std::string, Normalise>> out;
+  out.emplace_back("normalize_image", [](const std::vector<std::int32_t>& v, double p1,
+                                         double p99) {
+    Image<std::int32_t> image(1, 1, int(v.size()));
+    image.pixels = v;
+    detail::NormalizedImage normalised;
+    detail::normalize_image(AnyImage(std::move(image)), std::vector{p1}, std::vector{p99},
+                            normalised);
+    return normalised.pixels;
+  });
+  const char* names[] = {"lanes", "fma", "avx512"};
+  for (const detail::Int32Path path : detail::int32_paths()) {
+    out.emplace_back(names[int(path)], [path](const std::vector<std::int32_t>& v, double p1,
+                                              double p99) {
+      std::vector<float> normalised(v.size());
+      detail::normalize_int32_by(path, v.data(), v.size(), p1, p99, normalised.data());
+      return normalised;
+    });
+  }
+  return out;
+}
+
+}  // namespace
+
 TEST(NormalizeImage, Int32SumsAreTheDivisionsBitForBit) {
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> where(-5000.0, 200000.0);
-  const double ranges[] = {0.0, 1e-9, 0.25, 1.0, 3.0, 977.5, 65535.0, 1e6, 3e9};
-  std::size_t checked = 0;
-  for (const double range : ranges) {
-    for (int trial = 0; trial < 8; ++trial) {
-      const double p1 = std::round(where(rng) * 8) / 8, p99 = p1 + range;
-      Image<std::int32_t> image(1, 1, 4099);  // not a multiple of the vector width
-      std::uniform_int_distribution<std::int64_t> near(
-          std::int64_t(p1) - 2 * std::int64_t(range) - 9, std::int64_t(p99) + 9);
-      for (auto& v : image.pixels)
-        v = std::int32_t(std::clamp<std::int64_t>(near(rng), INT32_MIN, INT32_MAX));
-      image.pixels[0] = INT32_MIN;
-      image.pixels[1] = INT32_MAX;
-      const std::vector<std::int32_t> values = image.pixels;
-      detail::NormalizedImage out;
-      detail::normalize_image(AnyImage(std::move(image)), std::vector{p1}, std::vector{p99}, out);
+  for (const auto& [name, normalise] : int32_normalisers()) {
+    SCOPED_TRACE(name);
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> where(-5000.0, 200000.0);
+    const double ranges[] = {0.0, 1e-9, 0.25, 1.0, 3.0, 977.5, 65535.0, 1e6, 3e9};
+    std::size_t checked = 0;
+    for (const double range : ranges) {
+      for (int trial = 0; trial < 8; ++trial) {
+        const double p1 = std::round(where(rng) * 8) / 8, p99 = p1 + range;
+        std::vector<std::int32_t> values(4099);  // not a multiple of any vector width
+        std::uniform_int_distribution<std::int64_t> near(
+            std::int64_t(p1) - 2 * std::int64_t(range) - 9, std::int64_t(p99) + 9);
+        for (auto& v : values)
+          v = std::int32_t(std::clamp<std::int64_t>(near(rng), INT32_MIN, INT32_MAX));
+        values[0] = INT32_MIN;
+        values[1] = INT32_MAX;
+        const std::vector<float> out = normalise(values, p1, p99);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          const double v = (double(values[i]) - p1) / (p99 - p1 + 1e-20);
+          const float expected = float(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));
+          ASSERT_EQ(out[i], expected) << values[i] << " with p1 " << p1 << ", p99 " << p99;
+          ++checked;
+        }
+      }
+    }
+    EXPECT_EQ(checked, std::size(ranges) * 8 * 4099);
+    // Values whose quotient, taken as a product with the rounded reciprocal and no correction,
+    // rounds to another float32 than the division's (found by a search over random bounds).
+    struct Case {
+      std::int32_t x;
+      double p1, p99;
+    };
+    for (const Case c :
+         {Case{117696, 52049.625, 118719.24851640555}, Case{94977, 40079.25, 101738.74978070117},
+          Case{89181, 42510.375, 103609.75254031051}}) {
+      const double scale = c.p99 - c.p1 + 1e-20;
+      ASSERT_NE(float((c.x - c.p1) * (1.0 / scale)), float((c.x - c.p1) / scale));
+      // 19 values: in the lanes of both widths and in the scalar tail.
+      for (const float v : normalise(std::vector<std::int32_t>(19, c.x), c.p1, c.p99))
+        EXPECT_EQ(v, float((c.x - c.p1) / scale)) << c.x;
+    }
+    // Bounds no real dataset has (a JSON can hold them): infinite, zero, tiny or huge scales,
+    // non-finite or subnormal p1. Still the division's values, NaN where it gives NaN.
+    const double big = std::numeric_limits<double>::max(), inf = HUGE_VAL;
+    const std::pair<double, double> odd[] = {
+        {1e308, -1e308}, {1e-20, 0.0}, {1e300, 1e300}, {-big, big},         {5e-324, 1.0},
+        {0.0, 0x1p-210}, {inf, inf},   {1.0, inf},     {std::nan(""), 2.0}, {0x1p41, 0x1p42}};
+    for (const auto& [p1, p99] : odd) {
+      const std::vector<std::int32_t> values = {INT32_MIN, -7, -1,    0,        1, 2,
+                                                9,         65535, INT32_MAX, 3, -3};
+      const std::vector<float> out = normalise(values, p1, p99);
       for (std::size_t i = 0; i < values.size(); ++i) {
         const double v = (double(values[i]) - p1) / (p99 - p1 + 1e-20);
         const float expected = float(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));
-        ASSERT_EQ(out.pixels[i], expected) << values[i] << " with p1 " << p1 << ", p99 " << p99;
-        ++checked;
-      }
-    }
-  }
-  EXPECT_EQ(checked, std::size(ranges) * 8 * 4099);
-  // Values whose quotient, taken as a product with the rounded reciprocal and no correction,
-  // rounds to another float32 than the division's (found by a search over random bounds).
-  struct Case {
-    std::int32_t x;
-    double p1, p99;
-  };
-  for (const Case c :
-       {Case{117696, 52049.625, 118719.24851640555}, Case{94977, 40079.25, 101738.74978070117},
-        Case{89181, 42510.375, 103609.75254031051}}) {
-    const double scale = c.p99 - c.p1 + 1e-20;
-    ASSERT_NE(float((c.x - c.p1) * (1.0 / scale)), float((c.x - c.p1) / scale));
-    const Image<std::int32_t> image(1, 1, 11, c.x);  // in vector lanes and in the scalar tail
-    detail::NormalizedImage out;
-    detail::normalize_image(AnyImage(image), std::vector{c.p1}, std::vector{c.p99}, out);
-    for (const float v : out.pixels) EXPECT_EQ(v, float((c.x - c.p1) / scale)) << c.x;
-  }
-  // Bounds no real dataset has (a JSON can hold them): infinite, zero, tiny or huge scales,
-  // non-finite or subnormal p1. Still the division's values, NaN where it gives NaN.
-  const double big = std::numeric_limits<double>::max(), inf = HUGE_VAL;
-  const std::pair<double, double> odd[] = {
-      {1e308, -1e308}, {1e-20, 0.0}, {1e300, 1e300}, {-big, big},         {5e-324, 1.0},
-      {0.0, 0x1p-210}, {inf, inf},   {1.0, inf},     {std::nan(""), 2.0}, {0x1p41, 0x1p42}};
-  for (const auto& [p1, p99] : odd) {
-    Image<std::int32_t> image(1, 1, 9);
-    const std::int32_t values[] = {INT32_MIN, -7, -1, 0, 1, 2, 9, 65535, INT32_MAX};
-    std::copy(std::begin(values), std::end(values), image.pixels.begin());
-    detail::NormalizedImage out;
-    detail::normalize_image(AnyImage(image), std::vector{p1}, std::vector{p99}, out);
-    for (std::size_t i = 0; i < std::size(values); ++i) {
-      const double v = (double(values[i]) - p1) / (p99 - p1 + 1e-20);
-      const float expected = float(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));
-      if (std::isnan(expected)) {
-        EXPECT_TRUE(std::isnan(out.pixels[i])) << values[i] << " with p1 " << p1 << ", p99 " << p99;
-      } else {
-        EXPECT_EQ(out.pixels[i], expected) << values[i] << " with p1 " << p1 << ", p99 " << p99;
+        if (std::isnan(expected)) {
+          EXPECT_TRUE(std::isnan(out[i])) << values[i] << " with p1 " << p1 << ", p99 " << p99;
+        } else {
+          EXPECT_EQ(out[i], expected) << values[i] << " with p1 " << p1 << ", p99 " << p99;
+        }
       }
     }
   }
