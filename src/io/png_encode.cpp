@@ -72,8 +72,8 @@ void row_bytes(const unsigned char* pixels, int width, int stride, int y, int by
 
 // Rows [first, last) as PNG scanlines with the Up filter: a filter byte (2), then each pixel byte
 // minus the one above it (zero above the image's first row).
-void filter_rows(const unsigned char* pixels, int width, int stride, int bytes, int first,
-                 int last, unsigned char* out) {
+void filter_rows(const unsigned char* pixels, int width, int stride, int bytes, int first, int last,
+                 unsigned char* out) {
   std::vector<unsigned char> above(std::size_t(bytes) * std::size_t(width), 0), here(above.size());
   if (first > 0) row_bytes(pixels, width, stride, first - 1, bytes, above.data());
   for (int y = first; y < last; ++y) {
@@ -146,8 +146,8 @@ bool write_png(png_structp png, png_infop info, int width, int height, bool gray
                const std::string& idat) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_IHDR(png, info, png_uint_32(width), png_uint_32(height), 8,
-               gray ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
-               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+               gray ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   constexpr std::size_t kChunk = std::size_t(1) << 30;
   const auto* data = reinterpret_cast<png_const_bytep>(idat.data());

@@ -112,8 +112,7 @@ void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work
   const auto& pair = run.data.train[pair_index];
   const int channels = read_sum_tiff(pair.input, work.input_sums, work.truth_channel);
   const ImageShape truth = shape_of(work.truth_sums), input = shape_of(work.input_sums);
-  if (channels != run.data.channels || truth.height != input.height ||
-      truth.width != input.width) {
+  if (channels != run.data.channels || truth.height != input.height || truth.width != input.width) {
     shape_differs(pair);
   }
   for (int c = 0; c < channels; ++c) {  // bounds for every channel, as normalising needs

@@ -205,27 +205,28 @@ print(' '.join(repr(float(v)) for v in y))
 // float32, bit for bit — by every path this CPU can run, and by normalize_image's choice.
 namespace {
 
-using Normalise = std::function<std::vector<float>(const std::vector<std::int32_t>&, double, double)>;
+using Normalise =
+    std::function<std::vector<float>(const std::vector<std::int32_t>&, double, double)>;
 
 std::vector<std::pair<std::string, Normalise>> int32_normalisers() {
   std::vector<std::pair<std::string, Normalise>> out;
-  out.emplace_back("normalize_image", [](const std::vector<std::int32_t>& v, double p1,
-                                         double p99) {
-    Image<std::int32_t> image(1, 1, int(v.size()));
-    image.pixels = v;
-    detail::NormalizedImage normalised;
-    detail::normalize_image(AnyImage(std::move(image)), std::vector{p1}, std::vector{p99},
-                            normalised);
-    return normalised.pixels;
-  });
+  out.emplace_back("normalize_image",
+                   [](const std::vector<std::int32_t>& v, double p1, double p99) {
+                     Image<std::int32_t> image(1, 1, int(v.size()));
+                     image.pixels = v;
+                     detail::NormalizedImage normalised;
+                     detail::normalize_image(AnyImage(std::move(image)), std::vector{p1},
+                                             std::vector{p99}, normalised);
+                     return normalised.pixels;
+                   });
   const char* names[] = {"lanes", "fma", "avx512"};
   for (const detail::Int32Path path : detail::int32_paths()) {
-    out.emplace_back(names[int(path)], [path](const std::vector<std::int32_t>& v, double p1,
-                                              double p99) {
-      std::vector<float> normalised(v.size());
-      detail::normalize_int32_by(path, v.data(), v.size(), p1, p99, normalised.data());
-      return normalised;
-    });
+    out.emplace_back(
+        names[int(path)], [path](const std::vector<std::int32_t>& v, double p1, double p99) {
+          std::vector<float> normalised(v.size());
+          detail::normalize_int32_by(path, v.data(), v.size(), p1, p99, normalised.data());
+          return normalised;
+        });
   }
   return out;
 }
@@ -281,7 +282,7 @@ TEST(NormalizeImage, Int32SumsAreTheDivisionsBitForBit) {
         {1e308, -1e308}, {1e-20, 0.0}, {1e300, 1e300}, {-big, big},         {5e-324, 1.0},
         {0.0, 0x1p-210}, {inf, inf},   {1.0, inf},     {std::nan(""), 2.0}, {0x1p41, 0x1p42}};
     for (const auto& [p1, p99] : odd) {
-      const std::vector<std::int32_t> values = {INT32_MIN, -7, -1,    0,        1, 2,
+      const std::vector<std::int32_t> values = {INT32_MIN, -7,    -1,        0, 1, 2,
                                                 9,         65535, INT32_MAX, 3, -3};
       const std::vector<float> out = normalise(values, p1, p99);
       for (std::size_t i = 0; i < values.size(); ++i) {

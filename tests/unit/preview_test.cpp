@@ -174,7 +174,8 @@ TEST(PngEncode, GrayImagesAreWrittenAsGrayPngs) {
   };
   const std::size_t line = 1 + width;
   for (const std::size_t part : {std::size_t(0), line * 4, line}) {
-    const std::string gray = detail::encode_png_rgb24(pixels.data(), width, height, stride, 2, part);
+    const std::string gray =
+        detail::encode_png_rgb24(pixels.data(), width, height, stride, 2, part);
     EXPECT_EQ(colour_type(gray), 0) << "8-bit gray";
     round_trip(gray);
   }
