@@ -21,9 +21,9 @@ void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image, bo
 
 /// read_sum_tiff (flamecare/sum_tiff.hpp) into `image`, whose memory is reused when it has the
 /// file's pixel type (a worker reading image after image). With `channel` ≥ 0 only that page is
-/// read, into a one-plane image (every page is still checked). Returns the file's number of
-/// channels (pages). Throws as read_sum_tiff, and Error(kInvalidArgument) naming the file for a
-/// channel it does not have; on a throw `image` holds partial content.
+/// read, into a one-plane image (every page is still checked); for a channel the file does not
+/// have, nothing is read and `image` has no plane. Returns the file's number of channels
+/// (pages). Throws as read_sum_tiff; on a throw `image` holds partial content.
 int read_sum_tiff(const std::filesystem::path& path, AnyImage& image, int channel = -1);
 
 }  // namespace flamecare::detail

@@ -173,9 +173,9 @@ int detail::read_sum_tiff(const fs::path& path, AnyImage& image, int channel) {
          fmt::format("{} pages of {} x {} {} need more than the {} bytes of the file", pages.size(),
                      first.height, first.width, pixel_type_name(first.type), file_size));
   }
-  if (channel >= int(pages.size())) {
-    fail(ErrorKind::kInvalidArgument, path,
-         fmt::format("has {} channels, channel {} asked for", pages.size(), channel));
+  if (channel >= int(pages.size())) {  // the caller compares the count with what it expects
+    detail::reuse_image(image, first.type, 0, int(first.height), int(first.width));
+    return int(pages.size());
   }
   // One channel asked for: only its plane is allocated (and, for fresh memory, zero-filled).
   const int first_page = channel >= 0 ? channel : 0;

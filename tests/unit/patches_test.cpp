@@ -11,6 +11,8 @@
 #include "flamecare/patches.hpp"
 #include "flamecare/sum_tiff.hpp"
 #include "flamecare/synth.hpp"
+#include "pipeline/patch_pairs.hpp"
+#include "pipeline/patch_run.hpp"
 #include "support/process.hpp"
 #include "support/scratch_dir.hpp"
 
@@ -197,20 +199,49 @@ TEST_F(PatchesTest, ErrorsNameTheProblem) {
 
 // A train input with fewer channels than its ground truth (a TIFF replaced by hand): refused as
 // corrupt, never read past its last channel (input patches are cut from the input's own planes).
-TEST_F(PatchesTest, AnInputWithFewerChannelsThanItsGroundTruthIsCorrupt) {
+// A sum with fewer channels than the dataset, input or ground truth: whichever sample a worker
+// reads first (its channel may be one the file lacks), the pair's shape differs (kCorrupt), on
+// one thread or two.
+TEST_F(PatchesTest, ASumWithFewerChannelsThanTheDatasetIsCorrupt) {
   stack("a/Im_00001.tif", 1, false);
   const std::string name = make_dataset();
   const Dataset d = open_dataset(name, dir_ / "datasets");
-  const fs::path input = d.input_path(d.images.at(0).id);
-  Image<std::int32_t> one_channel(1, 40, 48, 7);
-  fs::remove(input);
-  write_sum_tiff(input, AnyImage(one_channel));
-  try {
-    make_patches(patch_options(name), Reporter());
-    ADD_FAILURE() << "no error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << e.what();
-    EXPECT_NE(std::string(e.what()).find("shape differs"), std::string::npos) << e.what();
+  ASSERT_EQ(d.channels(), 2);
+  for (const bool truth : {false, true}) {
+    for (const int threads : {1, 2}) {
+      SCOPED_TRACE(testing::Message()
+                   << (truth ? "ground truth" : "input") << ", " << threads << " threads");
+      const fs::path sum =
+          truth ? d.ground_truth_path(d.images.at(0).id) : d.input_path(d.images.at(0).id);
+      const fs::path kept = sum.string() + ".kept";
+      fs::rename(sum, kept);
+      write_sum_tiff(sum, AnyImage(Image<std::int32_t>(1, 40, 48, 7)));
+      PatchOptions options = patch_options(name);
+      options.threads = threads;
+      try {
+        make_patches(options, Reporter());
+        ADD_FAILURE() << "no error";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << e.what();
+        EXPECT_NE(std::string(e.what()).find("shape differs"), std::string::npos) << e.what();
+      }
+      // Channel 1, which the file lacks, read first (above, a worker may read channel 0 first).
+      const detail::PatchRun run = detail::prepare_patch_run(options, Reporter());
+      detail::PairWork work;
+      const auto read_channel_1 = [&] {
+        detail::read_pair_truth(run, 0, work, 1);
+        detail::read_pair_input(run, 0, work);
+      };
+      try {
+        read_channel_1();
+        ADD_FAILURE() << "no error";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << e.what();
+        EXPECT_NE(std::string(e.what()).find("shape differs"), std::string::npos) << e.what();
+      }
+      fs::remove(sum);
+      fs::rename(kept, sum);
+    }
   }
 }
 
