@@ -127,9 +127,22 @@ void draw_text(cairo_t* cr, const std::string& text, double size, bool bold, dou
   const std::string shown = fit_text(cr, text, max_width);
   cairo_text_extents_t ext;
   cairo_text_extents(cr, shown.c_str(), &ext);
-  cairo_set_source_rgb(cr, kText, kText, kText);
-  cairo_move_to(cr, center_x - ext.x_advance / 2, baseline_y);
+  const double x = center_x - ext.x_advance / 2;
+  // Drawn through an alpha-only group, whose glyphs are greyscale-antialiased whatever the host's
+  // fontconfig asks for (a desktop's sub-pixel setting would colour the edges): grey text stays
+  // grey and a sheet is the same file on every machine. The group covers only the text's box.
+  cairo_save(cr);
+  cairo_rectangle(cr, std::floor(x + ext.x_bearing) - 2, std::floor(baseline_y + ext.y_bearing) - 2,
+                  std::ceil(ext.width) + 4, std::ceil(ext.height) + 4);
+  cairo_clip(cr);
+  cairo_push_group_with_content(cr, CAIRO_CONTENT_ALPHA);
+  cairo_move_to(cr, x, baseline_y);
   cairo_show_text(cr, shown.c_str());
+  cairo_pattern_t* glyphs = cairo_pop_group(cr);
+  cairo_set_source_rgb(cr, kText, kText, kText);
+  cairo_mask(cr, glyphs);
+  cairo_pattern_destroy(glyphs);
+  cairo_restore(cr);
 }
 
 // Draws `image` scaled to fit `cell` wide, centred in the box (x, y, cell, row_height);

@@ -1,5 +1,6 @@
 #include "pipeline/patch_pairs.hpp"
 
+#include <filesystem>
 #include <random>
 #include <span>
 #include <type_traits>
@@ -9,13 +10,23 @@
 #include "flamecare/error.hpp"
 #include "io/sum_tiff_internal.hpp"
 #include "pipeline/patch_sampling.hpp"
+#include "util/text.hpp"
 
 namespace flamecare::detail {
 namespace {
 
-[[noreturn]] void shape_differs(const TrainPair& pair) {
-  throw Error(ErrorKind::kCorrupt, fmt::format("{}: shape differs from its pair {}",
-                                               pair.ground_truth.string(), pair.input.string()));
+// `sum` (one of the pair) has `channels` channels where the dataset has `expected`, or another
+// height or width than the pair's ground truth.
+[[noreturn]] void shape_differs(const TrainPair& pair, const std::filesystem::path& sum,
+                                int channels, int expected) {
+  const std::filesystem::path& other = sum == pair.input ? pair.ground_truth : pair.input;
+  const std::string count =
+      channels != expected
+          ? fmt::format("{} channels where the dataset has {}; ", channels, expected)
+          : std::string();
+  throw Error(ErrorKind::kCorrupt,
+              fmt::format("{}: {}shape differs from its pair {}", printable(sum.native()), count,
+                          printable(other.native())));
 }
 
 // The eligible centres of channel c of integer sums, straight from the sums (centre_bits.hpp);
@@ -76,7 +87,8 @@ void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work
   work.truth_pair = SIZE_MAX;
   const int channels = read_sum_tiff(pair.ground_truth, work.truth_sums, channel);
   work.truth_normalized = false;
-  if (channels != run.data.channels) shape_differs(pair);
+  if (channels != run.data.channels)
+    shape_differs(pair, pair.ground_truth, channels, run.data.channels);
   for (int c = 0; c < channels; ++c) {  // bounds for every channel, as normalising needs
     (void)d.output.p1.at(std::size_t(c));
     (void)d.output.p99.at(std::size_t(c));
@@ -113,7 +125,7 @@ void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work
   const int channels = read_sum_tiff(pair.input, work.input_sums, work.truth_channel);
   const ImageShape truth = shape_of(work.truth_sums), input = shape_of(work.input_sums);
   if (channels != run.data.channels || truth.height != input.height || truth.width != input.width) {
-    shape_differs(pair);
+    shape_differs(pair, pair.input, channels, run.data.channels);
   }
   for (int c = 0; c < channels; ++c) {  // bounds for every channel, as normalising needs
     (void)run.data.dataset.input.p1.at(std::size_t(c));

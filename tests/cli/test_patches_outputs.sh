@@ -32,6 +32,28 @@ check "the legacy config still describes the first npz" grep -q "\"npz_name\": \
 check "the second config describes its npz" grep -q "\"npz_name\": \"${name}_patch32_8PpI_1Chan.npz\"" "$b.json"
 check "the summary names the seed" grep -q "seed:    1$" "$tmp/p32.txt"
 
+# One-channel sheets are grey PNGs (colour type 0, byte 25), even where fontconfig asks for
+# sub-pixel (coloured) text edges, as desktops often do: the text is drawn in grey.
+colour_type() { od -An -tu1 -j25 -N1 "$1" | tr -d ' '; }
+check "sheets of one-channel patches are grey PNGs" test "$(colour_type "${b}_samples1.png")" = 0
+cat >"$tmp/subpixel.conf" <<'XML'
+<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <match target="font">
+    <edit name="antialias" mode="assign"><bool>true</bool></edit>
+    <edit name="rgba" mode="assign"><const>rgb</const></edit>
+  </match>
+</fontconfig>
+XML
+FONTCONFIG_FILE=$tmp/subpixel.conf "$cli" patches "$name" --datasets "$tmp/ds" --patch-size 24 \
+  --seed 1 >/dev/null 2>&1
+check "a run with sub-pixel fontconfig succeeds" test $? -eq 0
+c=$dir/${name}_patch24_8PpI_1Chan
+check "its sheets are grey PNGs too" test "$(colour_type "${c}_samples1.png")" = 0 -a \
+  "$(colour_type "${c}_samples2.png")" = 0
+
 # Absurd patch counts: a clean refusal with numbers, no bad_alloc, nothing written.
 "$cli" patches "$name" --datasets "$tmp/ds" --patch-size 16 --patch-multiple 2147483647 \
   >/dev/null 2>"$tmp/err"

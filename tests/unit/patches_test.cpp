@@ -224,6 +224,11 @@ TEST_F(PatchesTest, ASumWithFewerChannelsThanTheDatasetIsCorrupt) {
       } catch (const Error& e) {
         EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << e.what();
         EXPECT_NE(std::string(e.what()).find("shape differs"), std::string::npos) << e.what();
+        // The file at fault first, with the numbers.
+        EXPECT_EQ(
+            std::string(e.what()).rfind(sum.string() + ": 1 channels where the dataset has 2", 0),
+            0u)
+            << e.what();
       }
       // Channel 1, which the file lacks, read first (above, a worker may read channel 0 first).
       const detail::PatchRun run = detail::prepare_patch_run(options, Reporter());
