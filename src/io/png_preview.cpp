@@ -37,26 +37,11 @@ using SurfacePtr = std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_dest
 using ContextPtr = std::unique_ptr<cairo_t, decltype(&cairo_destroy)>;
 
 // lround(clamp(v) · 255) without a libm call per component: x − trunc(x) is exact for
-// 0 ≤ x < 2^23, so the comparison rounds half away from zero exactly as lround does. Written
-// without branches (NaN clamps to 0 as before: both comparisons are false).
-std::uint32_t to_byte(float v) {
-  float x = v > 0.0f ? v : 0.0f;
-  x = (x < 1.0f ? x : 1.0f) * 255.0f;
-  const auto whole = static_cast<std::uint32_t>(static_cast<std::int32_t>(x));
-  return whole + (x - float(std::int32_t(whole)) >= 0.5f ? 1u : 0u);
-}
-
-// Row y of `image` as RGB24 pixels, in fixed-size chunks the vectoriser takes at -O2.
-void pack_row(const RgbImage& image, int y, std::uint32_t* __restrict row) {
-  constexpr int kChunk = 8;
-  const float* __restrict p = &image.rgb[3 * std::size_t(y) * std::size_t(image.width)];
-  const auto pixel = [&](int x) {
-    return (to_byte(p[3 * x]) << 16) | (to_byte(p[3 * x + 1]) << 8) | to_byte(p[3 * x + 2]);
-  };
-  int x = 0;
-  for (; x + kChunk <= image.width; x += kChunk)
-    for (int k = 0; k < kChunk; ++k) row[x + k] = pixel(x + k);
-  for (; x < image.width; ++x) row[x] = pixel(x);
+// 0 ≤ x < 2^23, so the comparison rounds half away from zero exactly as lround does.
+std::uint8_t to_byte(float v) {
+  const float x = std::clamp(v, 0.0f, 1.0f) * 255.0f;
+  const auto whole = static_cast<std::uint8_t>(x);
+  return static_cast<std::uint8_t>(whole + (x - float(whole) >= 0.5f ? 1 : 0));
 }
 
 // An RGB24 surface holding the panel's pixels one to one.
@@ -66,8 +51,14 @@ SurfacePtr panel_surface(const RgbImage& image) {
   cairo_surface_flush(surface.get());
   unsigned char* data = cairo_image_surface_get_data(surface.get());
   const int stride = cairo_image_surface_get_stride(surface.get());
-  for (int y = 0; y < image.height; ++y)
-    pack_row(image, y, reinterpret_cast<std::uint32_t*>(data + std::ptrdiff_t(y) * stride));
+  for (int y = 0; y < image.height; ++y) {
+    auto* row = reinterpret_cast<std::uint32_t*>(data + std::ptrdiff_t(y) * stride);
+    for (int x = 0; x < image.width; ++x) {
+      const float* p = &image.rgb[3 * (std::size_t(y) * image.width + x)];
+      row[x] = (std::uint32_t(to_byte(p[0])) << 16) | (std::uint32_t(to_byte(p[1])) << 8) |
+               std::uint32_t(to_byte(p[2]));
+    }
+  }
   cairo_surface_mark_dirty(surface.get());
   return surface;
 }

@@ -83,16 +83,11 @@ bool choose_centres(const PatchRun& run, int s, std::uint64_t seed, PairWork& wo
 
 void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel) {
   const auto& pair = run.data.train[pair_index];
-  const Dataset& d = run.data.dataset;
   work.truth_pair = SIZE_MAX;
   const int channels = read_sum_tiff(pair.ground_truth, work.truth_sums, channel);
   work.truth_normalized = false;
   if (channels != run.data.channels)
     shape_differs(pair, pair.ground_truth, channels, run.data.channels);
-  for (int c = 0; c < channels; ++c) {  // bounds for every channel, as normalising needs
-    (void)d.output.p1.at(std::size_t(c));
-    (void)d.output.p99.at(std::size_t(c));
-  }
   work.truth_pair = pair_index;
   work.truth_channel = channel;
 }
@@ -126,10 +121,6 @@ void read_pair_input(const PatchRun& run, std::size_t pair_index, PairWork& work
   const ImageShape truth = shape_of(work.truth_sums), input = shape_of(work.input_sums);
   if (channels != run.data.channels || truth.height != input.height || truth.width != input.width) {
     shape_differs(pair, pair.input, channels, run.data.channels);
-  }
-  for (int c = 0; c < channels; ++c) {  // bounds for every channel, as normalising needs
-    (void)run.data.dataset.input.p1.at(std::size_t(c));
-    (void)run.data.dataset.input.p99.at(std::size_t(c));
   }
   const int p = run.options.patch_size;
   const std::size_t patch_floats = std::size_t(run.sample_channels) * std::size_t(p) * p;

@@ -39,8 +39,8 @@ struct PairWork {
 
 /// Reads the ground truth of train pair `pair_index` into work.truth_sums (only the plane of
 /// `channel`, as a one-plane image, when it is ≥ 0; notes what it read in work.truth_pair /
-/// truth_channel) and checks the file's channels and the dataset's bounds for them. Throws
-/// Error(kCorrupt / kIo) naming the file, std::out_of_range when the bounds lack a channel.
+/// truth_channel) and checks the file has the dataset's channels (its bounds were checked when
+/// the dataset was loaded). Throws Error(kCorrupt / kIo) naming the file.
 void read_pair_truth(const PatchRun& run, std::size_t pair_index, PairWork& work, int channel = -1);
 
 /// Chooses the centres of the pair's samples in `share` (after read_pair_truth) into

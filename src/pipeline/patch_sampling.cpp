@@ -163,10 +163,10 @@ std::vector<Int32Path> int32_paths() {
 void normalize_int32_by(Int32Path path, const std::int32_t* in, std::size_t n, double p1,
                         double p99, float* out) {
 #if defined(__GNUC__) && defined(__x86_64__)
-  if (path == Int32Path::kAvx512 && fma_safe(p1, p99))
-    return normalize_int32_avx512(in, n, p1, p99, out);
-  if (path != Int32Path::kLanes && fma_safe(p1, p99))
-    return normalize_int32_fma(in, n, p1, p99, out);
+  if (path != Int32Path::kLanes && fma_safe(p1, p99)) {
+    return path == Int32Path::kAvx512 ? normalize_int32_avx512(in, n, p1, p99, out)
+                                      : normalize_int32_fma(in, n, p1, p99, out);
+  }
 #endif
   normalize_int32_lanes(in, n, p1, p99, out);
 }

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
@@ -199,6 +200,27 @@ TEST_F(PatchesTest, ErrorsNameTheProblem) {
 
 // A train input with fewer channels than its ground truth (a TIFF replaced by hand): refused as
 // corrupt, never read past its last channel (input patches are cut from the input's own planes).
+// A dataset JSON whose bounds lack a channel (an edited file): refused when the dataset is
+// opened, naming the JSON, before any sum is read (normalising relies on a bound per channel).
+TEST_F(PatchesTest, BoundsLackingAChannelAreCorrupt) {
+  stack("a/Im_00001.tif", 1, false);
+  const std::string name = make_dataset();
+  const fs::path json = dir_ / "datasets" / (name + ".json");
+  nlohmann::json j = nlohmann::json::parse(std::ifstream(json));
+  ASSERT_EQ(j["FLAME_Dataset"]["output"]["pixel_99pct"].size(), 2u);
+  j["FLAME_Dataset"]["output"]["pixel_99pct"].erase(1);
+  std::ofstream(json) << j.dump(1);
+  try {
+    make_patches(patch_options(name), Reporter());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << e.what();
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind(json.string() + ": ", 0), 0u) << message;
+    EXPECT_NE(message.find("percentile"), std::string::npos) << message;
+  }
+}
+
 // A sum with fewer channels than the dataset, input or ground truth: whichever sample a worker
 // reads first (its channel may be one the file lacks), the pair's shape differs (kCorrupt), on
 // one thread or two.

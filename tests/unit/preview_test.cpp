@@ -101,6 +101,25 @@ TEST(ToRgb, ReducedMapsBlockMeansAndFactorOneIsToRgb) {
   expect_kind(ErrorKind::kInvalidArgument, [&] { to_rgb_reduced(image, lo, hi, 0); });
 }
 
+// Writes `png` to `path`, reads it back with cairo (libpng checks CRCs and Adler-32) and expects
+// every pixel of `pixels` (RGB24, `stride` bytes a row) in it.
+void expect_png_holds(const std::string& png, const fs::path& path,
+                      const std::vector<unsigned char>& pixels, int width, int height, int stride) {
+  std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
+  const detail::PngPixels back = detail::read_png(path);
+  ASSERT_EQ(back.width, width);
+  ASSERT_EQ(back.height, height);
+  int bad = 0;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      std::uint32_t want = 0;
+      std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
+      if (back.rgb[std::size_t(y) * width + x] != (want & 0xffffffu) && bad++ < 3)
+        ADD_FAILURE() << y << "," << x;
+    }
+  EXPECT_EQ(bad, 0);
+}
+
 // The PNG encoder (Up filter, run-length deflate) gives back every pixel through cairo's reader,
 // including the first row (no row above), the first rows of parts (their row above is another
 // part's) and rows with padding in their stride.
@@ -125,20 +144,7 @@ TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
           detail::encode_png_rgb24(pixels.data(), width, height, stride, threads, part);
       // The parts depend on the image alone: the same file whatever the threads.
       EXPECT_EQ(png, detail::encode_png_rgb24(pixels.data(), width, height, stride, 1, part));
-      const fs::path path = dir / "round.png";
-      std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
-      const detail::PngPixels back = detail::read_png(path);  // libpng checks CRCs and Adler-32
-      ASSERT_EQ(back.width, width);
-      ASSERT_EQ(back.height, height);
-      int bad = 0;
-      for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x) {
-          std::uint32_t want = 0;
-          std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
-          if (back.rgb[std::size_t(y) * width + x] != (want & 0xffffffu) && bad++ < 3)
-            ADD_FAILURE() << y << "," << x;
-        }
-      EXPECT_EQ(bad, 0);
+      expect_png_holds(png, dir / "round.png", pixels, width, height, stride);
     }
   }
 }
@@ -160,17 +166,7 @@ TEST(PngEncode, GrayImagesAreWrittenAsGrayPngs) {
     }
   const auto colour_type = [](const std::string& png) { return int(std::uint8_t(png.at(25))); };
   const auto round_trip = [&](const std::string& png) {
-    const fs::path path = dir / "gray.png";
-    std::ofstream(path, std::ios::binary).write(png.data(), std::streamsize(png.size()));
-    const detail::PngPixels back = detail::read_png(path);
-    ASSERT_EQ(back.width, width);
-    ASSERT_EQ(back.height, height);
-    for (int y = 0; y < height; ++y)
-      for (int x = 0; x < width; ++x) {
-        std::uint32_t want = 0;
-        std::memcpy(&want, &pixels[std::size_t(y) * stride + 4 * std::size_t(x)], 4);
-        ASSERT_EQ(back.rgb[std::size_t(y) * width + x], want & 0xffffffu) << y << "," << x;
-      }
+    expect_png_holds(png, dir / "gray.png", pixels, width, height, stride);
   };
   const std::size_t line = 1 + width;
   for (const std::size_t part : {line * height, line * 4, line}) {  // one part, 5, one per row
