@@ -68,6 +68,10 @@ class PixelStats {
   /// and integer images, or an image of another pixel type than pass 1 during pass 2;
   /// Error(kUnsupported) for float64 images, uint64 values ≥ 2^63 and int64 + uint64 mixes.
   void add(const AnyImage& image);
+  /// Adds every pixel of the one-channel image `part` to channel `channel`: an image added piece
+  /// by piece (rows as they are made) gives the same statistics as added whole. Throws like
+  /// add(), and Error(kInvalidArgument) for a channel out of range or a part of several channels.
+  void add_channel(int channel, const AnyImage& part);
   /// Merges another accumulator of the same pass and channel count (for threads); in pass 2 the
   /// other must come from fork() of this one (or of an identical one). Throws
   /// Error(kInvalidArgument) otherwise.

@@ -54,8 +54,15 @@ class FrameBlock {
   /// converted, which is exact whenever the type was chosen with sum_pixel_type. Throws
   /// Error(kInvalidArgument) when the type, channel, rows or width do not fit.
   void store(AnyImage& out, int channel, int first_row, int b);
+  /// The same into an image of just these rows: `out` becomes one channel of rows ×
+  /// corrected_width(width, b) pixels of its own (sum) type, its memory reused, holding the
+  /// block's rows corrected as rows first_row, first_row + 1, … of the image. Throws
+  /// Error(kInvalidArgument) when the type does not fit or first_row < 0.
+  void store_rows(AnyImage& out, int first_row, int b);
 
  private:
+  void copy_out(AnyImage& out, int channel, int out_row, int first_row, int b);
+
   PixelType source_;
   int width_;
   int max_rows_;

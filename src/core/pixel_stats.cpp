@@ -146,8 +146,19 @@ struct PixelStats::Impl {
 
   bool is_float_data() const { return type == PixelType::kFloat32; }
   void accept_type(PixelType t);
+  // accept_type for an image being added: in pass 2 only the first pass's type.
+  void accept_image_type(PixelType t) {
+    if (pass == 2 && t != type) {
+      throw Error(ErrorKind::kInvalidArgument,
+                  fmt::format("pixel statistics: second pass got a {} image, first pass had {}",
+                              pixel_type_name(t), pixel_type_name(*type)));
+    }
+    accept_type(t);
+  }
   template <class T>
   void add_typed(const Image<T>& image);
+  template <class T>
+  void add_plane(int c, std::span<const T> plane);
   StatsSummary summarize_integers() const;
   StatsSummary summarize_floats() const;
 };
@@ -177,24 +188,26 @@ void PixelStats::Impl::accept_type(PixelType t) {
 
 template <class T>
 void PixelStats::Impl::add_typed(const Image<T>& image) {
-  for (int c = 0; c < channels; ++c) {
-    const auto plane = image.plane(c);
-    if constexpr (std::is_same_v<T, float>) {
-      if (pass == 1) {
-        data[c].floats.add_pass1(plane);
-      } else {
-        data[c].floats.add_pass2(plane);
-      }
-    } else if constexpr (std::is_integral_v<T>) {
-      if constexpr (std::is_same_v<T, std::uint64_t>) {
-        const auto big = std::max_element(plane.begin(), plane.end());
-        if (big != plane.end() && *big > std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
-          throw Error(ErrorKind::kUnsupported,
-                      fmt::format("pixel statistics: uint64 value {} is above 2^63 - 1", *big));
-        }
-      }
-      data[c].ints.add_typed(plane);
+  for (int c = 0; c < channels; ++c) add_plane(c, image.plane(c));
+}
+
+template <class T>
+void PixelStats::Impl::add_plane(int c, std::span<const T> plane) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (pass == 1) {
+      data[c].floats.add_pass1(plane);
+    } else {
+      data[c].floats.add_pass2(plane);
     }
+  } else if constexpr (std::is_integral_v<T>) {
+    if constexpr (std::is_same_v<T, std::uint64_t>) {
+      const auto big = std::max_element(plane.begin(), plane.end());
+      if (big != plane.end() && *big > std::uint64_t(std::numeric_limits<std::int64_t>::max())) {
+        throw Error(ErrorKind::kUnsupported,
+                    fmt::format("pixel statistics: uint64 value {} is above 2^63 - 1", *big));
+      }
+    }
+    data[c].ints.add_typed(plane);
   }
 }
 
@@ -218,14 +231,19 @@ void PixelStats::add(const AnyImage& image) {
                 fmt::format("pixel statistics: image has {} channels but the dataset has {}",
                             shape.channels, impl_->channels));
   }
-  const PixelType t = pixel_type_of(image);
-  if (impl_->pass == 2 && t != impl_->type) {
-    throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("pixel statistics: second pass got a {} image, first pass had {}",
-                            pixel_type_name(t), pixel_type_name(*impl_->type)));
-  }
-  impl_->accept_type(t);
+  impl_->accept_image_type(pixel_type_of(image));
   std::visit([this](const auto& img) { impl_->add_typed(img); }, image);
+}
+
+void PixelStats::add_channel(int channel, const AnyImage& part) {
+  const ImageShape shape = shape_of(part);
+  if (channel < 0 || channel >= impl_->channels || shape.channels != 1) {
+    throw Error(ErrorKind::kInvalidArgument,
+                fmt::format("pixel statistics: a part of {} channels for channel {} of {}",
+                            shape.channels, channel, impl_->channels));
+  }
+  impl_->accept_image_type(pixel_type_of(part));
+  std::visit([&](const auto& img) { impl_->add_plane(channel, img.plane(0)); }, part);
 }
 
 void PixelStats::merge(const PixelStats& other) {

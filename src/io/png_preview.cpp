@@ -231,58 +231,6 @@ void write_png_atomic(const fs::path& path, cairo_surface_t* surface, int thread
   file.commit();
 }
 
-// sums[x] = Σ over `rows` rows of row[x], in float64 (exact for the integers of sums below 2^53).
-template <class T>
-void add_rows(const T* first, int rows, int width, double* __restrict sums) {
-  std::fill_n(sums, width, 0.0);
-  for (int r = 0; r < rows; ++r) {
-    const T* __restrict row = first + std::size_t(r) * std::size_t(width);
-    constexpr int kChunk = 16;
-    int x = 0;
-    for (; x + kChunk <= width; x += kChunk) {
-      for (int k = 0; k < kChunk; ++k) sums[x + k] += static_cast<double>(row[x + k]);
-    }
-    for (; x < width; ++x) sums[x] += static_cast<double>(row[x]);
-  }
-}
-
-}  // namespace
-
-Image<double> block_means(const AnyImage& image, int channels, int factor) {
-  const ImageShape s = shape_of(image);
-  if (factor < 1 || channels < 1 || channels > s.channels) {
-    throw Error(
-        ErrorKind::kInvalidArgument,
-        fmt::format("block_means: {} of {} channels, reduction {}", channels, s.channels, factor));
-  }
-  const int height = (s.height + factor - 1) / factor, width = (s.width + factor - 1) / factor;
-  Image<double> out(channels, height, width);
-  // Column sums over a block's rows first (a vectorisable pass along each row), then each
-  // block's share of them.
-  std::vector<double> column_sums(static_cast<std::size_t>(s.width));
-  std::visit(
-      [&](const auto& im) {
-        for (int c = 0; c < channels; ++c) {
-          const auto plane = im.plane(c);
-          for (int y = 0; y < height; ++y) {
-            const int y0 = y * factor, rows = std::min(factor, s.height - y0);
-            add_rows(plane.data() + std::size_t(y0) * std::size_t(s.width), rows, s.width,
-                     column_sums.data());
-            for (int x = 0, x0 = 0; x < width; ++x, x0 += factor) {
-              const int cols = std::min(factor, s.width - x0);
-              double sum = 0.0;
-              for (int k = 0; k < cols; ++k) sum += column_sums[std::size_t(x0 + k)];
-              out.at(c, y, x) = sum / (double(rows) * cols);
-            }
-          }
-        }
-      },
-      image);
-  return out;
-}
-
-namespace {
-
 template <class T>
 RgbImage rgb_of(const Image<T>& im, const std::vector<double>& lo, const std::vector<double>& hi) {
   const ImageShape s{im.channels, im.height, im.width};

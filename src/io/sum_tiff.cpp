@@ -52,64 +52,113 @@ void set_page_tags(TIFF* tif, const ImageShape& s, PixelType type, int c,
   if (c == 0) TIFFSetField(tif, TIFFTAG_IMAGEDESCRIPTION, sum_tiff_description(s, layout).c_str());
 }
 
-void write_strips(const fs::path& path, const TiffFile& file, const ImageShape& s,
-                  std::uint64_t row_bytes, std::uint32_t rows_per_strip, int c,
-                  const std::byte* plane) {
-  for (std::uint32_t row = 0, strip = 0; row < std::uint32_t(s.height);
-       row += rows_per_strip, ++strip) {
-    const std::uint32_t rows = std::min<std::uint32_t>(rows_per_strip, s.height - row);
-    // libtiff only modifies the buffer when it must byte-swap, which a native-order file never
-    // needs, so handing it the const pixels is safe.
-    auto* data = const_cast<std::byte*>(plane + row * row_bytes);
+}  // namespace
+
+// The temporary file and its libtiff handle (closed before the file is renamed or removed).
+struct detail::SumTiffWriter::Open {
+  AtomicFile file;
+  TiffFile tif;
+  Open(const fs::path& path, bool big)
+      : file(path), tif(opened(file.temp_path(), big), big ? "w8" : "w") {}
+  // errno cleared first, so a failure is never blamed on a stale value.
+  static const fs::path& opened(const fs::path& temp, bool) {
     errno = 0;
-    if (TIFFWriteEncodedStrip(file.get(), strip, data, tmsize_t(rows * row_bytes)) < 0) {
-      const int err = errno;
-      fail(ErrorKind::kIo, path,
-           fmt::format("cannot write page {} strip {}: {}", c, strip, write_cause(file, err)));
-    }
+    return temp;
   }
-}
+};
 
 // All IFDs first, then the pixel data: tifffile's "shaped" reader assumes the series' data is
 // contiguous when page 1's IFD lies more than the series size past page 0's IFD, which libtiff's
 // default data-IFD-data-IFD layout satisfies for small planes without the data being contiguous.
 // Writing the IFDs up front (deferred strip arrays, as for cloud-optimized GeoTIFF) keeps the
 // IFDs adjacent, so tifffile reads every page by its own offsets.
-void write_pages(const fs::path& path, const TiffFile& file, const AnyImage& image,
-                 SumTiffLayout layout) {
-  const ImageShape s = shape_of(image);
-  const PixelType type = pixel_type_of(image);
-  const std::uint64_t row_bytes = std::uint64_t(s.width) * pixel_size(type);
-  const auto rows_per_strip =
-      static_cast<std::uint32_t>(std::clamp<std::uint64_t>(kStripBytes / row_bytes, 1, s.height));
-  TIFF* tif = file.get();
-  for (int c = 0; c < s.channels; ++c) {
-    set_page_tags(tif, s, type, c, rows_per_strip, layout);
-    errno = 0;
-    if (!TIFFDeferStrileArrayWriting(tif) || !TIFFWriteCheck(tif, 0, "write_sum_tiff") ||
-        !TIFFWriteDirectory(tif)) {
-      const int err = errno;
-      fail(ErrorKind::kIo, path,
-           fmt::format("cannot write page {}: {}", c, write_cause(file, err)));
-    }
+detail::SumTiffWriter::SumTiffWriter(fs::path path, const ImageShape& shape, PixelType type,
+                                     int rows_per_strip, SumTiffLayout layout)
+    : path_(std::move(path)),
+      shape_(shape),
+      type_(type),
+      rows_per_strip_(std::uint32_t(std::max(rows_per_strip, 1))) {
+  const ImageShape& s = shape_;
+  if (s.channels < 1 || s.height < 1 || s.width < 1) {
+    fail(ErrorKind::kInvalidArgument, path_,
+         fmt::format("cannot write an empty image of {} x {} x {}", s.channels, s.height, s.width));
   }
-  const std::byte* pixels = pixel_bytes(image);
-  const std::uint64_t plane_bytes = row_bytes * std::uint64_t(s.height);
+  const std::uint64_t plane_bytes = std::uint64_t(s.height) * s.width * pixel_size(type);
+  open_ = std::make_unique<Open>(path_, plane_bytes * std::uint64_t(s.channels) > kClassicLimit);
+  const TiffFile& file = open_->tif;
+  if (file.get() == nullptr) {
+    const int err = errno;
+    fail(ErrorKind::kIo, path_,
+         fmt::format("cannot create {}: {}", open_->file.temp_path().string(),
+                     write_cause(file, err)));
+  }
   for (int c = 0; c < s.channels; ++c) {
-    if (!TIFFSetDirectory(tif, tdir_t(c))) {
-      fail(ErrorKind::kIo, path, fmt::format("cannot reopen page {}: {}", c, file.errors()));
-    }
-    write_strips(path, file, s, row_bytes, rows_per_strip, c, pixels + c * plane_bytes);
+    set_page_tags(file.get(), s, type, c, rows_per_strip_, layout);
     errno = 0;
-    if (!TIFFForceStrileArrayWriting(tif)) {
+    if (!TIFFDeferStrileArrayWriting(file.get()) ||
+        !TIFFWriteCheck(file.get(), 0, "write_sum_tiff") || !TIFFWriteDirectory(file.get())) {
       const int err = errno;
-      fail(ErrorKind::kIo, path,
-           fmt::format("cannot write page {} strip offsets: {}", c, write_cause(file, err)));
+      fail(ErrorKind::kIo, path_,
+           fmt::format("cannot write page {}: {}", c, write_cause(file, err)));
     }
   }
 }
 
-}  // namespace
+detail::SumTiffWriter::~SumTiffWriter() = default;
+
+void detail::SumTiffWriter::write_strip(int channel, int first_row,
+                                        std::span<const std::byte> bytes) {
+  const std::uint64_t row_bytes = std::uint64_t(shape_.width) * pixel_size(type_);
+  const std::uint32_t rows = std::min<std::uint32_t>(rows_per_strip_, shape_.height - first_row);
+  if (!open_ || channel != channel_ || first_row != next_row_ || channel >= shape_.channels ||
+      bytes.size() != rows * row_bytes) {
+    fail(ErrorKind::kInvalidArgument, path_,
+         fmt::format("strip of {} bytes at row {} of page {} out of order (expected row {} of "
+                     "page {}, {} bytes)",
+                     bytes.size(), first_row, channel, next_row_, channel_, rows * row_bytes));
+  }
+  TIFF* tif = open_->tif.get();
+  if (first_row == 0 && !TIFFSetDirectory(tif, tdir_t(channel))) {
+    fail(ErrorKind::kIo, path_,
+         fmt::format("cannot reopen page {}: {}", channel, open_->tif.errors()));
+  }
+  const std::uint32_t strip = std::uint32_t(first_row) / rows_per_strip_;
+  // libtiff only modifies the buffer when it must byte-swap, which a native-order file never
+  // needs, so handing it the const pixels is safe.
+  errno = 0;
+  if (TIFFWriteEncodedStrip(tif, strip, const_cast<std::byte*>(bytes.data()),
+                            tmsize_t(bytes.size())) < 0) {
+    const int err = errno;
+    fail(ErrorKind::kIo, path_,
+         fmt::format("cannot write page {} strip {}: {}", channel, strip,
+                     write_cause(open_->tif, err)));
+  }
+  next_row_ += int(rows);
+  if (next_row_ < shape_.height) return;
+  errno = 0;
+  if (!TIFFForceStrileArrayWriting(tif)) {
+    const int err = errno;
+    fail(ErrorKind::kIo, path_,
+         fmt::format("cannot write page {} strip offsets: {}", channel,
+                     write_cause(open_->tif, err)));
+  }
+  ++channel_;
+  next_row_ = 0;
+}
+
+void detail::SumTiffWriter::commit(bool no_clobber, Durability durability) {
+  if (!open_ || channel_ != shape_.channels) {
+    fail(ErrorKind::kInvalidArgument, path_,
+         fmt::format("committed after {} of {} pages", channel_, shape_.channels));
+  }
+  errno = 0;
+  if (!open_->tif.close()) {
+    const int err = errno;
+    fail(ErrorKind::kIo, path_, write_cause(open_->tif, err));
+  }
+  open_->file.commit(no_clobber, durability);
+  open_.reset();
+}
 
 // tifffile's "shaped" description: tifffile.imread then returns exactly this shape.
 std::string sum_tiff_description(const ImageShape& s, SumTiffLayout layout) {
@@ -127,31 +176,21 @@ void write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber
 void detail::write_sum_tiff(const fs::path& path, const AnyImage& image, bool no_clobber,
                             Durability durability, SumTiffLayout layout) {
   const ImageShape s = shape_of(image);
-  if (s.channels < 1 || s.height < 1 || s.width < 1) {
-    fail(ErrorKind::kInvalidArgument, path,
-         fmt::format("cannot write an empty image of {} x {} x {}", s.channels, s.height, s.width));
-  }
   const PixelType type = pixel_type_of(image);
-  const std::uint64_t plane_bytes = std::uint64_t(s.height) * s.width * pixel_size(type);
-  const bool big = plane_bytes * std::uint64_t(s.channels) > kClassicLimit;
-
-  detail::AtomicFile file(path);
-  {
-    errno = 0;
-    TiffFile tif(file.temp_path(), big ? "w8" : "w");
-    if (tif.get() == nullptr) {
-      const int err = errno;
-      fail(ErrorKind::kIo, path,
-           fmt::format("cannot create {}: {}", file.temp_path().string(), write_cause(tif, err)));
-    }
-    write_pages(path, tif, image, layout);
-    errno = 0;
-    if (!tif.close()) {
-      const int err = errno;
-      fail(ErrorKind::kIo, path, write_cause(tif, err));
+  const std::uint64_t row_bytes = std::uint64_t(std::max(s.width, 1)) * pixel_size(type);
+  const auto rows_per_strip = static_cast<int>(
+      std::clamp<std::uint64_t>(kStripBytes / row_bytes, 1, std::max(s.height, 1)));
+  SumTiffWriter writer(path, s, type, rows_per_strip, layout);
+  const std::byte* pixels = pixel_bytes(image);
+  for (int c = 0; c < s.channels; ++c) {
+    for (int row = 0; row < s.height; row += rows_per_strip) {
+      const int rows = std::min(rows_per_strip, s.height - row);
+      writer.write_strip(
+          c, row,
+          std::span(pixels + (std::uint64_t(c) * s.height + row) * row_bytes, rows * row_bytes));
     }
   }
-  file.commit(no_clobber, durability);
+  writer.commit(no_clobber, durability);
 }
 
 }  // namespace flamecare

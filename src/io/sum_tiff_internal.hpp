@@ -1,6 +1,10 @@
 #pragma once
 // Helpers shared by the sum-TIFF writer and reader (libtiff itself is wrapped in io/tiff_file).
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <span>
 #include <string>
 
 #include <fmt/format.h>
@@ -18,6 +22,39 @@ namespace flamecare::detail {
 /// Durability::kDeferred the caller must sync_paths() it before declaring it complete.
 void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image, bool no_clobber,
                     Durability durability, SumTiffLayout layout = SumTiffLayout::kDataset);
+
+/// A sum TIFF written strip by strip as its rows are made (write_sum_tiff writes a whole image
+/// through one): the pages' directories first, then each page's strips in order, into a
+/// temporary file that commit() renames into place (AtomicFile; removed if never committed).
+/// Every call throws Error(kIo) naming the final path and the cause.
+class SumTiffWriter {
+ public:
+  /// A file for an image of `shape` (each dimension ≥ 1) and `type`, in strips of
+  /// `rows_per_strip` rows (≥ 1). Throws Error(kInvalidArgument) for an empty shape.
+  SumTiffWriter(std::filesystem::path path, const ImageShape& shape, PixelType type,
+                int rows_per_strip, SumTiffLayout layout = SumTiffLayout::kDataset);
+  SumTiffWriter(const SumTiffWriter&) = delete;
+  SumTiffWriter& operator=(const SumTiffWriter&) = delete;
+  ~SumTiffWriter();
+
+  /// The next strip: rows_per_strip rows (fewer for a page's last) of page after page, top to
+  /// bottom, `bytes` of pixels of the file's type. Throws Error(kInvalidArgument) for a strip
+  /// out of order or of the wrong size.
+  void write_strip(int channel, int first_row, std::span<const std::byte> bytes);
+  /// Closes the file and renames it into place (AtomicFile::commit). Throws
+  /// Error(kInvalidArgument) unless every strip was written.
+  void commit(bool no_clobber, Durability durability);
+
+ private:
+  struct Open;
+  std::filesystem::path path_;
+  ImageShape shape_;
+  PixelType type_;
+  std::uint32_t rows_per_strip_;
+  std::unique_ptr<Open> open_;
+  int channel_ = 0;
+  int next_row_ = 0;
+};
 
 /// read_sum_tiff (flamecare/sum_tiff.hpp) into `image`, whose memory is reused when it has the
 /// file's pixel type (a worker reading image after image). With `channel` ≥ 0 only that page is

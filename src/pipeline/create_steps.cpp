@@ -15,22 +15,13 @@
 #include "pipeline/create_publish.hpp"
 #include "pipeline/dataset_json.hpp"
 #include "pipeline/frame_sums.hpp"
+#include "pipeline/sum_outputs.hpp"
 #include "util/parallel.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
 namespace fs = std::filesystem;
 namespace {
-
-// NaN sums cannot enter the statistics; such an image is unusable like an unreadable one.
-void require_no_nan(const AnyImage& image, const std::string& source) {
-  const bool nan = std::visit(
-      [](const auto& im) {
-        return std::any_of(im.pixels.begin(), im.pixels.end(), [](auto v) { return v != v; });
-      },
-      image);
-  if (nan) throw Error(ErrorKind::kCorrupt, fmt::format("{}: pixel values are NaN", source));
-}
 
 fs::path train_tiff(const fs::path& staging, std::int64_t id, FrameRange frames, Pairing pairing) {
   return dataset_image_path(staging, Split::kTrain, id, frames, pairing);
@@ -42,23 +33,21 @@ FrameRange target_range(const CreateOptions& o) {
   return target_frame_range(o.pairing, o.input_frames, o.gt_frames);
 }
 
-// What each worker keeps to itself: the sums of its current image (their memory reused image
-// after image) and its share of the statistics, merged once every image is summed.
+// What each worker keeps to itself: its share of the statistics, merged once every image is
+// summed.
 struct Worker {
-  FramePair pair;
   PixelStats input;
   PixelStats truth;
 };
 
-// Sums one image into the worker's pair; the failure's message when it cannot be summed.
+// Sums one image into its TIFFs, statistics and thumbnails; the failure's message when it cannot
+// be read or summed (it is skipped). A sum that cannot be written throws SumWriteFailed.
 std::optional<std::string> sum_one(const CreateOptions& o, const PlannedImage& image,
-                                   Worker& worker, const Reporter& reporter) {
+                                   SumOutputs& out, Worker& worker, const Reporter& reporter) {
   try {
-    sum_frame_pair(o.raw_root / image.image, input_range(o), target_range(o),
-                   image.bidirectional_correction.value_or(0), reporter, worker.pair);
-    // Nested pairs: the target's frames include the input's; disjoint ones need both checks.
-    if (o.pairing == Pairing::kDisjoint) require_no_nan(worker.pair.input, image.image);
-    require_no_nan(worker.pair.ground_truth, image.image);
+    sum_frame_blocks(o.raw_root / image.image, input_range(o), target_range(o),
+                     image.bidirectional_correction.value_or(0), reporter, out);
+    out.commit(worker.input, worker.truth);
     return std::nullopt;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kCancelled) throw;
@@ -84,26 +73,24 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
     for (const std::size_t i : preview_choice(plan.size(), *preview_seed)) previewed[i] = 1;
   std::vector<Worker> workers;
   for (std::size_t w = 0; w < parallel_workers(plan.size(), o.threads); ++w)
-    workers.push_back(Worker{{}, PixelStats(channels), PixelStats(channels)});
+    workers.push_back(Worker{PixelStats(channels), PixelStats(channels)});
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("summing", 0, plan.size());
   parallel_for_workers(plan.size(), o.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     const PlannedImage& image = plan[i];
-    Worker& worker = workers[w];
-    failures[i] = sum_one(o, image, worker, reporter);
+    SumOutputs out(image.image, train_tiff(staging, image.id, input_range(o), o.pairing),
+                   train_tiff(staging, image.id, target_range(o), o.pairing), channels,
+                   previewed[i] != 0);
+    try {
+      failures[i] = sum_one(o, image, out, workers[w], reporter);
+    } catch (const SumWriteFailed& failed) {
+      std::rethrow_exception(failed.error);
+    }
     if (!failures[i]) {
-      const auto later = Durability::kDeferred;
-      write_sum_tiff(train_tiff(staging, image.id, input_range(o), o.pairing), worker.pair.input,
-                     true, later);
-      write_sum_tiff(train_tiff(staging, image.id, target_range(o), o.pairing),
-                     worker.pair.ground_truth, true, later);
-      worker.input.add(worker.pair.input);
-      worker.truth.add(worker.pair.ground_truth);
-      shapes[i] = shape_of(worker.pair.input);
-      if (previewed[i] != 0)
-        thumbnails[i] = make_preview_thumbnails(worker.pair.input, worker.pair.ground_truth);
+      shapes[i] = out.shape();
+      thumbnails[i] = out.take_thumbnails();
     }
     std::lock_guard lock(mutex);
     reporter.progress("summing", ++done, plan.size());

@@ -78,6 +78,31 @@ void check_pages(const ScanImageInfo& info, int frames_read, const std::string& 
   }
 }
 
+// Whole sum images from the blocks: each block's rows copied into place.
+class PairSink final : public SumSink {
+ public:
+  explicit PairSink(FramePair& out) : out_(out) {}
+  void begin(const SumLayout& l) override {
+    const ImageShape& s = l.shape;
+    reuse_image(out_.input, l.input_type, s.channels, s.height, s.width);
+    reuse_image(out_.ground_truth, l.target_type, s.channels, s.height, s.width);
+  }
+  void block(SumKind kind, int channel, int first_row, const AnyImage& rows) override {
+    AnyImage& out = kind == SumKind::kInput ? out_.input : out_.ground_truth;
+    std::visit(
+        [&](auto& image) {
+          using T = typename std::decay_t<decltype(image.pixels)>::value_type;
+          const auto& part = std::get<Image<T>>(rows);
+          std::copy(part.pixels.begin(), part.pixels.end(),
+                    image.plane(channel).begin() + std::ptrdiff_t(first_row) * image.width);
+        },
+        out);
+  }
+
+ private:
+  FramePair& out_;
+};
+
 }  // namespace
 
 FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
@@ -89,6 +114,12 @@ FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input, Fra
 
 void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
                     int bidirectional, const Reporter& reporter, FramePair& out) {
+  PairSink sink(out);
+  sum_frame_blocks(tif, input, target, bidirectional, reporter, sink);
+}
+
+void sum_frame_blocks(const std::filesystem::path& tif, FrameRange input, FrameRange target,
+                      int bidirectional, const Reporter& reporter, SumSink& sink) {
   // Nested ranges share their first frames: the target continues from the input's sums.
   // Disjoint ones start the target afresh after the input.
   const bool nested = target.begin == 0 && target.end >= input.end;
@@ -109,26 +140,30 @@ void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRan
   const int group = std::min(std::max(input.count(), target.count()), kMaxGroup);
   const int block_rows =
       int(std::clamp<std::size_t>(kGroupBytes / (std::size_t(group) * row_bytes), 1, info.height));
-  const int width = corrected_width(info.width, bidirectional);
-  reuse_image(out.input, sum_pixel_type(info.pixel_type, input.count()), info.channels, info.height,
-              width);
-  reuse_image(out.ground_truth, sum_pixel_type(info.pixel_type, target.count()), info.channels,
-              info.height, width);
-  // The block sums in the wider of the two sum types; store() converts exactly.
+  const SumLayout layout{{info.channels, info.height, corrected_width(info.width, bidirectional)},
+                         sum_pixel_type(info.pixel_type, input.count()),
+                         sum_pixel_type(info.pixel_type, target.count()),
+                         block_rows};
+  // The block sums in the wider of the two sum types; store_rows() converts exactly.
   FrameBlock block(info.pixel_type,
                    sum_pixel_type(info.pixel_type, std::max(input.count(), target.count())),
                    info.width, block_rows);
+  AnyImage input_rows = make_image(layout.input_type, 0, 0, 0);
+  AnyImage target_rows = make_image(layout.target_type, 0, 0, 0);
   BlockReader rows_of(reader, block, group);
+  sink.begin(layout);
   for (int c = 0; c < info.channels; ++c) {
     for (int y = 0; y < info.height; y += block_rows) {
       reporter.check_cancelled();
       const int rows = std::min(block_rows, info.height - y);
       block.reset(rows);
       rows_of.add(0, input.end, c, y, rows);
-      block.store(out.input, c, y, bidirectional);
+      block.store_rows(input_rows, y, bidirectional);
+      sink.block(SumKind::kInput, c, y, input_rows);
       if (!nested) block.reset(rows);
       rows_of.add(nested ? input.end : target.begin, target.end, c, y, rows);
-      block.store(out.ground_truth, c, y, bidirectional);
+      block.store_rows(target_rows, y, bidirectional);
+      sink.block(SumKind::kTarget, c, y, target_rows);
     }
   }
 }

@@ -15,6 +15,29 @@ struct FramePair {
   AnyImage ground_truth;
 };
 
+/// What a file's sums will be, known before the first block of them.
+struct SumLayout {
+  ImageShape shape;       ///< channels × height × corrected width of both sums
+  PixelType input_type;   ///< the input sum's pixel type
+  PixelType target_type;  ///< the target sum's pixel type
+  int block_rows = 0;     ///< rows of every block but a channel's last
+};
+
+/// Which sum a block belongs to.
+enum class SumKind { kInput, kTarget };
+
+/// Where sum_frame_blocks hands the sums, block by block.
+class SumSink {
+ public:
+  virtual ~SumSink() = default;
+  /// Once, before any block.
+  virtual void begin(const SumLayout& layout) = 0;
+  /// Rows [first_row, first_row + height of `rows`) of channel `channel` of one sum, final and
+  /// corrected, as a one-channel image of the sum's type (valid only during the call). Blocks
+  /// come channel by channel, top to bottom, each block's input rows before its target rows.
+  virtual void block(SumKind kind, int channel, int first_row, const AnyImage& rows) = 0;
+};
+
 /// Sums frames [input.begin, input.end) into the input and [target.begin, target.end) into the
 /// target (nested: [0, N) and [0, M), M > N; disjoint: [0, N) and [N', N' + M) with N' ≥ N). Reads
 /// only the pages of frames [0, max end), after checking they exist, so nothing is allocated for a
@@ -33,5 +56,10 @@ FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input, Fra
 /// partial sums.
 void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
                     int bidirectional, const Reporter& reporter, FramePair& out);
+/// The same sums handed to `sink` block by block as they are made (each block still in cache),
+/// instead of into whole images. Throws as sum_frame_pair, and whatever `sink` throws; on a throw
+/// `sink` has had part of the blocks.
+void sum_frame_blocks(const std::filesystem::path& tif, FrameRange input, FrameRange target,
+                      int bidirectional, const Reporter& reporter, SumSink& sink);
 
 }  // namespace flamecare::detail

@@ -242,6 +242,51 @@ TEST_F(CreateTest, UnusableFilesAreSkippedWithReasons) {
   EXPECT_EQ(r.skipped_by_reason.at("not_tiff"), 1u);
 }
 
+// A float stack whose target sum turns NaN in its second channel (after the first channel's rows
+// went into the statistics) is skipped like an unreadable one, and the dataset's statistics are
+// those of the other images alone.
+TEST_F(CreateTest, ANanSumSkipsItsImageAndLeavesTheOthersStatistics) {
+  const auto write = [&](const fs::path& root, int id, bool nan) {
+    const fs::path tif = root / "a" / ("Im_0000" + std::to_string(id) + ".tif");
+    fs::create_directories(tif.parent_path());
+    StackSpec stack;
+    stack.frames = 8;
+    stack.frames_per_slice = 8;
+    stack.channels = 2;
+    stack.height = 12;
+    stack.width = 16;
+    stack.pixel_type = PixelType::kFloat32;
+    write_scanimage_tiff(tif, stack, [&](int page, int y, int x) {
+      if (nan && page == 6 * 2 + 1 && y == 9 && x == 3) return std::nan("");
+      return formula(id, page, y, x) / 4;
+    });
+    TileDataSpec tile;
+    tile.tile_id = id;
+    tile.frames_per_tile = 8;
+    tile.channels = 2;
+    tile.height = 12;
+    tile.width = 16;
+    write_tile_data(tif, tile);
+  };
+  for (const int id : {1, 2, 3}) write(dir_ / "raw", id, id == 2);
+  for (const int id : {1, 3}) write(dir_ / "clean", id, false);
+  const CreateResult r = create_dataset(options(), Reporter());
+  EXPECT_EQ(r.n_train + r.n_test, 2u);
+  EXPECT_EQ(r.skipped_by_reason.at("read_failed"), 1u);
+  CreateOptions clean = options();
+  clean.raw_root = dir_ / "clean";
+  clean.datasets_dir = dir_ / "clean_datasets";
+  clean.out_dir = dir_ / "clean_out";
+  const CreateResult reference = create_dataset(clean, Reporter());
+  const auto d = read_json(r.json), e = read_json(reference.json);
+  EXPECT_EQ(d["input"], e["input"]);
+  EXPECT_EQ(d["output"], e["output"]);
+  std::size_t tiffs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(r.data_dir))
+    tiffs += entry.path().extension() == ".tif" ? 1 : 0;
+  EXPECT_EQ(tiffs, 4u);
+}
+
 TEST_F(CreateTest, BadOptionsAreRejected) {
   write_stack(dir_ / "raw", "a/Im_00001.tif", {1, 1, 8, 8, 8, std::nullopt});
   for (auto change : std::vector<std::function<void(CreateOptions&)>>{

@@ -10,6 +10,7 @@
 #include <functional>
 #include <thread>
 
+#include "core/block_means.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 #include "io/png_encode.hpp"
@@ -99,6 +100,49 @@ TEST(ToRgb, ReducedMapsBlockMeansAndFactorOneIsToRgb) {
             << "channel " << c << " block " << by << "," << bx;
       }
   expect_kind(ErrorKind::kInvalidArgument, [&] { to_rgb_reduced(image, lo, hi, 0); });
+}
+
+// Rows fed a few at a time (pieces that split the bands of `factor` rows unevenly, as the blocks
+// of `create` do) give block_means of the whole image bit for bit, float sums included; rows out
+// of order, of another width or a take() before the last row are refused.
+TEST(BlockMeans, RowsInPiecesEqualTheWholeImage) {
+  for (const PixelType type : {PixelType::kInt32, PixelType::kFloat32}) {
+    AnyImage image = make_image(type, 4, 23, 10);
+    std::visit(
+        [](auto& im) {
+          for (std::size_t i = 0; i < im.pixels.size(); ++i)
+            im.pixels[i] = static_cast<typename decltype(im.pixels)::value_type>(
+                std::sin(double(i)) * 1e3 + 0.1 * double(i % 7));
+        },
+        image);
+    const Image<double> whole = block_means(image, 3, 4);
+    detail::BlockMeans pieces(3, 23, 10, 4);
+    for (int c = 0; c < 4; ++c) {
+      for (int y = 0, rows = 1; y < 23; y += rows, rows = rows % 6 + 1) {
+        const int n = std::min(rows, 23 - y);
+        AnyImage part = make_image(type, 1, n, 10);
+        std::visit(
+            [&](auto& p) {
+              const auto& im = std::get<std::decay_t<decltype(p)>>(image);
+              std::copy_n(im.plane(c).begin() + std::ptrdiff_t(y) * 10, n * 10, p.pixels.begin());
+            },
+            part);
+        pieces.add_rows(c, part);
+      }
+    }
+    const Image<double> streamed = pieces.take();
+    EXPECT_EQ(streamed.pixels, whole.pixels) << pixel_type_name(type);
+    EXPECT_EQ(streamed.height, 6);
+    EXPECT_EQ(streamed.width, 3);
+  }
+  detail::BlockMeans means(1, 5, 4, 2);
+  expect_kind(ErrorKind::kInvalidArgument,
+              [&] { means.add_rows(1 - 1, make_image(PixelType::kInt32, 1, 6, 4)); });
+  expect_kind(ErrorKind::kInvalidArgument,
+              [&] { means.add_rows(0, make_image(PixelType::kInt32, 1, 2, 3)); });
+  means.add_rows(0, make_image(PixelType::kInt32, 1, 2, 4));
+  expect_kind(ErrorKind::kInvalidArgument, [&] { means.take(); });
+  expect_kind(ErrorKind::kInvalidArgument, [] { detail::BlockMeans(1, 5, 4, 0); });
 }
 
 // Writes `png` to `path`, reads it back with cairo (libpng checks CRCs and Adler-32) and expects

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <span>
 #include <sstream>
 #include <string>
 
@@ -154,6 +155,51 @@ TEST(SumTiff, TifffileReadsShapedSeries) {
       EXPECT_TRUE(same_image(read_sum_tiff(path), image));
     }
   }
+}
+
+// Strip by strip as `create` writes (strips of a block's rows, a short last strip per page):
+// the same pixels as the whole image; tifffile reads it as the numpy formula says.
+TEST(SumTiff, WriterStreamsStripsOfAnyHeight) {
+  TempDir dir;
+  const AnyImage image = formula_image(PixelType::kInt32, 3, 11, 6);
+  const auto* bytes =
+      reinterpret_cast<const std::byte*>(std::get<Image<std::int32_t>>(image).pixels.data());
+  const fs::path path = dir.path() / "streamed.tif";
+  detail::SumTiffWriter writer(path, shape_of(image), PixelType::kInt32, 4);
+  for (int c = 0; c < 3; ++c) {
+    for (int y = 0; y < 11; y += 4) {
+      const std::size_t row = 6 * sizeof(std::int32_t), rows = std::size_t(std::min(4, 11 - y));
+      writer.write_strip(c, y, std::span(bytes + (std::size_t(c) * 11 + y) * row, rows * row));
+    }
+  }
+  EXPECT_FALSE(fs::exists(path));  // only the temporary file until committed
+  writer.commit(true, detail::Durability::kNow);
+  EXPECT_TRUE(same_image(read_sum_tiff(path), image));
+  EXPECT_EQ(run_python_check(path, PixelType::kInt32, 3, 11, 6), 0);
+}
+
+// Strips out of order, of the wrong size, or a commit before the last strip are refused naming
+// the file; a writer never committed leaves nothing behind.
+TEST(SumTiff, WriterRefusesMisuseAndLeavesNoFileUncommitted) {
+  TempDir dir;
+  const fs::path path = dir.path() / "s.tif";
+  const std::vector<std::byte> strip(2 * 5 * sizeof(std::uint16_t));
+  {
+    detail::SumTiffWriter writer(path, {2, 3, 5}, PixelType::kUint16, 2);
+    expect_kind(
+        ErrorKind::kInvalidArgument, [&] { writer.write_strip(0, 2, strip); }, path.string());
+    expect_kind(ErrorKind::kInvalidArgument, [&] { writer.write_strip(1, 0, strip); });
+    expect_kind(ErrorKind::kInvalidArgument,
+                [&] { writer.write_strip(0, 0, std::span(strip).first(4)); });
+    writer.write_strip(0, 0, strip);
+    expect_kind(
+        ErrorKind::kInvalidArgument, [&] { writer.commit(false, detail::Durability::kNow); },
+        path.string());
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path()));
+  expect_kind(ErrorKind::kInvalidArgument, [&] {
+    detail::SumTiffWriter(path, {1, 0, 5}, PixelType::kUint16, 2);
+  });
 }
 
 TEST(SumTiff, NoClobberKeepsExistingFile) {
