@@ -21,8 +21,8 @@ void write_sum_tiff(const std::filesystem::path& path, const AnyImage& image,
                     bool no_clobber = false, SumTiffLayout layout = SumTiffLayout::kDataset);
 
 /// True when the TIFF at `path` is described as write_sum_tiff describes an image of `shape` in
-/// `layout` (so its bytes are what write_sum_tiff would write, and a hard link can stand for a
-/// copy). False for any other or unreadable file; never throws.
+/// `layout` (so it holds what write_sum_tiff would write for its pixels, whatever its strips, and
+/// a hard link can stand for a copy). False for any other or unreadable file; never throws.
 bool sum_tiff_has_layout(const std::filesystem::path& path, const ImageShape& shape,
                          SumTiffLayout layout) noexcept;
 

@@ -26,11 +26,11 @@ void BlockMeans::add_rows(int channel, const AnyImage& rows, int plane) {
   const ImageShape s = shape_of(rows);
   if (channel != channel_ || plane < 0 || plane >= s.channels || s.width != width_ ||
       s.height > height_ - next_row_) {
-    throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("block_means: {} rows of {} pixels for channel {} at row {} (expected "
-                            "channel {} at row {} of {} rows of {})",
-                            s.height, s.width, channel, next_row_, channel_, next_row_, height_,
-                            width_));
+    throw Error(
+        ErrorKind::kInvalidArgument,
+        fmt::format("block_means: {} rows of {} pixels for channel {} at row {} (expected "
+                    "channel {} at row {} of {} rows of {})",
+                    s.height, s.width, channel, next_row_, channel_, next_row_, height_, width_));
   }
   std::visit([&](const auto& im) { add_typed(channel, im, plane); }, rows);
 }
@@ -73,8 +73,7 @@ void BlockMeans::finish_band(int channel) {
 Image<double> BlockMeans::take() {
   if (channel_ < out_.channels) {
     throw Error(ErrorKind::kInvalidArgument,
-                fmt::format("block_means: taken after {} of {} channels", channel_,
-                            out_.channels));
+                fmt::format("block_means: taken after {} of {} channels", channel_, out_.channels));
   }
   return std::move(out_);
 }
@@ -90,6 +89,9 @@ Image<double> block_means(const AnyImage& image, int channels, int factor) {
         ErrorKind::kInvalidArgument,
         fmt::format("block_means: {} of {} channels, reduction {}", channels, s.channels, factor));
   }
+  if (s.height < 1 || s.width < 1)  // no pixels: no blocks to average
+    return Image<double>(channels, (s.height + factor - 1) / factor,
+                         (s.width + factor - 1) / factor);
   detail::BlockMeans means(channels, s.height, s.width, factor);
   for (int c = 0; c < channels; ++c) means.add_rows(c, image, c);
   return means.take();

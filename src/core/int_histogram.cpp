@@ -29,6 +29,17 @@ void IntHistogram::ensure_dense_range(std::int64_t lo, std::int64_t hi) {
   if (new_max > old_top) dense_.resize(static_cast<std::size_t>(new_max - base_) + 1, 0);
 }
 
+void IntHistogram::clear() {
+  if (sparse_) {
+    dense_.clear();
+    sparse_ = false;
+  }
+  std::fill(dense_.begin(), dense_.end(), 0);
+  runs_.clear();
+  pending_.clear();
+  count_ = 0;
+}
+
 void IntHistogram::to_sparse() {
   runs_.clear();
   pending_.clear();
@@ -99,7 +110,10 @@ void IntHistogram::merge(const IntHistogram& other) {
   if (other.count_ == 0) return;
   ensure_dense_range(other.min_, other.max_);
   if (!sparse_ && !other.sparse_) {
-    for (std::size_t i = 0; i < other.dense_.size(); ++i) {
+    // Only [other.min_, other.max_]: a cleared histogram keeps zeroed bins beyond it.
+    const auto first = static_cast<std::size_t>(other.min_ - other.base_);
+    const auto last = static_cast<std::size_t>(other.max_ - other.base_);
+    for (std::size_t i = first; i <= last; ++i) {
       dense_[static_cast<std::size_t>(other.base_ - base_) + i] += other.dense_[i];
     }
   } else {

@@ -20,6 +20,8 @@ class IntHistogram {
   template <class T>
   void add_typed(std::span<const T> values);
   void merge(const IntHistogram& other);
+  /// Forgets every value, keeping the dense table's memory (a histogram reused image after image).
+  void clear();
   /// Adds `runs`: distinct values, ascending, each with a count ≥ 1 (a saved histogram).
   void add_runs(const std::vector<std::pair<std::int64_t, std::uint64_t>>& runs);
 
@@ -107,7 +109,9 @@ template <class T>
 void IntHistogram::count_dense(const T* values, std::size_t n, std::int64_t lo, std::int64_t hi) {
   std::uint64_t* counts = dense_.data() + (lo - base_);
   const auto range = static_cast<std::size_t>(hi - lo) + 1;
-  if (range > kSplitBins || n >= (std::uint64_t{1} << 32)) {
+  // Four tables only pay when zeroing and adding them up (4 · range) is small beside the count
+  // (a block of rows of a wide-ranged image is counted straight into the histogram).
+  if (range > kSplitBins || n < 4 * range || n >= (std::uint64_t{1} << 32)) {
     for (std::size_t i = 0; i < n; ++i) ++counts[static_cast<std::int64_t>(values[i]) - lo];
     return;
   }

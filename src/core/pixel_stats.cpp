@@ -246,6 +246,15 @@ void PixelStats::add_channel(int channel, const AnyImage& part) {
   std::visit([&](const auto& img) { impl_->add_plane(channel, img.plane(0)); }, part);
 }
 
+void PixelStats::clear() {
+  impl_->type.reset();
+  impl_->pass = 1;
+  for (Channel& ch : impl_->data) {
+    ch.ints.clear();
+    ch.floats = detail::FloatRanks();
+  }
+}
+
 void PixelStats::merge(const PixelStats& other) {
   const Impl& o = *other.impl_;
   if (o.channels != impl_->channels || o.pass != impl_->pass) {

@@ -18,7 +18,8 @@ namespace {
 
 using namespace detail::sum_tiff;  // NOLINT: private helpers of this module
 
-// Strips of at most this many bytes keep readers' buffers small for large planes.
+// write_sum_tiff's strips are at most this many bytes, which keeps readers' buffers small for
+// large planes (`create` writes a strip per block of summed rows, a few MB at most).
 constexpr std::uint64_t kStripBytes = 8u << 20;
 // Classic TIFF offsets are 32-bit; leave room for the IFDs and the description.
 constexpr std::uint64_t kClassicLimit = 0xffffffffULL - (16u << 20);
@@ -59,9 +60,9 @@ struct detail::SumTiffWriter::Open {
   AtomicFile file;
   TiffFile tif;
   Open(const fs::path& path, bool big)
-      : file(path), tif(opened(file.temp_path(), big), big ? "w8" : "w") {}
+      : file(path), tif(opened(file.temp_path()), big ? "w8" : "w") {}
   // errno cleared first, so a failure is never blamed on a stale value.
-  static const fs::path& opened(const fs::path& temp, bool) {
+  static const fs::path& opened(const fs::path& temp) {
     errno = 0;
     return temp;
   }

@@ -3,6 +3,7 @@
 #include "pipeline/create_steps.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -34,20 +35,20 @@ FrameRange target_range(const CreateOptions& o) {
 }
 
 // What each worker keeps to itself: its share of the statistics, merged once every image is
-// summed.
+// summed, and the outputs of its current image.
 struct Worker {
   PixelStats input;
   PixelStats truth;
+  std::unique_ptr<SumOutputs> out;
 };
 
-// Sums one image into its TIFFs, statistics and thumbnails; the failure's message when it cannot
-// be read or summed (it is skipped). A sum that cannot be written throws SumWriteFailed.
+// Sums one image into its worker's outputs; the failure's message when it cannot be read or
+// summed (it is skipped). A sum that cannot be written throws SumWriteFailed.
 std::optional<std::string> sum_one(const CreateOptions& o, const PlannedImage& image,
-                                   SumOutputs& out, Worker& worker, const Reporter& reporter) {
+                                   SumOutputs& out, const Reporter& reporter) {
   try {
     sum_frame_blocks(o.raw_root / image.image, input_range(o), target_range(o),
                      image.bidirectional_correction.value_or(0), reporter, out);
-    out.commit(worker.input, worker.truth);
     return std::nullopt;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kCancelled) throw;
@@ -73,18 +74,21 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
     for (const std::size_t i : preview_choice(plan.size(), *preview_seed)) previewed[i] = 1;
   std::vector<Worker> workers;
   for (std::size_t w = 0; w < parallel_workers(plan.size(), o.threads); ++w)
-    workers.push_back(Worker{PixelStats(channels), PixelStats(channels)});
+    workers.push_back(
+        Worker{PixelStats(channels), PixelStats(channels), std::make_unique<SumOutputs>(channels)});
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("summing", 0, plan.size());
   parallel_for_workers(plan.size(), o.threads, [&](std::size_t i, std::size_t w) {
     reporter.check_cancelled();
     const PlannedImage& image = plan[i];
-    SumOutputs out(image.image, train_tiff(staging, image.id, input_range(o), o.pairing),
-                   train_tiff(staging, image.id, target_range(o), o.pairing), channels,
-                   previewed[i] != 0);
+    Worker& worker = workers[w];
+    SumOutputs& out = *worker.out;
+    out.start(image.image, train_tiff(staging, image.id, input_range(o), o.pairing),
+              train_tiff(staging, image.id, target_range(o), o.pairing), previewed[i] != 0);
     try {
-      failures[i] = sum_one(o, image, out, workers[w], reporter);
+      failures[i] = sum_one(o, image, out, reporter);
+      if (!failures[i]) out.commit(worker.input, worker.truth);
     } catch (const SumWriteFailed& failed) {
       std::rethrow_exception(failed.error);
     }

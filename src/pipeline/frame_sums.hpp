@@ -51,9 +51,8 @@ class SumSink {
 /// image only: callers skip it.
 FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
                          int bidirectional, const Reporter& reporter);
-/// The same into `out`, whose memory is reused when its types and shapes fit (image after image of
-/// a dataset they do): no allocation, page faults or zero fill per image. On a throw `out` holds
-/// partial sums.
+/// The same into `out`, whose memory is reused when its types and shapes fit. On a throw `out`
+/// holds partial sums. (`create` itself takes the sums block by block: sum_frame_blocks.)
 void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
                     int bidirectional, const Reporter& reporter, FramePair& out);
 /// The same sums handed to `sink` block by block as they are made (each block still in cache),

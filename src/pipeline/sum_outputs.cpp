@@ -24,8 +24,7 @@ void writing(Fn&& fn) {
 }
 
 std::span<const std::byte> bytes_of(const AnyImage& image) {
-  return std::visit(
-      [](const auto& im) { return std::as_bytes(std::span(im.pixels)); }, image);
+  return std::visit([](const auto& im) { return std::as_bytes(std::span(im.pixels)); }, image);
 }
 
 // NaN sums cannot enter the statistics; such an image is unusable like an unreadable one.
@@ -40,7 +39,7 @@ void require_no_nan(const AnyImage& rows, const std::string& source) {
 
 }  // namespace
 
-// One sum: its file, its statistics and its thumbnail.
+// One sum of the current image: its file, its statistics and its thumbnail.
 struct SumOutputs::State {
   struct Sum {
     std::filesystem::path path;
@@ -48,24 +47,45 @@ struct SumOutputs::State {
     PixelStats stats;
     std::optional<BlockMeans> means;
   };
+  int channels;
   Sum input, target;
   std::string source;
-  bool thumbnails;
+  bool thumbnails = false;
   ImageShape shape{};
   Sum& of(SumKind kind) { return kind == SumKind::kInput ? input : target; }
 };
 
-SumOutputs::SumOutputs(std::string source, std::filesystem::path input_tiff,
-                       std::filesystem::path target_tiff, int channels, bool thumbnails)
-    : state_(new State{{std::move(input_tiff), {}, PixelStats(channels), {}},
-                       {std::move(target_tiff), {}, PixelStats(channels), {}},
-                       std::move(source),
-                       thumbnails}) {}
+SumOutputs::SumOutputs(int channels)
+    : state_(new State{channels,
+                       {{}, {}, PixelStats(channels), {}},
+                       {{}, {}, PixelStats(channels), {}},
+                       {},
+                       false,
+                       {}}) {}
 
 SumOutputs::~SumOutputs() = default;
 
+void SumOutputs::start(std::string source, std::filesystem::path input_tiff,
+                       std::filesystem::path target_tiff, bool thumbnails) {
+  State& s = *state_;
+  s.source = std::move(source);
+  s.thumbnails = thumbnails;
+  s.shape = {};
+  for (State::Sum* sum : {&s.input, &s.target}) {
+    sum->tiff.reset();  // an uncommitted file of a previous image is removed
+    sum->stats.clear();
+    sum->means.reset();
+  }
+  s.input.path = std::move(input_tiff);
+  s.target.path = std::move(target_tiff);
+}
+
 void SumOutputs::begin(const SumLayout& layout) {
   State& s = *state_;
+  if (layout.shape.channels != s.channels) {
+    throw Error(ErrorKind::kCorrupt, fmt::format("{}: {} channels where the dataset has {}",
+                                                 s.source, layout.shape.channels, s.channels));
+  }
   s.shape = layout.shape;
   for (SumKind kind : {SumKind::kInput, SumKind::kTarget}) {
     State::Sum& sum = s.of(kind);
@@ -82,19 +102,23 @@ void SumOutputs::begin(const SumLayout& layout) {
 void SumOutputs::block(SumKind kind, int channel, int first_row, const AnyImage& rows) {
   State::Sum& sum = state_->of(kind);
   if (is_float(pixel_type_of(rows))) require_no_nan(rows, state_->source);
-  sum.stats.add_channel(channel, rows);
+  try {
+    sum.stats.add_channel(channel, rows);
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("{}: {}", state_->source, e.what()));
+  }
   if (sum.means) sum.means->add_rows(channel, rows);
   writing([&] { sum.tiff->write_strip(channel, first_row, bytes_of(rows)); });
 }
 
 void SumOutputs::commit(PixelStats& input, PixelStats& truth) {
   State& s = *state_;
+  input.merge(s.input.stats);
+  truth.merge(s.target.stats);
   writing([&] {
     s.input.tiff->commit(true, Durability::kDeferred);
     s.target.tiff->commit(true, Durability::kDeferred);
   });
-  input.merge(s.input.stats);
-  truth.merge(s.target.stats);
 }
 
 const ImageShape& SumOutputs::shape() const { return state_->shape; }

@@ -20,24 +20,32 @@ struct SumWriteFailed {
   std::exception_ptr error;
 };
 
-/// The outputs of one image's sums (a SumSink for sum_frame_blocks).
+/// The outputs of a worker's images, one image at a time (a SumSink for sum_frame_blocks). The
+/// image's statistics are kept apart until commit(), so an image that fails half-way leaves no
+/// trace in the dataset's; their memory is reused image after image.
 class SumOutputs final : public SumSink {
  public:
-  /// `source`: the raw image as messages name it; the input's and the target's TIFF paths;
-  /// `channels`: the dataset's; `thumbnails`: whether to keep the preview's thumbnails.
-  SumOutputs(std::string source, std::filesystem::path input_tiff,
-             std::filesystem::path target_tiff, int channels, bool thumbnails);
+  /// For a dataset of `channels` channels.
+  explicit SumOutputs(int channels);
   SumOutputs(const SumOutputs&) = delete;
   SumOutputs& operator=(const SumOutputs&) = delete;
   ~SumOutputs() override;
 
-  /// Starts both TIFFs (throws SumWriteFailed when they cannot be created).
+  /// Starts an image: `source` names it in messages; its input's and target's TIFF paths;
+  /// `thumbnails`: whether to keep the preview's thumbnails. Drops what a previous image left.
+  void start(std::string source, std::filesystem::path input_tiff,
+             std::filesystem::path target_tiff, bool thumbnails);
+  /// Starts both TIFFs. Throws Error(kCorrupt) naming the image when its channel count is not
+  /// the dataset's, SumWriteFailed when the TIFFs cannot be created.
   void begin(const SumLayout& layout) override;
   /// Adds the rows to the statistics and thumbnails and writes them. Throws Error(kCorrupt) for
-  /// NaN sums, SumWriteFailed when the rows cannot be written.
+  /// NaN sums and Error naming the image for values the statistics refuse (uint64 above
+  /// 2^63 − 1), SumWriteFailed when the rows cannot be written.
   void block(SumKind kind, int channel, int first_row, const AnyImage& rows) override;
-  /// After the last block: renames both TIFFs into place (handed to writeback, not yet durable)
-  /// and adds the image's statistics to `input` and `truth`. Throws SumWriteFailed.
+  /// After the image's last block: adds its statistics to `input` and `truth`, then renames both
+  /// TIFFs into place (handed to writeback, not yet durable). Throws SumWriteFailed, and Error
+  /// (kInvalidArgument, kUnsupported) when its statistics cannot join the others' (pixel types
+  /// numpy would not combine).
   void commit(PixelStats& input, PixelStats& truth);
 
   /// The sums' shape (after begin()).

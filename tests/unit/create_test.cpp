@@ -16,6 +16,7 @@
 #include "flamecare/sum_tiff.hpp"
 #include "flamecare/synth.hpp"
 #include "pipeline/create_preview.hpp"
+#include "pipeline/create_steps.hpp"
 #include "support/scratch_dir.hpp"
 
 namespace flamecare {
@@ -281,10 +282,47 @@ TEST_F(CreateTest, ANanSumSkipsItsImageAndLeavesTheOthersStatistics) {
   const auto d = read_json(r.json), e = read_json(reference.json);
   EXPECT_EQ(d["input"], e["input"]);
   EXPECT_EQ(d["output"], e["output"]);
-  std::size_t tiffs = 0;
+  std::size_t files = 0;  // the two images' sums, no temporary file left
   for (const auto& entry : fs::recursive_directory_iterator(r.data_dir))
-    tiffs += entry.path().extension() == ".tif" ? 1 : 0;
-  EXPECT_EQ(tiffs, 4u);
+    files += entry.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(files, 4u);
+}
+
+// Summing straight from a plan (as a shard does, long after planning): an image whose file now
+// has another channel count than the dataset is skipped, named, and its sums never published;
+// sums that cannot be written fail the run instead of skipping images.
+TEST_F(CreateTest, AChangedImageIsSkippedAndAnUnwritableSumFailsTheRun) {
+  write_stack(dir_ / "raw", "a/Im_00001.tif", {1, 2, 8, 8, 8, std::nullopt});
+  write_stack(dir_ / "raw", "a/Im_00002.tif", {2, 1, 8, 8, 8, std::nullopt});  // one channel
+  std::vector<detail::PlannedImage> plan;
+  for (const int id : {1, 2})
+    plan.push_back({id, "a/Im_0000" + std::to_string(id) + ".tif", 8, 2, 8, 8, "int16", {}});
+  const fs::path staging = dir_ / "staging";
+  fs::create_directories(staging / "train");
+  const detail::Accumulated acc =
+      detail::sum_images(options(), plan, staging, 2, std::nullopt, Reporter());
+  ASSERT_EQ(acc.images.size(), 1u);
+  ASSERT_EQ(acc.failed.size(), 1u);
+  EXPECT_EQ(acc.failed[0].id, 2);
+  EXPECT_NE(acc.failed[0].reason.find("a/Im_00002.tif: 1 channels where the dataset has 2"),
+            std::string::npos)
+      << acc.failed[0].reason;
+  std::vector<std::string> written;
+  for (const auto& entry : fs::directory_iterator(staging / "train"))
+    written.push_back(entry.path().filename().string());
+  std::sort(written.begin(), written.end());
+  EXPECT_EQ(written, (std::vector<std::string>{"image1_frames3.tif", "image1_frames8.tif"}));
+
+  const fs::path unwritable = dir_ / "unwritable";
+  fs::create_directories(unwritable);
+  std::ofstream(unwritable / "train") << "a file where the directory should be";
+  try {
+    detail::sum_images(options(), {plan[0]}, unwritable, 2, std::nullopt, Reporter());
+    FAIL() << "an unwritable sum skipped its image";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kIo) << e.what();
+    EXPECT_NE(std::string(e.what()).find("image1_frames3.tif"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(CreateTest, BadOptionsAreRejected) {

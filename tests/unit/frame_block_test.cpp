@@ -163,6 +163,14 @@ TEST(FrameBlock, RejectsWrongTypesAndSizes) {
   invalid([&] { block.store(ok, 0, 1, 0); });  // rows past the end
   invalid([&] { block.store(ok, 0, 0, 1); });  // width is not corrected_width(4, 1)
   invalid([&] { block.store(ok, 0, 0, 4); });  // correction as wide as the image
+  // store_rows: the rows alone, in an image of their own sum type.
+  fc::AnyImage rows = fc::make_image(fc::PixelType::kInt32, 0, 0, 0);
+  block.store_rows(rows, 3, 1);
+  EXPECT_EQ(fc::shape_of(rows).height, 2);
+  EXPECT_EQ(fc::shape_of(rows).width, 3);
+  invalid([&] { block.store_rows(wrong_type, 0, 0); });
+  invalid([&] { block.store_rows(rows, -1, 0); });
+  invalid([&] { block.store_rows(rows, 0, 4); });
 }
 
 // A block starts at zero after reset() whatever it held: with no frame added, after one group,

@@ -351,6 +351,27 @@ TEST(PixelStatsParts, RowsOfOneChannelAtATimeEqualWholeImages) {
   EXPECT_THROW(stats.add_channel(0, Image<double>(1, 2, 2)), Error);
 }
 
+// clear() forgets everything but the memory: a histogram that once spanned a wide range, cleared
+// and filled with a narrow one, merges into a fresh accumulator (whose table spans only the narrow
+// range) as that image alone.
+TEST(PixelStatsParts, ClearedStatsAreFreshOnes) {
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> wide(-100000, 100000), narrow(10, 40);
+  PixelStats staging(2);
+  staging.add(random_image<std::int32_t>(2, 30, 30, rng, wide));
+  staging.clear();
+  const std::vector<AnyImage> image{random_image<std::int32_t>(2, 9, 11, rng, narrow)};
+  staging.add(image[0]);
+  PixelStats total(2);
+  total.merge(staging);
+  expect_same(total.summarize(), run_stats(image), 0.0);
+  staging.clear();
+  staging.add(Image<float>(2, 3, 3, 1.5f));  // a cleared accumulator takes any pixel type
+  staging.begin_second_pass();
+  staging.add(Image<float>(2, 3, 3, 1.5f));
+  EXPECT_EQ(staging.summarize().max, 1.5);
+}
+
 TEST(PixelStatsErrors, ChannelAndTypeMismatch) {
   PixelStats stats(2);
   EXPECT_THROW(stats.add(Image<std::int16_t>(3, 2, 2)), Error);

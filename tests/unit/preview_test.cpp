@@ -103,11 +103,14 @@ TEST(ToRgb, ReducedMapsBlockMeansAndFactorOneIsToRgb) {
 }
 
 // Rows fed a few at a time (pieces that split the bands of `factor` rows unevenly, as the blocks
-// of `create` do) give block_means of the whole image bit for bit, float sums included; rows out
-// of order, of another width or a take() before the last row are refused.
-TEST(BlockMeans, RowsInPiecesEqualTheWholeImage) {
+// of `create` do) give each block's float64 mean, written out here as a plain loop over the block
+// (column sums first, as the accumulator adds them, so equal to the last bit); block_means of the
+// whole image gives the same. Rows out of order, of another width or a take() before the last row
+// are refused.
+TEST(BlockMeans, RowsInPiecesAreTheBlocksMeans) {
+  const int h = 23, w = 10, f = 4;
   for (const PixelType type : {PixelType::kInt32, PixelType::kFloat32}) {
-    AnyImage image = make_image(type, 4, 23, 10);
+    AnyImage image = make_image(type, 4, h, w);
     std::visit(
         [](auto& im) {
           for (std::size_t i = 0; i < im.pixels.size(); ++i)
@@ -115,34 +118,52 @@ TEST(BlockMeans, RowsInPiecesEqualTheWholeImage) {
                 std::sin(double(i)) * 1e3 + 0.1 * double(i % 7));
         },
         image);
-    const Image<double> whole = block_means(image, 3, 4);
-    detail::BlockMeans pieces(3, 23, 10, 4);
-    for (int c = 0; c < 4; ++c) {
-      for (int y = 0, rows = 1; y < 23; y += rows, rows = rows % 6 + 1) {
-        const int n = std::min(rows, 23 - y);
-        AnyImage part = make_image(type, 1, n, 10);
+    detail::BlockMeans pieces(3, h, w, f);
+    for (int c = 0; c < 4; ++c) {  // the fourth channel is ignored
+      for (int y = 0, rows = 1; y < h; y += rows, rows = rows % 6 + 1) {
+        const int n = std::min(rows, h - y);
+        AnyImage part = make_image(type, 1, n, w);
         std::visit(
             [&](auto& p) {
               const auto& im = std::get<std::decay_t<decltype(p)>>(image);
-              std::copy_n(im.plane(c).begin() + std::ptrdiff_t(y) * 10, n * 10, p.pixels.begin());
+              std::copy_n(im.plane(c).begin() + std::ptrdiff_t(y) * w, n * w, p.pixels.begin());
             },
             part);
         pieces.add_rows(c, part);
       }
     }
     const Image<double> streamed = pieces.take();
-    EXPECT_EQ(streamed.pixels, whole.pixels) << pixel_type_name(type);
-    EXPECT_EQ(streamed.height, 6);
-    EXPECT_EQ(streamed.width, 3);
+    ASSERT_EQ(streamed.channels, 3);
+    ASSERT_EQ(streamed.height, 6);
+    ASSERT_EQ(streamed.width, 3);
+    std::visit(
+        [&](const auto& im) {
+          for (int c = 0; c < 3; ++c)
+            for (int by = 0; by < 6; ++by)
+              for (int bx = 0; bx < 3; ++bx) {
+                double sum = 0;
+                const int rows = std::min(f, h - by * f), cols = std::min(f, w - bx * f);
+                for (int x = bx * f; x < bx * f + cols; ++x) {
+                  double column = 0;
+                  for (int y = by * f; y < by * f + rows; ++y) column += double(im.at(c, y, x));
+                  sum += column;
+                }
+                EXPECT_EQ(streamed.at(c, by, bx), sum / (double(rows) * cols))
+                    << pixel_type_name(type) << " c" << c << " " << by << "," << bx;
+              }
+        },
+        image);
+    EXPECT_EQ(block_means(image, 3, f).pixels, streamed.pixels) << pixel_type_name(type);
   }
-  detail::BlockMeans means(1, 5, 4, 2);
-  expect_kind(ErrorKind::kInvalidArgument,
-              [&] { means.add_rows(1 - 1, make_image(PixelType::kInt32, 1, 6, 4)); });
-  expect_kind(ErrorKind::kInvalidArgument,
-              [&] { means.add_rows(0, make_image(PixelType::kInt32, 1, 2, 3)); });
-  means.add_rows(0, make_image(PixelType::kInt32, 1, 2, 4));
+  detail::BlockMeans means(2, 5, 4, 2);
+  const auto rows = [](int n, int width) { return make_image(PixelType::kInt32, 1, n, width); };
+  expect_kind(ErrorKind::kInvalidArgument, [&] { means.add_rows(0, rows(6, 4)); });
+  expect_kind(ErrorKind::kInvalidArgument, [&] { means.add_rows(0, rows(2, 3)); });
+  means.add_rows(0, rows(2, 4));
+  expect_kind(ErrorKind::kInvalidArgument, [&] { means.add_rows(1, rows(1, 4)); });  // too soon
   expect_kind(ErrorKind::kInvalidArgument, [&] { means.take(); });
   expect_kind(ErrorKind::kInvalidArgument, [] { detail::BlockMeans(1, 5, 4, 0); });
+  EXPECT_EQ(block_means(make_image(PixelType::kInt32, 2, 0, 5), 1, 2).width, 3);  // no pixels
 }
 
 // Writes `png` to `path`, reads it back with cairo (libpng checks CRCs and Adler-32) and expects
