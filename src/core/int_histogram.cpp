@@ -30,11 +30,10 @@ void IntHistogram::ensure_dense_range(std::int64_t lo, std::int64_t hi) {
 }
 
 void IntHistogram::clear() {
-  if (sparse_) {
-    dense_.clear();
-    sparse_ = false;
-  }
-  std::fill(dense_.begin(), dense_.end(), 0);
+  // An empty table, laid out afresh around the next values (so their range alone decides between
+  // dense and sparse); std::vector keeps the memory for it.
+  dense_.clear();
+  sparse_ = false;
   runs_.clear();
   pending_.clear();
   count_ = 0;
@@ -110,7 +109,7 @@ void IntHistogram::merge(const IntHistogram& other) {
   if (other.count_ == 0) return;
   ensure_dense_range(other.min_, other.max_);
   if (!sparse_ && !other.sparse_) {
-    // Only [other.min_, other.max_]: a cleared histogram keeps zeroed bins beyond it.
+    // Only [other.min_, other.max_]: the bins beyond hold no counts.
     const auto first = static_cast<std::size_t>(other.min_ - other.base_);
     const auto last = static_cast<std::size_t>(other.max_ - other.base_);
     for (std::size_t i = first; i <= last; ++i) {

@@ -365,6 +365,11 @@ TEST(PixelStatsParts, ClearedStatsAreFreshOnes) {
   PixelStats total(2);
   total.merge(staging);
   expect_same(total.summarize(), run_stats(image), 0.0);
+  // Values far from the earlier ones: the cleared table is laid out afresh around them, not
+  // stretched from the old range to the new (which would ask for 2^40 bins here).
+  staging.clear();
+  staging.add(Image<std::int64_t>(2, 4, 4, std::int64_t{1} << 40));
+  EXPECT_EQ(staging.summarize().min, double(std::int64_t{1} << 40));
   staging.clear();
   staging.add(Image<float>(2, 3, 3, 1.5f));  // a cleared accumulator takes any pixel type
   staging.begin_second_pass();
