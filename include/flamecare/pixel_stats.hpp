@@ -76,7 +76,8 @@ class PixelStats {
   /// other must come from fork() of this one (or of an identical one). Throws
   /// Error(kInvalidArgument) otherwise.
   void merge(const PixelStats& other);
-  /// Back to the state of PixelStats(channels), keeping memory for the next images.
+  /// Back to the state of PixelStats(channels), keeping the integer histograms' memory for the
+  /// next images.
   void clear();
   /// An empty accumulator in the same state (channels, pixel type, pass and, in pass 2, the
   /// ranks being refined) for another thread to fill and merge back.

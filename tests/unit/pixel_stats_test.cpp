@@ -375,6 +375,22 @@ TEST(PixelStatsParts, ClearedStatsAreFreshOnes) {
   staging.begin_second_pass();
   staging.add(Image<float>(2, 3, 3, 1.5f));
   EXPECT_EQ(staging.summarize().max, 1.5);
+  // Cleared in the second pass of float data: back to a first pass that takes integers.
+  staging.clear();
+  staging.add(image[0]);
+  PixelStats again(2);
+  again.merge(staging);
+  expect_same(again.summarize(), run_stats(image), 0.0);
+  // A histogram gone sparse (a range of 2^30 values), cleared, counts densely again.
+  Image<std::int32_t> far(2, 1, 2);
+  far.pixels = {0, 1 << 30, 5, 1 << 30};
+  staging.clear();
+  staging.add(far);
+  staging.clear();
+  staging.add(image[0]);
+  PixelStats third(2);
+  third.merge(staging);
+  expect_same(third.summarize(), run_stats(image), 0.0);
 }
 
 TEST(PixelStatsErrors, ChannelAndTypeMismatch) {
