@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -39,7 +40,9 @@ struct Spec {
   PixelType type = PixelType::kInt16;
 };
 
-void write_stack(const fs::path& root, const std::string& rel, const Spec& s) {
+// The stack of `s`, its pixels from formula() unless `value` (page, y, x) is given.
+void write_stack(const fs::path& root, const std::string& rel, const Spec& s,
+                 const std::function<double(int, int, int)>& value = nullptr) {
   const fs::path tif = root / rel;
   fs::create_directories(tif.parent_path());
   StackSpec stack;
@@ -49,8 +52,9 @@ void write_stack(const fs::path& root, const std::string& rel, const Spec& s) {
   stack.width = s.width;
   stack.pixel_type = s.type;
   stack.frames_per_slice = s.frames;
-  write_scanimage_tiff(tif, stack,
-                       [&](int page, int y, int x) { return formula(s.id, page, y, x); });
+  write_scanimage_tiff(tif, stack, [&](int page, int y, int x) {
+    return value ? value(page, y, x) : formula(s.id, page, y, x);
+  });
   TileDataSpec tile;
   tile.tile_id = s.id;
   tile.frames_per_tile = s.frames;
@@ -248,26 +252,11 @@ TEST_F(CreateTest, UnusableFilesAreSkippedWithReasons) {
 // those of the other images alone.
 TEST_F(CreateTest, ANanSumSkipsItsImageAndLeavesTheOthersStatistics) {
   const auto write = [&](const fs::path& root, int id, bool nan) {
-    const fs::path tif = root / "a" / ("Im_0000" + std::to_string(id) + ".tif");
-    fs::create_directories(tif.parent_path());
-    StackSpec stack;
-    stack.frames = 8;
-    stack.frames_per_slice = 8;
-    stack.channels = 2;
-    stack.height = 12;
-    stack.width = 16;
-    stack.pixel_type = PixelType::kFloat32;
-    write_scanimage_tiff(tif, stack, [&](int page, int y, int x) {
+    const Spec spec{id, 2, 12, 16, 8, std::nullopt, PixelType::kFloat32};
+    write_stack(root, "a/Im_0000" + std::to_string(id) + ".tif", spec, [&](int page, int y, int x) {
       if (nan && page == 6 * 2 + 1 && y == 9 && x == 3) return std::nan("");
       return formula(id, page, y, x) / 4;
     });
-    TileDataSpec tile;
-    tile.tile_id = id;
-    tile.frames_per_tile = 8;
-    tile.channels = 2;
-    tile.height = 12;
-    tile.width = 16;
-    write_tile_data(tif, tile);
   };
   for (const int id : {1, 2, 3}) write(dir_ / "raw", id, id == 2);
   for (const int id : {1, 3}) write(dir_ / "clean", id, false);
