@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 
 #include <fmt/format.h>
 
+#include "core/simd.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 
@@ -35,20 +37,44 @@ void BlockMeans::add_rows(int channel, const AnyImage& rows, int plane) {
   std::visit([&](const auto& im) { add_typed(channel, im, plane); }, rows);
 }
 
-// Column sums over a band's rows (a vectorisable pass along each row, in float64: exact for the
-// integers of sums below 2^53), then each block's share of them.
+namespace {
+
+// sums[x] += row[x] in float64 (exact for the integers of sums below 2^53), in fixed-size chunks
+// GCC vectorises.
+template <class T>
+[[gnu::always_inline]] inline void add_row_of(const T* __restrict row, double* __restrict sums,
+                                              int width) {
+  constexpr int kChunk = 16;
+  int x = 0;
+  for (; x + kChunk <= width; x += kChunk) {
+    for (int k = 0; k < kChunk; ++k) sums[x + k] += static_cast<double>(row[x + k]);
+  }
+  for (; x < width; ++x) sums[x] += static_cast<double>(row[x]);
+}
+
+// The sums of 16-bit frames, with AVX2 where the CPU has it (4 conversions per instruction).
+FLAMECARE_HOT_CLONES void add_row(const std::int32_t* row, double* sums, int width) {
+  add_row_of(row, sums, width);
+}
+
+FLAMECARE_HOT_CLONES void add_row(const std::uint32_t* row, double* sums, int width) {
+  add_row_of(row, sums, width);
+}
+
+template <class T>
+void add_row(const T* row, double* sums, int width) {
+  add_row_of(row, sums, width);
+}
+
+}  // namespace
+
+// Column sums over a band's rows (a vectorisable pass along each row), then each block's share
+// of them.
 template <class T>
 void BlockMeans::add_typed(int channel, const Image<T>& rows, int plane) {
   const T* first = rows.plane(plane).data();
   for (int r = 0; r < rows.height; ++r) {
-    const T* __restrict row = first + std::size_t(r) * std::size_t(width_);
-    double* __restrict sums = column_sums_.data();
-    constexpr int kChunk = 16;
-    int x = 0;
-    for (; x + kChunk <= width_; x += kChunk) {
-      for (int k = 0; k < kChunk; ++k) sums[x + k] += static_cast<double>(row[x + k]);
-    }
-    for (; x < width_; ++x) sums[x] += static_cast<double>(row[x]);
+    add_row(first + std::size_t(r) * std::size_t(width_), column_sums_.data(), width_);
     ++next_row_;
     if (next_row_ % factor_ == 0 || next_row_ == height_) finish_band(channel);
   }
