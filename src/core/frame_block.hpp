@@ -38,6 +38,9 @@ class FrameBlock {
   FrameBlock(PixelType source, PixelType sum, int width, int max_rows);
 
   int max_rows() const { return max_rows_; }
+  int width() const { return width_; }
+  PixelType source_type() const { return source_; }
+  PixelType sum_type() const { return pixel_type_of(sums_); }
   /// Starts a block of `rows` rows (1..max_rows) at zero. Throws Error(kInvalidArgument).
   void reset(int rows);
   /// Adds one frame's rows: exactly rows·width raw pixels. Throws Error(kInvalidArgument) on a

@@ -35,20 +35,21 @@ FrameRange target_range(const CreateOptions& o) {
 }
 
 // What each worker keeps to itself: its share of the statistics, merged once every image is
-// summed, and the outputs of its current image.
+// summed, the outputs of its current image and the memory it sums in.
 struct Worker {
   PixelStats input;
   PixelStats truth;
   std::unique_ptr<SumOutputs> out;
+  std::unique_ptr<SumBuffers> buffers;
 };
 
 // Sums one image into its worker's outputs; the failure's message when it cannot be read or
 // summed (it is skipped). A sum that cannot be written throws SumWriteFailed.
 std::optional<std::string> sum_one(const CreateOptions& o, const PlannedImage& image,
-                                   SumOutputs& out, const Reporter& reporter) {
+                                   SumOutputs& out, SumBuffers& buffers, const Reporter& reporter) {
   try {
     sum_frame_blocks(o.raw_root / image.image, input_range(o), target_range(o),
-                     image.bidirectional_correction.value_or(0), reporter, out);
+                     image.bidirectional_correction.value_or(0), reporter, out, buffers);
     return std::nullopt;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kCancelled) throw;
@@ -74,8 +75,9 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
     for (const std::size_t i : preview_choice(plan.size(), *preview_seed)) previewed[i] = 1;
   std::vector<Worker> workers;
   for (std::size_t w = 0; w < parallel_workers(plan.size(), o.threads); ++w)
-    workers.push_back(
-        Worker{PixelStats(channels), PixelStats(channels), std::make_unique<SumOutputs>(channels)});
+    workers.push_back(Worker{PixelStats(channels), PixelStats(channels),
+                             std::make_unique<SumOutputs>(channels),
+                             std::make_unique<SumBuffers>()});
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("summing", 0, plan.size());
@@ -87,7 +89,7 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
     out.start(image.image, train_tiff(staging, image.id, input_range(o), o.pairing),
               train_tiff(staging, image.id, target_range(o), o.pairing), previewed[i] != 0);
     try {
-      failures[i] = sum_one(o, image, out, reporter);
+      failures[i] = sum_one(o, image, out, *worker.buffers, reporter);
       if (!failures[i]) out.commit(worker.input, worker.truth);
     } catch (const SumWriteFailed& failed) {
       std::rethrow_exception(failed.error);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -30,8 +31,9 @@ constexpr int kMaxGroup = 16;
 // from the reader's map where it can (ScanImageReader::with_rows).
 class BlockReader {
  public:
-  BlockReader(const ScanImageReader& reader, FrameBlock& block, int group)
-      : reader_(reader), block_(block), pages_(std::size_t(group)), group_(group) {}
+  BlockReader(const ScanImageReader& reader, FrameBlock& block, int group,
+              std::vector<std::byte>& raw)
+      : reader_(reader), block_(block), pages_(std::size_t(group)), raw_(raw), group_(group) {}
 
   // Adds frames [from, to) of channel c, rows [y, y + rows), to the block.
   void add(int from, int to, int c, int y, int rows) {
@@ -55,7 +57,7 @@ class BlockReader {
   const ScanImageReader& reader_;
   FrameBlock& block_;
   std::vector<std::size_t> pages_;
-  std::vector<std::byte> raw_;  // rows that cannot be read in place
+  std::vector<std::byte>& raw_;  // rows that cannot be read in place
   int group_;
 };
 
@@ -105,6 +107,29 @@ class PairSink final : public SumSink {
 
 }  // namespace
 
+struct SumBuffers::Parts {
+  std::optional<FrameBlock> block;
+  AnyImage input_rows = make_image(PixelType::kInt32, 0, 0, 0);
+  AnyImage target_rows = make_image(PixelType::kInt32, 0, 0, 0);
+  std::vector<std::byte> raw;
+
+  // The block for rows of `width` pixels, kept when it has that shape already.
+  FrameBlock& block_for(PixelType source, PixelType sum, int width, int max_rows) {
+    if (!block || block->source_type() != source || block->sum_type() != sum ||
+        block->width() != width || block->max_rows() != max_rows)
+      block.emplace(source, sum, width, max_rows);
+    return *block;
+  }
+  // `rows` as an image of `type` (store_rows converts the block's sums to the image's type).
+  static AnyImage& of_type(AnyImage& rows, PixelType type) {
+    if (pixel_type_of(rows) != type) rows = make_image(type, 0, 0, 0);
+    return rows;
+  }
+};
+
+SumBuffers::SumBuffers() : parts_(std::make_unique<Parts>()) {}
+SumBuffers::~SumBuffers() = default;
+
 FramePair sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRange target,
                          int bidirectional, const Reporter& reporter) {
   FramePair pair;
@@ -120,6 +145,13 @@ void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRan
 
 void sum_frame_blocks(const std::filesystem::path& tif, FrameRange input, FrameRange target,
                       int bidirectional, const Reporter& reporter, SumSink& sink) {
+  SumBuffers buffers;
+  sum_frame_blocks(tif, input, target, bidirectional, reporter, sink, buffers);
+}
+
+void sum_frame_blocks(const std::filesystem::path& tif, FrameRange input, FrameRange target,
+                      int bidirectional, const Reporter& reporter, SumSink& sink,
+                      SumBuffers& buffers) {
   // Nested ranges share their first frames: the target continues from the input's sums.
   // Disjoint ones start the target afresh after the input.
   const bool nested = target.begin == 0 && target.end >= input.end;
@@ -145,12 +177,13 @@ void sum_frame_blocks(const std::filesystem::path& tif, FrameRange input, FrameR
                          sum_pixel_type(info.pixel_type, target.count()),
                          block_rows};
   // The block sums in the wider of the two sum types; store_rows() converts exactly.
-  FrameBlock block(info.pixel_type,
-                   sum_pixel_type(info.pixel_type, std::max(input.count(), target.count())),
-                   info.width, block_rows);
-  AnyImage input_rows = make_image(layout.input_type, 0, 0, 0);
-  AnyImage target_rows = make_image(layout.target_type, 0, 0, 0);
-  BlockReader rows_of(reader, block, group);
+  SumBuffers::Parts& parts = buffers.parts();
+  FrameBlock& block = parts.block_for(
+      info.pixel_type, sum_pixel_type(info.pixel_type, std::max(input.count(), target.count())),
+      info.width, block_rows);
+  AnyImage& input_rows = SumBuffers::Parts::of_type(parts.input_rows, layout.input_type);
+  AnyImage& target_rows = SumBuffers::Parts::of_type(parts.target_rows, layout.target_type);
+  BlockReader rows_of(reader, block, group, parts.raw);
   sink.begin(layout);
   for (int c = 0; c < info.channels; ++c) {
     for (int y = 0; y < info.height; y += block_rows) {

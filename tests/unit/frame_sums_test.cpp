@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include "flamecare/dataset.hpp"
 #include "flamecare/error.hpp"
@@ -87,6 +89,58 @@ TEST_F(FrameSums, RangesOfOtherShapesAndMissingFramesAreRefused) {
   expect_kind(ErrorKind::kInvalidArgument, sum({1, 5}, {5, 8}));  // input not from frame 0
   expect_kind(ErrorKind::kInvalidArgument, sum({0, 5}, {5, 5}));  // empty target
   expect_kind(ErrorKind::kCorrupt, sum({0, 20}, {20, 42}));       // 42 frames, 41 on disk
+}
+
+// Every block a sink was handed, in order: which sum, channel, first row, type and values.
+class RecordingSink final : public detail::SumSink {
+ public:
+  void begin(const detail::SumLayout& layout) override {
+    blocks.push_back({-1, layout.shape.channels, layout.shape.height, layout.shape.width, {}});
+  }
+  void block(detail::SumKind kind, int channel, int first_row, const AnyImage& rows) override {
+    Block b{int(kind), channel, first_row, int(pixel_type_of(rows)), {}};
+    std::visit([&](const auto& im) { b.values.assign(im.pixels.begin(), im.pixels.end()); }, rows);
+    blocks.push_back(std::move(b));
+  }
+  struct Block {
+    int kind, channel, first_row, type;
+    std::vector<double> values;
+    bool operator==(const Block&) const = default;
+  };
+  std::vector<Block> blocks;
+};
+
+// A worker keeps its buffers from one file to the next: files of another pixel type or width,
+// or another frame count (another sum type for the same pixels), must sum as with fresh buffers.
+TEST_F(FrameSums, BuffersKeptFromFileToFileGiveTheSameSums) {
+  StackSpec spec;
+  spec.frames = kFrames;
+  spec.channels = kChannels;
+  spec.height = kHeight;
+  spec.width = kWidth;
+  spec.frames_per_slice = kFrames;
+  spec.pixel_type = PixelType::kFloat32;
+  const fs::path floats = dir_ / "floats.tif", wide = dir_ / "uint32.tif";
+  write_scanimage_tiff(floats, spec, [](int p, int y, int x) { return formula(p, y, x) + 0.25; });
+  spec.pixel_type = PixelType::kUint32;  // one frame sums as uint32, two as uint64
+  spec.width = 300;
+  spec.height = 70;
+  write_scanimage_tiff(wide, spec, [](int p, int y, int x) { return 4e9 + (p + y + x) % 250; });
+  struct Run {
+    fs::path file;
+    FrameRange input, target;
+  };
+  detail::SumBuffers kept;
+  for (const Run& run :
+       {Run{tif_, {0, 5}, {0, 40}}, Run{floats, {0, 5}, {0, 40}}, Run{wide, {0, 1}, {1, 2}},
+        Run{wide, {0, 1}, {0, 2}}, Run{wide, {0, 1}, {1, 2}}, Run{tif_, {0, 5}, {0, 40}}}) {
+    SCOPED_TRACE(run.file.filename().string() + " to frame " + std::to_string(run.target.end));
+    RecordingSink fresh, reused;
+    detail::sum_frame_blocks(run.file, run.input, run.target, 2, Reporter(), fresh);
+    detail::sum_frame_blocks(run.file, run.input, run.target, 2, Reporter(), reused, kept);
+    ASSERT_GT(fresh.blocks.size(), 3u);
+    EXPECT_TRUE(fresh.blocks == reused.blocks);
+  }
 }
 
 }  // namespace
