@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/simd.hpp"
 #include "flamecare/error.hpp"
 #include "flamecare/preview.hpp"
 #include "io/atomic_file.hpp"
@@ -231,6 +232,61 @@ void write_png_atomic(const fs::path& path, cairo_surface_t* surface, int thread
   file.commit();
 }
 
+// values[i] mapped to [0, 1]: (v − lo) / range clamped, NaN (and everything when range ≤ 0) to 0.
+// In fixed-size chunks GCC vectorises at -O2, each chunk then laid into its channel of `rgb`
+// (every third value from `first`).
+template <class T>
+[[gnu::always_inline]] inline void channel_to_rgb(const T* values, std::size_t n, double lo,
+                                                  double range, float* rgb, int first, int copies) {
+  constexpr std::size_t kChunk = 16;
+  float unit[kChunk];
+  for (std::size_t i = 0; i < n; i += kChunk) {
+    const std::size_t m = std::min(kChunk, n - i);
+    if (m == kChunk) {
+      for (std::size_t k = 0; k < kChunk; ++k) {
+        const double t = (double(values[i + k]) - lo) / range;
+        unit[k] = t != t ? 0.0f : float(t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t));
+      }
+    } else {
+      for (std::size_t k = 0; k < m; ++k) {
+        const double t = (double(values[i + k]) - lo) / range;
+        unit[k] = t != t ? 0.0f : float(t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t));
+      }
+    }
+    if (!(range > 0)) std::fill_n(unit, m, 0.0f);
+    float* out = rgb + 3 * i + std::size_t(first);
+    for (std::size_t k = 0; k < m; ++k)
+      for (int c = 0; c < copies; ++c) out[3 * k + std::size_t(c)] = unit[k];
+  }
+}
+
+// The thumbnails' type (block means): four values per step in GCC's vector extensions (one AVX2
+// register where the CPU has it; the same IEEE operations, so the same bytes as the plain loop).
+FLAMECARE_HOT_CLONES void channel_to_rgb(const double* values, std::size_t n, double lo,
+                                         double range, float* rgb, int first, int copies) {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+  typedef double Lanes __attribute__((vector_size(32)));
+  constexpr std::size_t kLanes = 4;
+  std::size_t i = 0;
+  if (range > 0) {
+    const Lanes zero{}, one = zero + 1.0;
+    for (; i + kLanes <= n; i += kLanes) {
+      Lanes t;
+      std::memcpy(&t, values + i, sizeof t);
+      t = (t - lo) / range;
+      t = t < zero ? zero : (t > one ? one : t);
+      t = t != t ? zero : t;
+      float* out = rgb + 3 * i + std::size_t(first);
+      for (std::size_t k = 0; k < kLanes; ++k)
+        for (int c = 0; c < copies; ++c) out[3 * k + std::size_t(c)] = float(t[k]);
+    }
+  }
+  channel_to_rgb<double>(values + i, n - i, lo, range, rgb + 3 * i, first, copies);
+#else
+  channel_to_rgb<double>(values, n, lo, range, rgb, first, copies);
+#endif
+}
+
 template <class T>
 RgbImage rgb_of(const Image<T>& im, const std::vector<double>& lo, const std::vector<double>& hi) {
   const ImageShape s{im.channels, im.height, im.width};
@@ -242,18 +298,10 @@ RgbImage rgb_of(const Image<T>& im, const std::vector<double>& lo, const std::ve
   }
   RgbImage out{s.height, s.width, std::vector<float>(3 * std::size_t(s.height) * s.width, 0.0f)};
   for (int c = 0; c < used; ++c) {
-    const double range = hi[c] - lo[c];
     const auto plane = im.plane(c);
-    for (std::size_t i = 0; i < plane.size(); ++i) {
-      // hi <= lo (a constant channel) or NaN maps to 0 rather than dividing by zero.
-      const double t = range > 0 ? (double(plane[i]) - lo[c]) / range : 0.0;
-      const float v = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
-      if (used == 1) {
-        out.rgb[3 * i] = out.rgb[3 * i + 1] = out.rgb[3 * i + 2] = v;
-      } else {
-        out.rgb[3 * i + c] = v;
-      }
-    }
+    // One channel is shown grey (into all three); else channel c is red, green or blue.
+    channel_to_rgb(plane.data(), plane.size(), lo[c], hi[c] - lo[c], out.rgb.data(),
+                   used == 1 ? 0 : c, used == 1 ? 3 : 1);
   }
   return out;
 }

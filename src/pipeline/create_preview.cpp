@@ -93,10 +93,12 @@ void write_dataset_preview(const std::filesystem::path& png, const Dataset& data
                                      read_sum_tiff(dataset.ground_truth_path(image.id)));
     }
     const PreviewThumbnails& thumbnails = made != source.thumbnails.end() ? made->second : read;
-    sheet.rows[i] = PreviewRow{
-        fmt::format("image {} ({}): {}", image.id, split_name(image.split), printable(image.image)),
-        {to_rgb(thumbnails.input, in_clip.first, in_clip.second),
-         to_rgb(thumbnails.ground_truth, gt_clip.first, gt_clip.second)}};
+    PreviewRow& row = sheet.rows[i];
+    row.label =
+        fmt::format("image {} ({}): {}", image.id, split_name(image.split), printable(image.image));
+    // Moved in, not copied from an initializer list: 1 MB of fresh memory less per panel.
+    row.panels.push_back(to_rgb(thumbnails.input, in_clip.first, in_clip.second));
+    row.panels.push_back(to_rgb(thumbnails.ground_truth, gt_clip.first, gt_clip.second));
   });
   write_preview_png(png, sheet, source.threads);
   reporter.info(fmt::format("preview of {} images: {}", sheet.rows.size(),

@@ -38,7 +38,7 @@ void check_min_max(T lo, T hi) {
 TEST(IntHistogram, MinMaxOfEveryLengthEqualsAPlainLoop) {
   check_min_max<std::int32_t>(std::numeric_limits<std::int32_t>::min(),
                               std::numeric_limits<std::int32_t>::max());
-  check_min_max<std::int32_t>(-5, 5);  // many ties
+  check_min_max<std::int32_t>(-5, 5);                                          // many ties
   check_min_max<std::uint32_t>(0, std::numeric_limits<std::uint32_t>::max());  // above 2^31
   check_min_max<std::uint32_t>(0x7ffffff0u, 0x80000010u);  // around the sign bit of int32
 }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <thread>
 
 #include "core/block_means.hpp"
@@ -76,6 +77,34 @@ TEST(ToRgb, ChannelsMapToRgbAndFlatRangeIsZero) {
   const RgbImage rg = to_rgb(two, {0, 0}, {8, 8});
   EXPECT_EQ(rg.rgb, (std::vector<float>{0.5f, 1.0f, 0.0f}));
   expect_kind(ErrorKind::kInvalidArgument, [&] { to_rgb(two, {0}, {8}); });
+}
+
+// The thumbnails' type has a vectorised path: every length (whole vectors and a tail), NaN,
+// infinities and flat or reversed ranges must give the plain formula's values.
+TEST(ToRgb, DoublesOfEveryLengthEqualThePlainFormula) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const double specials[] = {std::nan(""), inf, -inf, -7.5, 0.25, 13.0, 99.0};
+  for (int channels = 1; channels <= 3; ++channels) {
+    for (int width = 1; width <= 11; ++width) {
+      Image<double> im(channels, 1, width);
+      for (std::size_t i = 0; i < im.pixels.size(); ++i) im.pixels[i] = specials[(i * 5 + 1) % 7];
+      const std::vector<double> lo = {0, 5, 20}, hi = {10, 5, 0};  // normal, flat, reversed
+      const RgbImage out = to_rgb(im, lo, hi);
+      ASSERT_EQ(out.rgb.size(), 3u * std::size_t(width));
+      for (int c = 0; c < channels; ++c) {
+        for (int x = 0; x < width; ++x) {
+          const double range = hi[c] - lo[c];
+          const double t = range > 0 ? (im.at(c, 0, x) - lo[c]) / range : 0.0;
+          const float want = std::isnan(t) ? 0.0f : float(std::clamp(t, 0.0, 1.0));
+          for (int k = channels == 1 ? 0 : c; k <= (channels == 1 ? 2 : c); ++k)
+            ASSERT_EQ(out.rgb[3 * std::size_t(x) + k], want)
+                << channels << " " << width << " " << x;
+        }
+      }
+      for (int k = channels; channels > 1 && k < 3; ++k)
+        for (int x = 0; x < width; ++x) ASSERT_EQ(out.rgb[3 * std::size_t(x) + k], 0.0f);
+    }
+  }
 }
 
 TEST(ToRgb, ReducedMapsBlockMeansAndFactorOneIsToRgb) {
