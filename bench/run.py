@@ -61,6 +61,21 @@ def warm(paths):
                 pass
 
 
+def read_from_disk(paths):
+    """Drops the files from the page cache and reads them back, so they are cached as a first
+    read from disk leaves them (readahead's large folios, up to 2 MiB, which a map then maps a
+    PMD at a time) whatever wrote them: written by `synth` they sit in 4 KiB pages, which cost
+    every reader of this run 3x the kernel time (docs/BENCHMARKS.md, 2026-11-26 sixth session)."""
+    os.sync()
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+    warm(paths)
+
+
 def tiffs(root):
     return sorted(str(p) for p in Path(root).rglob("*.tif"))
 
@@ -93,6 +108,7 @@ class Case:
         self.ds = self.scratch / "datasets"
         call([self.args.cli, "index", self.raw, "--datasets", self.ds], capture_output=True)
         self.bytes = sum(os.path.getsize(p) for p in tiffs(self.raw))
+        read_from_disk(tiffs(self.raw))
 
     def record(self, key, seconds, rss=None):
         self.times.setdefault(key, []).append(seconds)
