@@ -52,7 +52,8 @@ template <class T>
   for (; x < width; ++x) sums[x] += static_cast<double>(row[x]);
 }
 
-// The sums of 16-bit frames, with AVX2 where the CPU has it (4 conversions per instruction).
+// The sums of 16-bit frames, with AVX2 where the CPU has it (4 int32 conversions per
+// instruction; uint32 ones take a few more).
 FLAMECARE_HOT_CLONES void add_row(const std::int32_t* row, double* sums, int width) {
   add_row_of(row, sums, width);
 }

@@ -113,10 +113,11 @@ struct SumBuffers::Parts {
   AnyImage target_rows = make_image(PixelType::kInt32, 0, 0, 0);
   std::vector<std::byte> raw;
 
-  // The block for rows of `width` pixels, kept when it has that shape already.
+  // A block for up to `max_rows` rows of `width` pixels: the kept one when it has these types and
+  // width and room for as many rows.
   FrameBlock& block_for(PixelType source, PixelType sum, int width, int max_rows) {
     if (!block || block->source_type() != source || block->sum_type() != sum ||
-        block->width() != width || block->max_rows() != max_rows)
+        block->width() != width || block->max_rows() < max_rows)
       block.emplace(source, sum, width, max_rows);
     return *block;
   }

@@ -58,7 +58,8 @@ void sum_frame_pair(const std::filesystem::path& tif, FrameRange input, FrameRan
                     int bidirectional, const Reporter& reporter, FramePair& out);
 /// The memory sum_frame_blocks works in (the block's sums, its rows as the sums' types, rows that
 /// cannot be read in place), kept from one file to the next by a worker that sums many: fresh
-/// memory costs a page fault (and zeroing) per 4 KiB, 1.5 MB per file at 512 x 512.
+/// memory costs a page fault (and zeroing) per 4 KiB, 1.5 MB per file at 512 x 512. One thread at
+/// a time (one per worker).
 class SumBuffers {
  public:
   SumBuffers();

@@ -202,8 +202,9 @@ void write_patch_outputs(const PatchOutputs& out, const std::vector<PatchRecord>
       sheets_error = std::current_exception();
     }
   });
-  // The config meanwhile: its fsync waits for the npz's data written so far (ext4 commits the
-  // journal with the data it orders), some 10 ms the drawing need not wait for.
+  // The config meanwhile: its fsync waits for the data this run wrote before it (the npz's, or
+  // the patch store's; ext4 commits the journal with the data it orders), some 10 ms the drawing
+  // need not wait for.
   write_json_file(result.config, patch_config(out, result), /*no_clobber=*/false);
   const auto sheets_written = [&] {
     drawing.join();

@@ -28,4 +28,19 @@ check "exits 0, not killed by SIGBUS (status $status)" test "$status" -eq 0
 check "names the truncated stack" grep -q "$(basename "$(dirname "$victim")").*truncated while being read" "$tmp/bg.err"
 check "makes the dataset of the other two" grep -q "^dataset 20250101_2I_" "$tmp/bg.out"
 check "lists the skipped image" grep -q "skipped" "$tmp/bg.out"
+# The other two were summed after the failure in the same worker's kept buffers: their sums equal
+# a run in which nothing fails half-way (the truncated stack is now refused when it is opened).
+"$cli" create "$tmp/raw" --datasets "$tmp/ds" --out "$tmp/out2" --input-frames 2 --gt-frames 8 \
+  --threads 1 --seed 1 --date 20250101 >/dev/null 2>&1
+first=$(find "$tmp/out" -mindepth 1 -maxdepth 1 -type d ! -name '.*')
+again=$(find "$tmp/out2" -mindepth 1 -maxdepth 1 -type d ! -name '.*')
+same_sums() {
+  [ -n "$first" ] && [ -n "$again" ] || return 1
+  [ "$(cd "$first" && find . -name '*.tif' | sort)" = "$(cd "$again" && find . -name '*.tif' | sort)" ] ||
+    return 1
+  local f
+  for f in $(cd "$first" && find . -name '*.tif'); do cmp -s "$first/$f" "$again/$f" || return 1; done
+  [ "$(cd "$first" && find . -name '*.tif' | wc -l)" -eq 4 ]
+}
+check "the others' sums equal a run without the half-way failure" same_sums
 finish
