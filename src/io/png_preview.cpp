@@ -233,34 +233,14 @@ void write_png_atomic(const fs::path& path, cairo_surface_t* surface, int thread
 }
 
 // values[i] mapped to [0, 1]: (v − lo) / range clamped, NaN (and everything when range ≤ 0) to 0,
-// written to `copies` channels from `first` of pixel i of `rgb` (3 for a grey image, else 1). In
-// fixed-size chunks, which GCC vectorises at -O2.
+// written to `copies` channels from `first` of pixel i of `rgb` (3 for a grey image, else 1).
 template <class T>
-[[gnu::always_inline]] inline void channel_to_rgb(const T* values, std::size_t n, double lo,
-                                                  double range, float* rgb, int first, int copies) {
-  constexpr std::size_t kChunk = 16;
-  float unit[kChunk];
-  if (!(range > 0)) {  // a flat (or reversed, or NaN) range shows black
-    for (std::size_t i = 0; i < n; ++i)
-      for (int c = 0; c < copies; ++c) rgb[3 * i + std::size_t(first + c)] = 0.0f;
-    return;
-  }
-  for (std::size_t i = 0; i < n; i += kChunk) {
-    const std::size_t m = std::min(kChunk, n - i);
-    if (m == kChunk) {
-      for (std::size_t k = 0; k < kChunk; ++k) {
-        const double t = (double(values[i + k]) - lo) / range;
-        unit[k] = t != t ? 0.0f : float(t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t));
-      }
-    } else {
-      for (std::size_t k = 0; k < m; ++k) {
-        const double t = (double(values[i + k]) - lo) / range;
-        unit[k] = t != t ? 0.0f : float(t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t));
-      }
-    }
-    float* out = rgb + 3 * i + std::size_t(first);
-    for (std::size_t k = 0; k < m; ++k)
-      for (int c = 0; c < copies; ++c) out[3 * k + std::size_t(c)] = unit[k];
+void channel_to_rgb(const T* values, std::size_t n, double lo, double range, float* rgb, int first,
+                    int copies) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = range > 0 ? (double(values[i]) - lo) / range : 0.0;
+    const float v = t != t ? 0.0f : float(t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t));
+    for (int c = 0; c < copies; ++c) rgb[3 * i + std::size_t(first + c)] = v;
   }
 }
 
