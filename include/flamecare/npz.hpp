@@ -18,8 +18,11 @@ namespace flamecare {
 class NpzWriter {
  public:
   /// force_zip64 writes ZIP64 records even for small members (used to test that path).
-  /// Throws Error(kIo).
-  explicit NpzWriter(const std::filesystem::path& path, bool force_zip64 = false);
+  /// writeback_thread: the written data is handed to the device's writeback (every 16 MB) from a
+  /// thread of the writer's own instead of by the writing thread, which would otherwise wait
+  /// while the device's queue is full. Throws Error(kIo).
+  explicit NpzWriter(const std::filesystem::path& path, bool force_zip64 = false,
+                     bool writeback_thread = false);
   NpzWriter(const NpzWriter&) = delete;
   NpzWriter& operator=(const NpzWriter&) = delete;
   ~NpzWriter();

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "flamecare/error.hpp"
+#include "io/writeback.hpp"
 #include "util/text.hpp"
 
 namespace flamecare::detail {
@@ -41,12 +42,19 @@ int fsync_path(const std::filesystem::path& path, bool directory) {
   return directory ? 0 : result;
 }
 
-// Hands the file's dirty pages to the device now (without waiting), so that by the time it is
-// fsynced most of it is written. Returns 0 or the errno of a failure the file system reports.
-int start_writeback(const std::filesystem::path& path) {
+// Hands the file's dirty pages to the device (without waiting for the write), so that by the
+// time it is fsynced most of it is written: now, or through `writeback` (whose thread may be the
+// one that waits for room in the device's queue). Returns 0 or the errno of a failure the file
+// system reports.
+int start_writeback(const std::filesystem::path& path, Writeback* writeback) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
-  int result = ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 ? 0 : errno;
+  int result = 0;
+  if (writeback != nullptr) {
+    writeback->start(fd);
+  } else if (::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0) {
+    result = errno;
+  }
   if (result == EINVAL || result == ENOSYS || result == ENOTSUP || result == ESPIPE) result = 0;
   ::close(fd);
   return result;
@@ -70,11 +78,11 @@ AtomicFile::~AtomicFile() {
   }
 }
 
-void AtomicFile::commit(bool no_clobber, Durability durability) {
+void AtomicFile::commit(bool no_clobber, Durability durability, Writeback* writeback) {
   // The data must be on disk before the name says it is complete; on a full disk or a failing
   // device the fsync is where delayed write errors surface. Deferred: sync_paths() does that.
   const int err =
-      durability == Durability::kNow ? fsync_path(temp_, false) : start_writeback(temp_);
+      durability == Durability::kNow ? fsync_path(temp_, false) : start_writeback(temp_, writeback);
   if (err != 0) {
     throw Error(ErrorKind::kIo,
                 fmt::format("{}: cannot write: {}", shown(final_), std::strerror(err)));

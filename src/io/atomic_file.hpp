@@ -13,6 +13,8 @@
 
 namespace flamecare::detail {
 
+class Writeback;
+
 /// When AtomicFile::commit makes the data durable.
 enum class Durability {
   kNow,       ///< fsync the file before the rename, then its directory
@@ -36,8 +38,9 @@ class AtomicFile {
   /// fails with Error(kAlreadyExists) if the final path already exists. With kDeferred the file
   /// is only handed to the device's writeback and renamed: it is durable once sync_paths() has
   /// returned for it, which must happen before anything declares it complete (a file in a
-  /// staging dir that is published later).
-  void commit(bool no_clobber = false, Durability durability = Durability::kNow);
+  /// staging dir that is published later); given a `writeback`, the hand-off goes through it.
+  void commit(bool no_clobber = false, Durability durability = Durability::kNow,
+              Writeback* writeback = nullptr);
 
  private:
   std::filesystem::path final_;

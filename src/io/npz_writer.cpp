@@ -23,6 +23,7 @@
 #include "flamecare/npz.hpp"
 #include "io/atomic_file.hpp"
 #include "io/regular_file.hpp"
+#include "io/writeback.hpp"
 #include "io/zip_records.hpp"
 #include "util/text.hpp"
 
@@ -65,18 +66,19 @@ struct NpzWriter::Impl {
   bool finished = false;                 // finish() done: only commit() is left
   bool committed = false;
   std::string failure;  // why finish() failed, for a later commit()
+  detail::Writeback writeback;
 
   // Starts writeback of the bytes written since the last call once there are enough. Only a
   // hint: errors (and a file system without it) surface at the fsync of commit().
   void start_writeback() {
     const std::uint64_t written_end = end - buffer.size();
     if (written_end - handed < kWritebackBytes) return;
-    (void)::sync_file_range(fd, static_cast<off_t>(handed),
-                            static_cast<off_t>(written_end - handed), SYNC_FILE_RANGE_WRITE);
+    writeback.start(fd);
     handed = written_end;
   }
 
-  explicit Impl(const std::filesystem::path& path) : file(path) {}
+  Impl(const std::filesystem::path& path, bool writeback_thread)
+      : file(path), writeback(writeback_thread) {}
   ~Impl() {
     if (fd >= 0) ::close(fd);
   }
@@ -228,8 +230,8 @@ void NpzWriter::Impl::close_member() {
   in_array = false;
 }
 
-NpzWriter::NpzWriter(const std::filesystem::path& path, bool force_zip64)
-    : impl_(std::make_unique<Impl>(path)) {
+NpzWriter::NpzWriter(const std::filesystem::path& path, bool force_zip64, bool writeback_thread)
+    : impl_(std::make_unique<Impl>(path, writeback_thread)) {
   impl_->force_zip64 = force_zip64;
   impl_->fd =
       ::open(impl_->file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -334,8 +336,7 @@ void NpzWriter::write_block(std::size_t array, std::size_t block, std::span<cons
   // Hands the written pages to the device now and then, so commit's fsync waits for the last few
   // only (a hint: errors surface at that fsync).
   const std::uint64_t before = d.placed.fetch_add(data.size());
-  if ((before + data.size()) / kWritebackBytes != before / kWritebackBytes)
-    (void)::sync_file_range(d.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  if ((before + data.size()) / kWritebackBytes != before / kWritebackBytes) d.writeback.start(d.fd);
 }
 
 void NpzWriter::add_unicode_scalar(std::string_view name, std::string_view ascii_value) {

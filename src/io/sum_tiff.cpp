@@ -148,7 +148,7 @@ void detail::SumTiffWriter::write_strip(int channel, int first_row,
   next_row_ = 0;
 }
 
-void detail::SumTiffWriter::commit(bool no_clobber, Durability durability) {
+void detail::SumTiffWriter::commit(bool no_clobber, Durability durability, Writeback* writeback) {
   if (!open_ || channel_ != shape_.channels) {
     fail(ErrorKind::kInvalidArgument, path_,
          fmt::format("committed after {} of {} pages", channel_, shape_.channels));
@@ -158,7 +158,7 @@ void detail::SumTiffWriter::commit(bool no_clobber, Durability durability) {
     const int err = errno;
     fail(ErrorKind::kIo, path_, write_cause(open_->tif, err));
   }
-  open_->file.commit(no_clobber, durability);
+  open_->file.commit(no_clobber, durability, writeback);
   open_.reset();
 }
 

@@ -41,9 +41,9 @@ class SumTiffWriter {
   /// bottom, `bytes` of pixels of the file's type. Throws Error(kInvalidArgument) for a strip
   /// out of order or of the wrong size.
   void write_strip(int channel, int first_row, std::span<const std::byte> bytes);
-  /// Closes the file and renames it into place (AtomicFile::commit). Throws
-  /// Error(kInvalidArgument) unless every strip was written.
-  void commit(bool no_clobber, Durability durability);
+  /// Closes the file and renames it into place (AtomicFile::commit, `writeback` included).
+  /// Throws Error(kInvalidArgument) unless every strip was written.
+  void commit(bool no_clobber, Durability durability, Writeback* writeback = nullptr);
 
  private:
   struct Open;

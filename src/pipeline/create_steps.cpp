@@ -13,6 +13,7 @@
 #include "flamecare/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/sum_tiff_internal.hpp"
+#include "io/writeback.hpp"
 #include "pipeline/create_publish.hpp"
 #include "pipeline/dataset_json.hpp"
 #include "pipeline/frame_sums.hpp"
@@ -73,10 +74,13 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
   std::vector<char> previewed(plan.size(), 0);
   if (preview_seed)
     for (const std::size_t i : preview_choice(plan.size(), *preview_seed)) previewed[i] = 1;
+  // The workers' TIFFs are handed to writeback on a thread of its own (unless the run keeps to
+  // one), which waits in their stead while the device's queue is full.
+  Writeback writeback(o.threads != 1);
   std::vector<Worker> workers;
   for (std::size_t w = 0; w < parallel_workers(plan.size(), o.threads); ++w)
     workers.push_back(Worker{PixelStats(channels), PixelStats(channels),
-                             std::make_unique<SumOutputs>(channels),
+                             std::make_unique<SumOutputs>(channels, &writeback),
                              std::make_unique<SumBuffers>()});
   std::mutex mutex;
   std::size_t done = 0;

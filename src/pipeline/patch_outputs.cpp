@@ -29,11 +29,13 @@ namespace {
 constexpr std::size_t kCheckEvery = 1024;
 
 // Streams the stored patches into the npz in `order` and commits it (never overwriting), after
-// `before_commit` returned.
+// `before_commit` returned. Its writeback starts on a thread of its own unless the run keeps to
+// one.
 std::uint64_t write_npz(const fs::path& path, const std::vector<PatchRecord>& order,
-                        const PatchSource& store, int channels, int p, bool force_zip64,
+                        const PatchSource& store, int channels, const PatchOptions& o,
                         const Reporter& reporter, const std::function<void()>& before_commit) {
-  NpzWriter npz(path, force_zip64);
+  const int p = o.patch_size;
+  NpzWriter npz(path, o.force_zip64, o.threads != 1);
   const std::vector<std::size_t> shape = {order.size(), std::size_t(channels), std::size_t(p),
                                           std::size_t(p)};
   for (int which = 0; which < 2; ++which) {
@@ -168,8 +170,7 @@ NpzWrite stream_npz(const PatchOutputs& out, const std::vector<PatchRecord>& ord
   return [&out, &order, &val_order, &store, &result, &reporter](
              bool validation, const std::function<void()>& before_commit) {
     return write_npz(validation ? result.val_npz : result.npz, validation ? val_order : order,
-                     store, out.channels, out.options.patch_size, out.options.force_zip64, reporter,
-                     before_commit);
+                     store, out.channels, out.options, reporter, before_commit);
   };
 }
 

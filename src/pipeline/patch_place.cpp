@@ -49,7 +49,7 @@ std::vector<PatchRecord> records_for(const PatchRun& run, const std::vector<std:
 class PlacedNpz {
  public:
   PlacedNpz(const std::filesystem::path& path, const PatchRun& run, std::size_t n)
-      : npz_(path, run.options.force_zip64), coords_(4 * n) {
+      : npz_(path, run.options.force_zip64, run.options.threads != 1), coords_(4 * n) {
     const auto p = std::size_t(run.options.patch_size);
     const std::vector<std::size_t> shape = {n, std::size_t(run.sample_channels), p, p};
     x_ = npz_.reserve_array("X", PixelType::kFloat32, shape, n);

@@ -52,16 +52,18 @@ struct SumOutputs::State {
   std::string source;
   bool thumbnails = false;
   ImageShape shape{};
+  Writeback* writeback = nullptr;
   Sum& of(SumKind kind) { return kind == SumKind::kInput ? input : target; }
 };
 
-SumOutputs::SumOutputs(int channels)
+SumOutputs::SumOutputs(int channels, Writeback* writeback)
     : state_(new State{channels,
                        {{}, {}, PixelStats(channels), {}},
                        {{}, {}, PixelStats(channels), {}},
                        {},
                        false,
-                       {}}) {}
+                       {},
+                       writeback}) {}
 
 SumOutputs::~SumOutputs() = default;
 
@@ -116,8 +118,8 @@ void SumOutputs::commit(PixelStats& input, PixelStats& truth) {
   input.merge(s.input.stats);
   truth.merge(s.target.stats);
   writing([&] {
-    s.input.tiff->commit(true, Durability::kDeferred);
-    s.target.tiff->commit(true, Durability::kDeferred);
+    s.input.tiff->commit(true, Durability::kDeferred, s.writeback);
+    s.target.tiff->commit(true, Durability::kDeferred, s.writeback);
   });
 }
 

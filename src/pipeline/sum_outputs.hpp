@@ -14,6 +14,8 @@
 
 namespace flamecare::detail {
 
+class Writeback;
+
 /// A sum that could not be written (the Error it threw): the run fails, where an image that
 /// cannot be read or summed is only skipped. Not an Error, so image-level handlers let it pass.
 struct SumWriteFailed {
@@ -25,8 +27,9 @@ struct SumWriteFailed {
 /// trace in the dataset's; their memory is reused image after image.
 class SumOutputs final : public SumSink {
  public:
-  /// For a dataset of `channels` channels.
-  explicit SumOutputs(int channels);
+  /// For a dataset of `channels` channels; the committed TIFFs are handed to writeback through
+  /// `writeback` when given (it must outlive this), else by the committing thread.
+  explicit SumOutputs(int channels, Writeback* writeback = nullptr);
   SumOutputs(const SumOutputs&) = delete;
   SumOutputs& operator=(const SumOutputs&) = delete;
   ~SumOutputs() override;

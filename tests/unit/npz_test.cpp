@@ -176,6 +176,37 @@ TEST(NpzWriter, ReservedArrayWrittenInBlocksLoadsAsAppended) {
   }
 }
 
+// More than one writeback batch (16 MiB) of placed blocks and of streamed data: the bytes are the
+// same whether their writeback starts on the writer's own thread or on the writing threads, and
+// the writer leaves no descriptor open.
+TEST(NpzWriter, WritebackOnItsOwnThreadGivesTheSameBytes) {
+  TempDir dir;
+  constexpr std::size_t kBlock = 1 << 20;  // floats: 4 MiB
+  std::vector<float> data(6 * kBlock);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = float(i % 65521) * 0.25f;
+  const auto descriptors = [] {
+    return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator());
+  };
+  const auto before = descriptors();
+  for (const bool thread : {false, true}) {
+    NpzWriter npz(dir.path() / (thread ? "thread.npz" : "inline.npz"), false, thread);
+    const std::size_t x = npz.reserve_array("X", PixelType::kFloat32, {6, kBlock}, 6);
+    std::thread other([&] {
+      for (std::size_t k : {5, 1, 3}) npz.write_block(x, k, bytes_of(data, k * kBlock, kBlock));
+    });
+    for (std::size_t k : {0, 4, 2}) npz.write_block(x, k, bytes_of(data, k * kBlock, kBlock));
+    other.join();
+    npz.begin_array("Y", PixelType::kFloat32, {6, kBlock});
+    for (std::size_t k = 0; k < 6; ++k) npz.append(bytes_of(data, k * kBlock, kBlock));
+    npz.end_array();
+    npz.commit();
+  }
+  EXPECT_EQ(descriptors(), before);
+  const std::string inline_bytes = slurp(dir.path() / "inline.npz");
+  EXPECT_GT(inline_bytes.size(), 2 * data.size() * sizeof(float));
+  EXPECT_TRUE(inline_bytes == slurp(dir.path() / "thread.npz"));
+}
+
 // Large members start their data on a page boundary (a zipalign-style extra field pads the local
 // header), so patches of whole pages written in place never share a page; numpy still loads them.
 TEST(NpzWriter, LargeMembersStartTheirDataOnAPage) {
