@@ -214,6 +214,25 @@ void FrameBlock::store_rows(AnyImage& out, int first_row, int b) {
   copy_out(out, 0, 0, first_row, b);
 }
 
+void FrameBlock::move_rows(AnyImage& out, int first_row, int b) {
+  if (b != 0 || fresh_ || first_row < 0 || pixel_type_of(out) != pixel_type_of(sums_)) {
+    store_rows(out, first_row, b);
+  } else {
+    std::visit(
+        [&](auto& sums) {
+          auto& image = std::get<std::decay_t<decltype(sums)>>(out);
+          image.pixels.swap(sums.pixels);
+          image.channels = 1;
+          image.height = rows_;
+          image.width = width_;
+          image.pixels.resize(image.plane_size());  // smaller or equal: the memory stays
+          // Sized again for max_rows rows: allocates only while `out` held less (the first time).
+          sums.pixels.resize(std::size_t(max_rows_) * std::size_t(width_));
+        },
+        sums_);
+  }
+}
+
 void FrameBlock::copy_out(AnyImage& out, int channel, int out_row, int first_row, int b) {
   if (fresh_) {  // nothing added since reset(): the sums are zero
     std::visit(

@@ -62,6 +62,11 @@ class FrameBlock {
   /// block's rows corrected as rows first_row, first_row + 1, … of the image. Throws
   /// Error(kInvalidArgument) when the type does not fit or first_row < 0.
   void store_rows(AnyImage& out, int first_row, int b);
+  /// store_rows for the block's last use: without a bidirectional correction (b = 0) and into
+  /// an image of the block's own sum type, `out` takes the block's memory instead of a copy
+  /// (the block gets `out`'s). Either way the sums are gone: reset() before adding again.
+  /// Throws as store_rows.
+  void move_rows(AnyImage& out, int first_row, int b);
 
  private:
   void copy_out(AnyImage& out, int channel, int out_row, int first_row, int b);

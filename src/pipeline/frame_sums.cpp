@@ -196,7 +196,7 @@ void sum_frame_blocks(const std::filesystem::path& tif, FrameRange input, FrameR
       sink.block(SumKind::kInput, c, y, input_rows);
       if (!nested) block.reset(rows);
       rows_of.add(nested ? input.end : target.begin, target.end, c, y, rows);
-      block.store_rows(target_rows, y, bidirectional);
+      block.move_rows(target_rows, y, bidirectional);  // the block's last use
       sink.block(SumKind::kTarget, c, y, target_rows);
     }
   }

@@ -210,3 +210,47 @@ TEST(FrameBlock, EveryResetStartsFromZero) {
     EXPECT_DOUBLE_EQ(total(), two);
   }
 }
+
+// move_rows hands the block's memory to the rows image where it can (b = 0, the block's type)
+// and copies otherwise; either way the rows equal store_rows's, block after block, through a
+// short last block and a block with no frame, and the block sums right again after each hand-over
+// (it got the image's old memory, stale sums included).
+TEST(FrameBlock, MovedRowsEqualStoredRows) {
+  struct Case {
+    fc::PixelType source, block, rows;
+  };
+  for (const Case& t :
+       {Case{fc::PixelType::kInt16, fc::PixelType::kInt32, fc::PixelType::kInt32},
+        Case{fc::PixelType::kFloat32, fc::PixelType::kFloat32, fc::PixelType::kFloat32},
+        Case{fc::PixelType::kInt16, fc::PixelType::kInt64, fc::PixelType::kInt32}}) {
+    for (const int b : {0, 2}) {
+      SCOPED_TRACE(std::string(fc::pixel_type_name(t.block)) + " b " + std::to_string(b));
+      const int block_rows = 3;
+      fc::detail::FrameBlock copied(t.source, t.block, kWidth, block_rows);
+      fc::detail::FrameBlock moved(t.source, t.block, kWidth, block_rows);
+      fc::AnyImage by_copy = fc::make_image(t.rows, 0, 0, 0);
+      fc::AnyImage by_move = fc::make_image(t.rows, 0, 0, 0);
+      const std::size_t row_bytes = kWidth * fc::pixel_size(t.source);
+      for (int pass = 0; pass < 2; ++pass) {
+        for (int y = 0; y < kHeight; y += block_rows) {
+          const int rows = std::min(block_rows, kHeight - y);
+          const int frames = pass == 1 && y == 3 ? 0 : 4;  // one block with no frame: zeros
+          for (auto* block : {&copied, &moved}) {
+            block->reset(rows);
+            for (int f = 0; f < frames; ++f) {
+              const std::vector<std::byte> frame = raw_frame(t.source, f + pass);
+              block->add(std::span(frame.data() + y * row_bytes, rows * row_bytes));
+            }
+          }
+          copied.store_rows(by_copy, y, b);
+          moved.move_rows(by_move, y, b);
+          EXPECT_TRUE(same(by_copy, by_move)) << "pass " << pass << " row " << y;
+          EXPECT_EQ(fc::shape_of(by_move).height, rows);
+        }
+      }
+      fc::AnyImage wrong = fc::make_image(fc::PixelType::kUint8, 0, 0, 0);
+      moved.reset(1);
+      EXPECT_THROW(moved.move_rows(wrong, 0, b), fc::Error);
+    }
+  }
+}
