@@ -215,7 +215,8 @@ void FrameBlock::store_rows(AnyImage& out, int first_row, int b) {
 }
 
 void FrameBlock::move_rows(AnyImage& out, int first_row, int b) {
-  if (b != 0 || fresh_ || first_row < 0 || pixel_type_of(out) != pixel_type_of(sums_)) {
+  if (b != 0 || fresh_ || rows_ == 0 || first_row < 0 ||
+      pixel_type_of(out) != pixel_type_of(sums_)) {
     store_rows(out, first_row, b);
   } else {
     std::visit(
@@ -226,14 +227,25 @@ void FrameBlock::move_rows(AnyImage& out, int first_row, int b) {
           image.height = rows_;
           image.width = width_;
           image.pixels.resize(image.plane_size());  // smaller or equal: the memory stays
-          // Sized again for max_rows rows: allocates only while `out` held less (the first time).
-          sums.pixels.resize(std::size_t(max_rows_) * std::size_t(width_));
+          // Room for max_rows rows again: new memory only while `out` held less (the first
+          // time); what the memory holds is overwritten by the next add.
+          const std::size_t n = std::size_t(max_rows_) * std::size_t(width_);
+          if (sums.pixels.capacity() < n) {
+            decltype(sums.pixels)().swap(sums.pixels);
+            sums.pixels.reserve(n);
+            advise_huge_pages(sums.pixels.data(), n * sizeof(*sums.pixels.data()));
+          }
+          sums.pixels.resize(n);
         },
         sums_);
   }
+  rows_ = 0;  // no sums until reset(): a store before it fails instead of storing stale ones
 }
 
 void FrameBlock::copy_out(AnyImage& out, int channel, int out_row, int first_row, int b) {
+  if (rows_ == 0) {
+    throw Error(ErrorKind::kInvalidArgument, "FrameBlock: no rows to store; reset() first");
+  }
   if (fresh_) {  // nothing added since reset(): the sums are zero
     std::visit(
         [&](auto& im) {

@@ -42,6 +42,7 @@ class FrameBlock {
   PixelType source_type() const { return source_; }
   PixelType sum_type() const { return pixel_type_of(sums_); }
   /// Starts a block of `rows` rows (1..max_rows) at zero. Throws Error(kInvalidArgument).
+  /// Storing before the first reset() throws Error(kInvalidArgument).
   void reset(int rows);
   /// Adds one frame's rows: exactly rows·width raw pixels. Throws Error(kInvalidArgument) on a
   /// size mismatch.
@@ -64,8 +65,8 @@ class FrameBlock {
   void store_rows(AnyImage& out, int first_row, int b);
   /// store_rows for the block's last use: without a bidirectional correction (b = 0) and into
   /// an image of the block's own sum type, `out` takes the block's memory instead of a copy
-  /// (the block gets `out`'s). Either way the sums are gone: reset() before adding again.
-  /// Throws as store_rows.
+  /// (the block gets `out`'s). Either way the block holds no rows afterwards: adding or storing
+  /// before the next reset() throws Error(kInvalidArgument). Throws as store_rows.
   void move_rows(AnyImage& out, int first_row, int b);
 
  private:

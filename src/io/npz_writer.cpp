@@ -60,15 +60,16 @@ struct NpzWriter::Impl {
   std::uint64_t written = 0;
   std::uint64_t end = 0;                 // bytes in the file, buffer included
   std::string buffer;                    // bytes not yet written, ending at `end`
-  std::uint64_t handed = 0;              // bytes whose writeback was started
+  std::uint64_t handed = 0;              // streamed bytes when writeback was last asked for
   std::deque<Reserved> reserved;         // not moved when more are added
   std::atomic<std::uint64_t> placed{0};  // bytes written by write_block
   bool finished = false;                 // finish() done: only commit() is left
   bool committed = false;
   std::string failure;  // why finish() failed, for a later commit()
-  detail::Writeback writeback;
+  detail::Writeback writeback;  // after `file`: done with the temporary before it is removed
 
-  // Starts writeback of the bytes written since the last call once there are enough. Only a
+  // Once enough bytes were streamed since the last time, starts the writeback of the file's dirty
+  // pages (all of them: those since the last time, and any blocks placed meanwhile). Only a
   // hint: errors (and a file system without it) surface at the fsync of commit().
   void start_writeback() {
     const std::uint64_t written_end = end - buffer.size();

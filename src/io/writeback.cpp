@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <system_error>
-
 namespace flamecare::detail {
 namespace {
 
@@ -22,32 +20,44 @@ Writeback::~Writeback() {
     thread_.request_stop();
     thread_.join();
   }
-  for (const int fd : fds_) ::close(fd);
+  for (const int fd : fds_) ::close(fd);  // requests the thread did not get to
 }
 
 void Writeback::start(int fd) noexcept {
-  std::unique_lock lock(mutex_);
-  if (own_thread_ && !thread_.joinable()) {
+  if (queue(fd)) {
+    wake_.notify_one();
+  } else {
+    start_now(fd);
+  }
+}
+
+bool Writeback::queue(int fd) noexcept {
+  std::lock_guard lock(mutex_);
+  if (!own_thread_ || fds_.size() >= kMaxPending) return false;
+  if (!thread_.joinable()) {
     try {
       thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
-    } catch (const std::system_error&) {
-      own_thread_ = false;  // no thread to spare: the callers make their requests themselves
+    } catch (...) {  // no thread to spare (or no memory for one): callers make their requests
+      own_thread_ = false;
+      return false;
     }
   }
-  const int copy = own_thread_ ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-  if (copy < 0) {
-    lock.unlock();
-    start_now(fd);
-    return;
+  const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return false;
+  try {
+    fds_.push_back(copy);
+  } catch (...) {
+    ::close(copy);
+    return false;
   }
-  fds_.push_back(copy);
-  lock.unlock();
-  wake_.notify_one();
+  return true;
 }
 
 void Writeback::run(std::stop_token stop) {
   std::unique_lock lock(mutex_);
-  while (wake_.wait(lock, stop, [this] { return !fds_.empty(); })) {
+  // The wait returns false once a stop is asked for and nothing is queued; after a stop the
+  // rest is left to the destructor.
+  while (wake_.wait(lock, stop, [this] { return !fds_.empty(); }) && !stop.stop_requested()) {
     const int fd = fds_.front();
     fds_.pop_front();
     lock.unlock();

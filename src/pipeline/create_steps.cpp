@@ -44,6 +44,15 @@ struct Worker {
   std::unique_ptr<SumBuffers> buffers;
 };
 
+std::vector<Worker> make_workers(std::size_t n, int channels, Writeback& writeback) {
+  std::vector<Worker> workers;
+  for (std::size_t w = 0; w < n; ++w)
+    workers.push_back(Worker{PixelStats(channels), PixelStats(channels),
+                             std::make_unique<SumOutputs>(channels, &writeback),
+                             std::make_unique<SumBuffers>()});
+  return workers;
+}
+
 // Sums one image into its worker's outputs; the failure's message when it cannot be read or
 // summed (it is skipped). A sum that cannot be written throws SumWriteFailed.
 std::optional<std::string> sum_one(const CreateOptions& o, const PlannedImage& image,
@@ -77,11 +86,8 @@ Accumulated sum_images(const CreateOptions& o, const std::vector<PlannedImage>& 
   // The workers' TIFFs are handed to writeback on a thread of its own (unless the run keeps to
   // one), which waits in their stead while the device's queue is full.
   Writeback writeback(o.threads != 1);
-  std::vector<Worker> workers;
-  for (std::size_t w = 0; w < parallel_workers(plan.size(), o.threads); ++w)
-    workers.push_back(Worker{PixelStats(channels), PixelStats(channels),
-                             std::make_unique<SumOutputs>(channels, &writeback),
-                             std::make_unique<SumBuffers>()});
+  std::vector<Worker> workers =
+      make_workers(parallel_workers(plan.size(), o.threads), channels, writeback);
   std::mutex mutex;
   std::size_t done = 0;
   reporter.progress("summing", 0, plan.size());

@@ -100,6 +100,7 @@ bool same(const fc::AnyImage& a, const fc::AnyImage& b) {
       [&](const auto& x) {
         const auto& y = std::get<std::decay_t<decltype(x)>>(b);
         return x.channels == y.channels && x.height == y.height && x.width == y.width &&
+               x.pixels.size() == y.pixels.size() &&
                std::memcmp(x.pixels.data(), y.pixels.data(),
                            x.pixels.size() * sizeof(x.pixels[0])) == 0;
       },
@@ -243,9 +244,22 @@ TEST(FrameBlock, MovedRowsEqualStoredRows) {
             }
           }
           copied.store_rows(by_copy, y, b);
+          const auto memory = [](const fc::AnyImage& image) {
+            return std::visit([](const auto& im) -> const void* { return im.pixels.data(); },
+                              image);
+          };
+          const void* held = memory(by_move);
           moved.move_rows(by_move, y, b);
           EXPECT_TRUE(same(by_copy, by_move)) << "pass " << pass << " row " << y;
           EXPECT_EQ(fc::shape_of(by_move).height, rows);
+          // Handed over, not copied, where it can be: the image now holds other memory.
+          if (b == 0 && t.block == t.rows && frames > 0) {
+            EXPECT_NE(memory(by_move), held) << "pass " << pass << " row " << y;
+          }
+          // The block holds no rows until reset(): storing or adding fails.
+          EXPECT_THROW(moved.store_rows(by_move, y, b), fc::Error);
+          EXPECT_THROW(moved.add(std::span(raw_frame(t.source, 0).data(), rows * row_bytes)),
+                       fc::Error);
         }
       }
       fc::AnyImage wrong = fc::make_image(fc::PixelType::kUint8, 0, 0, 0);

@@ -176,10 +176,10 @@ TEST(NpzWriter, ReservedArrayWrittenInBlocksLoadsAsAppended) {
   }
 }
 
-// More than one writeback batch (16 MiB) of placed blocks and of streamed data: the bytes are the
-// same whether their writeback starts on the writer's own thread or on the writing threads, and
-// the writer leaves no descriptor open.
-TEST(NpzWriter, WritebackOnItsOwnThreadGivesTheSameBytes) {
+// More than one writeback batch (16 MiB) of placed blocks (from two threads) and of streamed data,
+// their writeback started on the writer's own thread: no descriptor is left open, and the bytes
+// are those of a writer without the thread.
+TEST(NpzWriter, WritebackOnItsOwnThreadLeavesNoDescriptorOpen) {
   TempDir dir;
   constexpr std::size_t kBlock = 1 << 20;  // floats: 4 MiB
   std::vector<float> data(6 * kBlock);
