@@ -65,7 +65,7 @@ struct NpzWriter::Impl {
   std::atomic<std::uint64_t> placed{0};  // bytes written by write_block
   bool finished = false;                 // finish() done: only commit() is left
   bool committed = false;
-  std::string failure;  // why finish() failed, for a later commit()
+  std::string failure;          // why finish() failed, for a later commit()
   detail::Writeback writeback;  // after `file`: done with the temporary before it is removed
 
   // Once enough bytes were streamed since the last time, starts the writeback of the file's dirty
