@@ -76,12 +76,6 @@ class ScanImageReader {
   /// rows out of range or a buffer of the wrong size, RawFileError(kCorrupt/kIo) when the bytes
   /// cannot be read (the file shrank).
   void read_rows(std::size_t page, int first_row, int rows, std::span<std::byte> out) const;
-  /// Asks the system to start reading pages [first_page, end_page) from storage now, in file
-  /// order (posix_fadvise WILLNEED over the bytes their strips span), and returns without
-  /// waiting. For callers about to read those pages in another order (a block of rows of every
-  /// frame at a time), which a cold page cache would otherwise serve as many small reads. A hint:
-  /// pages already cached cost a lookup, out-of-range pages are ignored. Never throws.
-  void read_ahead(std::size_t first_page, std::size_t end_page) const noexcept;
   /// Calls use(rows_of_pages) once with rows [first_row, first_row + rows) of every page of
   /// `pages`: one pointer per page to rows·width pixels of info().pixel_type in native byte order.
   /// Where those rows lie in one strip of a little-endian file they are read in place through a

@@ -1,9 +1,7 @@
 // Reading rows of pixel pages: with pread() into a buffer (read_rows), or in place through a
 // read-only memory map of the raw file (with_rows), which saves the copy out of the page cache
 // that is most of what reading a warm file costs.
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -96,26 +94,6 @@ void ScanImageReader::read_rows(std::size_t page, int first_row, int rows,
   const auto size = pixel_size(d.info.pixel_type);
   if (size == 2) TIFFSwabArrayOfShort(reinterpret_cast<std::uint16_t*>(out.data()), out.size() / 2);
   if (size == 4) TIFFSwabArrayOfLong(reinterpret_cast<std::uint32_t*>(out.data()), out.size() / 4);
-}
-
-void ScanImageReader::read_ahead(std::size_t first_page, std::size_t end_page) const noexcept {
-  const auto& d = *impl_;
-  end_page = std::min(end_page, d.first_strip.size() - 1);
-  std::uint64_t begin = UINT64_MAX, end = 0;
-  for (std::size_t page = first_page; page < end_page; ++page) {
-    for (auto s = d.first_strip[page]; s < d.first_strip[page + 1]; ++s) {
-      begin = std::min(begin, d.strip_offsets[s]);
-      end = std::max(end, d.strip_offsets[s] + d.strip_counts[s]);
-    }
-  }
-  // At most an eighth of the memory per call: a larger range would push its own first pages out
-  // of the cache before they are used (the rest is then read as the caller gets to it).
-  static const auto most =
-      std::uint64_t(::sysconf(_SC_PHYS_PAGES)) * std::uint64_t(::sysconf(_SC_PAGE_SIZE)) / 8;
-  if (begin < end) {
-    const std::uint64_t n = std::min(end - begin, std::max<std::uint64_t>(most, 1));
-    (void)::posix_fadvise(d.fd.get(), off_t(begin), off_t(n), POSIX_FADV_WILLNEED);
-  }
 }
 
 void ScanImageReader::with_rows_impl(std::span<const std::size_t> pages, int first_row, int rows,

@@ -185,9 +185,6 @@ void sum_frame_blocks(const std::filesystem::path& tif, FrameRange input, FrameR
   AnyImage& input_rows = SumBuffers::Parts::of_type(parts.input_rows, layout.input_type);
   AnyImage& target_rows = SumBuffers::Parts::of_type(parts.target_rows, layout.target_type);
   BlockReader rows_of(reader, block, group, parts.raw);
-  // The blocks below read a few rows of every frame at a time, all over the file: from a cold
-  // cache that would be many small reads; ask for the pages in file order first.
-  reader.read_ahead(0, std::size_t(frames_read) * std::size_t(info.channels));
   sink.begin(layout);
   for (int c = 0; c < info.channels; ++c) {
     for (int y = 0; y < info.height; y += block_rows) {

@@ -5,14 +5,11 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <optional>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -453,62 +450,5 @@ TEST(ScanImageReader, PageReadCostCloseToPlainRead) {
             << t_plain * 1e3 << " ms, ratio " << t_reader / t_plain << "\n";
   RecordProperty("reader_to_read_ratio", std::to_string(t_reader / t_plain));
   EXPECT_LT(t_reader, 10 * t_plain + 0.05);
-  fs::remove_all(dir);
-}
-
-namespace {
-
-// Pages of [offset, offset + length) of the file in the page cache (the cachestat system call,
-// Linux 6.5), or nothing where the kernel does not have it.
-std::optional<std::uint64_t> cached_pages(int fd, std::uint64_t offset, std::uint64_t length) {
-#ifdef __x86_64__
-  struct {
-    std::uint64_t off, len;
-  } range{offset, length};
-  struct {
-    std::uint64_t cache, dirty, writeback, evicted, recently_evicted;
-  } stat{};
-  constexpr long kCachestat = 451;
-  if (::syscall(kCachestat, fd, &range, &stat, 0) == 0) return stat.cache;
-#else
-  (void)fd, (void)offset, (void)length;
-#endif
-  return std::nullopt;
-}
-
-}  // namespace
-
-// read_ahead asks for the pages' bytes from storage without reading them itself: after the file
-// is dropped from the cache, the first half of the pages comes back into it, the second does not.
-TEST(ScanImageReader, ReadAheadBringsThosePagesIntoTheCache) {
-  const auto dir = temp_dir("read_ahead");
-  const fs::path path = dir / "stack.tif";
-  fc::StackSpec spec;
-  spec.frames = 16;
-  spec.channels = 2;  // 32 pages of 256 x 256 int16: 4 MiB
-  fc::write_scanimage_tiff(path, spec, [](int p, int y, int x) { return p + y + x; });
-  const fc::ScanImageReader reader(path);
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(fd, 0);
-  const std::uint64_t size = fs::file_size(path), half = size / 2;
-  ::fdatasync(fd);
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-  const auto cached = cached_pages(fd, 0, size);
-  if (!cached || *cached > 0) {
-    ::close(fd);
-    GTEST_SKIP() << "the file cannot be dropped from the cache here (or it cannot be seen)";
-  }
-  reader.read_ahead(40, 50);                                    // past the last page: nothing
-  reader.read_ahead(3, 1);                                      // empty
-  reader.read_ahead(0, 16);                                     // the first 16 of 32 pages
-  const std::uint64_t first_pages = (half - 64 * 1024) / 4096;  // header and rounding aside
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (cached_pages(fd, 0, half).value_or(0) < first_pages &&
-         std::chrono::steady_clock::now() < end)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_GE(cached_pages(fd, 0, half).value_or(0), first_pages);
-  // The last quarter of the file holds the last 8 pages' pixels only.
-  EXPECT_EQ(cached_pages(fd, size - size / 4, size / 4).value_or(1), 0u);
-  ::close(fd);
   fs::remove_all(dir);
 }
