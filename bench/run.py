@@ -1,7 +1,8 @@
 """End-to-end benchmark of flamecare (`make bench`): create, patches and index against their I/O
 floors, a numpy/tifffile script, the original notebooks' approach and CSBDeep, all in one run on
-the same synthetic corpora, every time a median of --runs runs with the page cache warm, every
-ratio from numbers of this run. docs/BENCHMARKS.md says what each column is.
+the same synthetic corpora, every time a median of --runs runs with the page cache warm (and
+create against its floor with the raw files read from disk: at most 3 runs), every ratio from
+numbers of this run. docs/BENCHMARKS.md says what each column is.
 
 Usage: run.py --cli build/flamecare --floor build/bench/flamecare_bench_floor
               [--cases 32x512,8x1200] [--frames 40] [--channels 3] [--runs 5]
@@ -61,11 +62,8 @@ def warm(paths):
                 pass
 
 
-def read_from_disk(paths):
-    """Drops the files from the page cache and reads them back, so they are cached as a first
-    read from disk leaves them (readahead's large folios, up to 2 MiB, which a map then maps a
-    PMD at a time) whatever wrote them: written by `synth` they sit in 4 KiB pages, which cost
-    every reader of this run 3x the kernel time (docs/BENCHMARKS.md, 2026-11-26 sixth session)."""
+def drop_from_cache(paths):
+    """Writes dirty pages, then drops the files from the page cache: the next read is from disk."""
     os.sync()
     for path in paths:
         fd = os.open(path, os.O_RDONLY)
@@ -73,6 +71,14 @@ def read_from_disk(paths):
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally:
             os.close(fd)
+
+
+def read_from_disk(paths):
+    """Drops the files from the page cache and reads them back, so they are cached as a first
+    read from disk leaves them (readahead's large folios, up to 2 MiB, which a map then maps a
+    PMD at a time) whatever wrote them: written by `synth` they sit in 4 KiB pages, which cost
+    every reader of this run 3x the kernel time (docs/BENCHMARKS.md, 2026-11-26 sixth session)."""
+    drop_from_cache(paths)
     warm(paths)
 
 
@@ -214,6 +220,24 @@ def measure_patches(case, runs):
         npz.unlink()
 
 
+def measure_cold(case, runs):
+    """create and its floor (2 threads, early writeback, read with pread or through a map: the
+    faster) with the raw files read from disk: each command starts with them dropped from the
+    page cache. What a user meets the first time a folder is read; the disk sets the pace."""
+    inputs = tiffs(case.raw)
+    for r in range(runs):
+        log(f"{case.name}: cold-cache run {r + 1}/{runs}")
+        best = None
+        for mapped in (False, True):
+            drop_from_cache(inputs)
+            seconds = case.floor(inputs, case.outputs, 2, True, mapped)
+            best = seconds if best is None else min(best, seconds)
+        case.record("cold floor", best)
+        drop_from_cache(inputs)
+        case.record("cold create", case.create()[0])
+    read_from_disk(inputs)  # as the other measurements found them
+
+
 def measure_rss_flat(case, runs):
     """create's peak RSS with twice the images: the same files hard-linked under a second name."""
     double = Path(case.args.work) / f"{case.raw.name}-twice"
@@ -299,6 +323,16 @@ def report(cases, index_times, args, load_before, load_after):
             row(c.name, f"{c.rss['create']:.0f} MiB ({c.images} images)",
                 f"{c.rss['create x2']:.0f} MiB ({2 * c.images} images, "
                 f"{c.median('create x2'):.2f} s)")
+    cold = [c for c in cases if "cold create" in c.times]
+    if cold:
+        out.append("")
+        row("from a cold page cache", "floor (2 threads, the faster of pread and mmap)",
+            "`create`")
+        row("---", "---", "---")
+        for c in cold:
+            floor, create = c.median("cold floor"), c.median("cold create")
+            row(f"{c.name}, median of {len(c.times['cold create'])}", f"{floor:.2f} s",
+                f"{create:.2f} s ({create / floor:.2f}× floor)")
     patched = [c for c in cases if "patches" in c.times]
     if patched:
         out.append("")
@@ -356,6 +390,7 @@ def main():
         try:
             measure_create(case, args.runs)
             measure_patches(case, args.runs)
+            measure_cold(case, max(1, min(args.runs, 3)))
             if size == largest:  # memory must stay flat where images are largest
                 measure_rss_flat(case, args.runs)
         finally:
