@@ -125,7 +125,7 @@ demo: build venv
 	@bash scripts/demo.sh $(BUILD)/flamecare $(VENV_PY)
 
 # The micro benchmarks, then bench/run.py: the end-to-end tables of docs/BENCHMARKS.md (both
-# corpora, warm cache medians of 5, cold cache of 3; about 12 minutes; corpora are kept in
+# corpora, warm cache medians of 5, cold cache of 3; 5-6 minutes; corpora are kept in
 # /tmp/flamecare-bench). Smaller or quicker:
 # make bench BENCH_ARGS="--cases 8x512 --runs 1" or BENCH_ARGS=--quick.
 BENCH_ARGS ?=

@@ -18,9 +18,11 @@ namespace flamecare {
 class NpzWriter {
  public:
   /// force_zip64 writes ZIP64 records even for small members (used to test that path).
-  /// writeback_thread: the written data is handed to the device's writeback (every 16 MB) from a
-  /// thread of the writer's own instead of by the writing thread, which would otherwise wait
-  /// while the device's queue is full. Throws Error(kIo).
+  /// The written data is handed to the device's writeback every 16 MB (a hint; commit()'s fsync
+  /// makes it durable). writeback_thread: those requests are made on a thread of the writer's
+  /// own, started at the first, so the writing threads do not wait while the device's queue is
+  /// full (unless 8 requests already wait: then the writing thread makes its own). Throws
+  /// Error(kIo).
   explicit NpzWriter(const std::filesystem::path& path, bool force_zip64 = false,
                      bool writeback_thread = false);
   NpzWriter(const NpzWriter&) = delete;

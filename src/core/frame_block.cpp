@@ -172,6 +172,7 @@ void FrameBlock::add(std::span<const std::byte> raw) {
 }
 
 void FrameBlock::add_frames(std::span<const std::byte* const> frames, std::size_t frame_bytes) {
+  require_rows();
   const std::size_t n = std::size_t(rows_) * std::size_t(width_);
   if (frame_bytes != n * pixel_size(source_)) {
     throw Error(ErrorKind::kInvalidArgument,
@@ -205,6 +206,7 @@ void FrameBlock::store(AnyImage& out, int channel, int first_row, int b) {
 }
 
 void FrameBlock::store_rows(AnyImage& out, int first_row, int b) {
+  require_rows();  // before `out` is reshaped
   if (!valid_sum_type(source_, pixel_type_of(out)) || first_row < 0) {
     throw Error(ErrorKind::kInvalidArgument,
                 fmt::format("FrameBlock: cannot store rows from row {} as {}", first_row,
@@ -242,10 +244,14 @@ void FrameBlock::move_rows(AnyImage& out, int first_row, int b) {
   rows_ = 0;  // no sums until reset(): a store before it fails instead of storing stale ones
 }
 
-void FrameBlock::copy_out(AnyImage& out, int channel, int out_row, int first_row, int b) {
+void FrameBlock::require_rows() const {
   if (rows_ == 0) {
-    throw Error(ErrorKind::kInvalidArgument, "FrameBlock: no rows to store; reset() first");
+    throw Error(ErrorKind::kInvalidArgument, "FrameBlock: no rows; reset() first");
   }
+}
+
+void FrameBlock::copy_out(AnyImage& out, int channel, int out_row, int first_row, int b) {
+  require_rows();
   if (fresh_) {  // nothing added since reset(): the sums are zero
     std::visit(
         [&](auto& im) {

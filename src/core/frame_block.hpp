@@ -42,7 +42,7 @@ class FrameBlock {
   PixelType source_type() const { return source_; }
   PixelType sum_type() const { return pixel_type_of(sums_); }
   /// Starts a block of `rows` rows (1..max_rows) at zero. Throws Error(kInvalidArgument).
-  /// Storing before the first reset() throws Error(kInvalidArgument).
+  /// Adding or storing before the first reset() throws Error(kInvalidArgument).
   void reset(int rows);
   /// Adds one frame's rows: exactly rows·width raw pixels. Throws Error(kInvalidArgument) on a
   /// size mismatch.
@@ -71,6 +71,8 @@ class FrameBlock {
 
  private:
   void copy_out(AnyImage& out, int channel, int out_row, int first_row, int b);
+  // Throws Error(kInvalidArgument) before the first reset() and after move_rows().
+  void require_rows() const;
 
   PixelType source_;
   int width_;

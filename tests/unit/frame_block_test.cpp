@@ -150,8 +150,15 @@ TEST(FrameBlock, RejectsWrongTypesAndSizes) {
   invalid([] { fc::detail::FrameBlock(fc::PixelType::kInt16, fc::PixelType::kInt32, 0, 2); });
   fc::detail::FrameBlock block(fc::PixelType::kInt16, fc::PixelType::kInt32, 4, 2);
   invalid([&] { block.reset(3); });
-  block.reset(2);
   std::vector<std::byte> raw(2 * 4 * 2);
+  {  // before the first reset(): no rows to add to or store
+    fc::AnyImage some = fc::make_image(fc::PixelType::kInt32, 1, 2, 4);
+    invalid([&] { block.store(some, 0, 0, 0); });
+    invalid([&] { block.store_rows(some, 0, 0); });
+    EXPECT_EQ(fc::shape_of(some).height, 2) << "left as it was";
+    invalid([&] { block.add(std::span(raw.data(), 0)); });
+  }
+  block.reset(2);
   invalid([&] { block.add(std::span(raw.data(), raw.size() - 2)); });
   const std::byte* two[] = {raw.data(), raw.data()};
   invalid([&] { block.add_frames(two, raw.size() + 2); });
