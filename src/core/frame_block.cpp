@@ -222,24 +222,13 @@ void FrameBlock::move_rows(AnyImage& out, int first_row, int b) {
     store_rows(out, first_row, b);
   } else {
     std::visit(
-        [&](auto& sums) {
-          auto& image = std::get<std::decay_t<decltype(sums)>>(out);
-          image.pixels.swap(sums.pixels);
-          image.channels = 1;
-          image.height = rows_;
-          image.width = width_;
-          image.pixels.resize(image.plane_size());  // smaller or equal: the memory stays
-          // Room for max_rows rows again: new memory only while `out` held less (the first
-          // time); what the memory holds is overwritten by the next add.
-          const std::size_t n = std::size_t(max_rows_) * std::size_t(width_);
-          if (sums.pixels.capacity() < n) {
-            decltype(sums.pixels)().swap(sums.pixels);
-            sums.pixels.reserve(n);
-            advise_huge_pages(sums.pixels.data(), n * sizeof(*sums.pixels.data()));
-          }
-          sums.pixels.resize(n);
-        },
+        [&](auto& sums) { std::get<std::decay_t<decltype(sums)>>(out).pixels.swap(sums.pixels); },
         sums_);
+    // `out` now holds the block's memory, room for max_rows rows: no allocation. The block gets
+    // room again, new memory only while `out` held less (the first time); what it holds is
+    // overwritten by the next add.
+    reuse_image(out, pixel_type_of(out), 1, rows_, width_);
+    reuse_image(sums_, pixel_type_of(sums_), 1, max_rows_, width_);
   }
   rows_ = 0;  // no sums until reset(): a store before it fails instead of storing stale ones
 }
