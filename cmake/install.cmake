@@ -4,10 +4,10 @@
 # libflamecare.a, the CLI and a CMake package, so that
 #   find_package(flamecare)  +  target_link_libraries(app PRIVATE flamecare::flamecare)
 # works. The library stays static (the same archive the CLI and the tests link), so its private
-# dependencies (libtiff, cairo, libpng, zlib, libdeflate, fmt, toml++, nlohmann_json) are link
-# dependencies of every consumer: flamecareConfig.cmake finds them again (find_dependency for
-# CMake packages, pkg-config for the rest) and the exported target names them as link-only, so none of their
-# headers or compile flags reach the consumer.
+# dependencies (libtiff, cairo, libpng, zlib, libdeflate, ISA-L, fmt, toml++, nlohmann_json) are
+# link dependencies of every consumer: flamecareConfig.cmake finds them again (find_dependency
+# for CMake packages, pkg-config for the rest) and the exported target names them as link-only,
+# so none of their headers or compile flags reach the consumer.
 #
 # The wheel build (scikit-build-core) installs only the CLI, into the wheel's scripts folder so
 # that pip puts `flamecare` on the environment's PATH; python/CMakeLists.txt installs the

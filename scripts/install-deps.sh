@@ -9,7 +9,7 @@ packages=(
   build-essential cmake pkg-config make git ccache clang-format bc
   clang-14 libclang-rt-14-dev  # make fuzz / make test: clang with its libFuzzer + ASan runtimes
   libtiff-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  zlib1g-dev libdeflate-dev libpng-dev libcairo2-dev libtomlplusplus-dev
+  zlib1g-dev libdeflate-dev libisal-dev libpng-dev libcairo2-dev libtomlplusplus-dev
   libgtest-dev googletest fonts-dejavu-core imagej default-jre-headless time procps
   python3 python3-venv python3-dev
   slurm-wlm munge  # tests/python/test_workflow.py: a one-node Slurm cluster for the workflow

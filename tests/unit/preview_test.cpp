@@ -214,7 +214,7 @@ void expect_png_holds(const std::string& png, const fs::path& path,
   EXPECT_EQ(bad, 0);
 }
 
-// The PNG encoder (Up filter, run-length deflate) gives back every pixel through cairo's reader,
+// The PNG encoder (Up filter, level-1 deflate) gives back every pixel through cairo's reader,
 // including the first row (no row above), the first rows of parts (their row above is another
 // part's) and rows with padding in their stride.
 TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
@@ -240,6 +240,31 @@ TEST(PngEncode, RoundTripsEveryPixelThroughCairosReader) {
       EXPECT_EQ(png, detail::encode_png_rgb24(pixels.data(), width, height, stride, 1, part));
       expect_png_holds(png, dir / "round.png", pixels, width, height, stride);
     }
+  }
+}
+
+// A preview-sized image whose parts span many deflate blocks: rows of noise no deflate can shrink
+// (stored blocks), flat rows (long matches) and gradients, whole or in parts on two threads.
+TEST(PngEncode, LargeImagesRoundTripWholeAndInParts) {
+  TempDir dir;
+  const int width = 640, height = 480, stride = 4 * width;
+  std::vector<unsigned char> pixels(std::size_t(stride) * height);
+  std::uint32_t state = 99;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      state = state * 1664525u + 1013904223u;
+      const int band = (y / 40) % 3;
+      const std::uint32_t rgb = band == 0   ? state >> 8
+                                : band == 1 ? 0x406080u
+                                            : std::uint32_t(x % 256) * 0x010101u;
+      std::memcpy(&pixels[std::size_t(y) * stride + 4 * std::size_t(x)], &rgb, 4);
+    }
+  const std::size_t whole = (1 + 3 * std::size_t(width)) * height;
+  for (const std::size_t part : {whole, std::size_t(64) << 10, std::size_t(7) << 10}) {
+    SCOPED_TRACE(testing::Message() << part << " bytes a part");
+    const std::string png = detail::encode_png_rgb24(pixels.data(), width, height, stride, 2, part);
+    EXPECT_LT(png.size(), whole) << "the flat and gradient rows shrink";
+    expect_png_holds(png, dir / "large.png", pixels, width, height, stride);
   }
 }
 
