@@ -95,8 +95,11 @@ std::string deflate_part(const unsigned char* data, std::size_t n, bool last) {
   // block header, so this room always suffices.
   std::string out(n + 5 * (n / 65535 + 1) + ISAL_DEF_MAX_HDR_SIZE + 64, '\0');
   std::vector<std::uint8_t> level_buf(ISAL_DEF_LVL1_DEFAULT);
-  isal_zstream z;
+  // Zeroed, and the window size set: ISA-L 2.30 (Debian 12) leaves hist_bits as it finds it, and a
+  // stray value would shrink the window, making the bytes depend on the stack's leftovers.
+  isal_zstream z{};
   isal_deflate_stateless_init(&z);
+  z.hist_bits = 0;  // the default window, 32 KiB: what the stream's header declares
   z.level = 1;
   z.level_buf = level_buf.data();
   z.level_buf_size = std::uint32_t(level_buf.size());
@@ -107,8 +110,11 @@ std::string deflate_part(const unsigned char* data, std::size_t n, bool last) {
   z.next_out = reinterpret_cast<std::uint8_t*>(out.data());
   z.avail_out = std::uint32_t(out.size());
   const int status = isal_deflate_stateless(&z);
-  if (status != COMP_OK || z.avail_in != 0)
-    throw Error(ErrorKind::kInternal, fmt::format("PNG: deflate stopped ({})", status));
+  if (status != COMP_OK || z.avail_in != 0) {
+    throw Error(ErrorKind::kInternal,
+                fmt::format("PNG: igzip stopped with status {}, {} of {} bytes not deflated",
+                            status, z.avail_in, n));
+  }
   out.resize(z.total_out);
   return out;
 }
@@ -118,10 +124,15 @@ std::string deflate_part(const unsigned char* data, std::size_t n, bool last) {
 std::string zlib_scanlines(const unsigned char* pixels, int width, int height, int stride,
                            int pixel_bytes, int threads, std::size_t part_bytes) {
   constexpr std::size_t kMaxParts = 64;
+  // igzip counts a part's bytes in 32 bits: parts of at most 1 GiB (plus a row) stay far below.
+  constexpr std::size_t kMaxPartBytes = std::size_t(1) << 30;
   const std::size_t line = 1 + std::size_t(pixel_bytes) * std::size_t(width);
+  const std::size_t total = line * std::size_t(height);
+  const std::size_t rows = std::size_t(std::max(height, 1));
   const std::size_t n =
-      std::clamp<std::size_t>(line * std::size_t(height) / std::max<std::size_t>(part_bytes, 1), 1,
-                              std::min<std::size_t>(kMaxParts, std::max(height, 1)));
+      std::min(rows, std::max(std::clamp<std::size_t>(total / std::max<std::size_t>(part_bytes, 1),
+                                                      1, std::min(kMaxParts, rows)),
+                              (total + kMaxPartBytes - 1) / kMaxPartBytes));
   const auto parts = static_cast<std::int64_t>(n);
   std::vector<std::string> deflated(n);
   std::vector<uLong> adler(n, 1);
@@ -132,7 +143,7 @@ std::string zlib_scanlines(const unsigned char* pixels, int width, int height, i
     std::vector<unsigned char> lines(line * std::size_t(last - first));
     filter_rows(pixels, width, stride, pixel_bytes, first, last, lines.data());
     deflated[k] = deflate_part(lines.data(), lines.size(), k + 1 == n);
-    adler[k] = adler32(1, lines.data(), uInt(lines.size()));
+    adler[k] = adler32_z(1, lines.data(), lines.size());
     bytes[k] = lines.size();
   });
   std::string out = "\x78\x01";  // deflate, 32 KiB window, fastest level

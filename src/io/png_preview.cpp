@@ -213,9 +213,14 @@ void draw_sheet(cairo_t* cr, const PreviewSheet& sheet, const PreviewLayout& lay
 void write_png_atomic(const fs::path& path, cairo_surface_t* surface, int threads) {
   const std::string where = detail::printable(path.string());
   cairo_surface_flush(surface);
-  const std::string png = detail::encode_png_rgb24(
-      cairo_image_surface_get_data(surface), cairo_image_surface_get_width(surface),
-      cairo_image_surface_get_height(surface), cairo_image_surface_get_stride(surface), threads);
+  std::string png;
+  try {
+    png = detail::encode_png_rgb24(
+        cairo_image_surface_get_data(surface), cairo_image_surface_get_width(surface),
+        cairo_image_surface_get_height(surface), cairo_image_surface_get_stride(surface), threads);
+  } catch (const Error& e) {
+    throw Error(e.kind(), fmt::format("{}: {}", where, e.what()));
+  }
   detail::AtomicFile file(path);
   const int fd = ::open(file.temp_path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) {
