@@ -18,11 +18,10 @@ inline constexpr std::size_t kPngPartBytes = std::size_t(512) << 10;
 
 /// A complete PNG file (8-bit RGB, no alpha; 8-bit gray when every pixel has R = G = B, as the
 /// sample sheets of one-channel patches do: a third of the bytes to filter and deflate) of
-/// width × height pixels, rows `stride` bytes
-/// apart, each pixel a native-endian uint32 0x00RRGGBB (CAIRO_FORMAT_RGB24), its rows deflated
-/// in parts of about `part_bytes` of scanlines (whole rows; at most 64 parts) on up to `threads`
-/// threads (0: all cores). Throws Error(kInternal) with libpng's message or the deflate status if
-/// either fails.
+/// width × height pixels, rows `stride` bytes apart, each pixel a native-endian uint32 0x00RRGGBB
+/// (CAIRO_FORMAT_RGB24), its rows deflated in parts of about `part_bytes` of scanlines (whole
+/// rows; at most 64 parts unless a part would exceed 1 GiB) on up to `threads` threads (0: all
+/// cores). Throws Error(kInternal) with libpng's message or the deflate status if either fails.
 std::string encode_png_rgb24(const unsigned char* pixels, int width, int height, int stride,
                              int threads = 1, std::size_t part_bytes = kPngPartBytes);
 
