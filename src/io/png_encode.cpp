@@ -129,10 +129,9 @@ std::string zlib_scanlines(const unsigned char* pixels, int width, int height, i
   const std::size_t line = 1 + std::size_t(pixel_bytes) * std::size_t(width);
   const std::size_t total = line * std::size_t(height);
   const std::size_t rows = std::size_t(std::max(height, 1));
-  const std::size_t n =
-      std::min(rows, std::max(std::clamp<std::size_t>(total / std::max<std::size_t>(part_bytes, 1),
-                                                      1, std::min(kMaxParts, rows)),
-                              (total + kMaxPartBytes - 1) / kMaxPartBytes));
+  std::size_t n = std::clamp<std::size_t>(total / std::max<std::size_t>(part_bytes, 1), 1,
+                                          std::min(kMaxParts, rows));
+  n = std::min(rows, std::max(n, (total + kMaxPartBytes - 1) / kMaxPartBytes));
   const auto parts = static_cast<std::int64_t>(n);
   std::vector<std::string> deflated(n);
   std::vector<uLong> adler(n, 1);
